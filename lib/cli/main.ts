@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+
+import { PACKAGE_VERSION } from '../package-root';
+import { infoCommand } from './info';
+
+function program(): Command {
+  const cli = new Command('missing-u')
+    .description('Continuous-U-Net diffusion models on libtorch, from Node.js')
+    .version(PACKAGE_VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  cli.addCommand(infoCommand());
+  return cli;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`missing-u: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,80 @@
+import os from 'node:os';
+import path from 'node:path';
+import loadAddon from 'node-gyp-build';
+
+import { MissingUError } from './errors';
+import { PACKAGE_ROOT } from './package-root';
+
+/** The shapes of the objects native/napi hands out; lib/ wraps them in the public API. */
+export interface NativeTensor {
+  readonly shape: number[];
+  readonly dtype: string;
+  readonly device: string;
+  readonly disposed: boolean;
+  toFloat32Array(): Float32Array;
+  dispose(): void;
+}
+
+export type NativeInput = NativeTensor | number | boolean;
+
+export interface NativeScriptModule {
+  readonly device: string;
+  readonly signature: string;
+  forward(...inputs: NativeInput[]): Promise<NativeTensor>;
+  dispose(): void;
+}
+
+export interface NativeInfo {
+  torch: string;
+  cuda: boolean;
+  cudaDeviceCount: number;
+  threads: number;
+  build: Record<string, string>;
+}
+
+export interface NativeBinding {
+  readonly sourceHash: string;
+  readonly Tensor: abstract new () => NativeTensor;
+  readonly ScriptModule: abstract new () => NativeScriptModule;
+  info(): NativeInfo;
+  setNumThreads(n: number): void;
+  createTensor(data: Float32Array, shape: number[], device: string): NativeTensor;
+  jitLoad(file: string, device: string): NativeScriptModule;
+}
+
+function explainLoadFailure(err: Error): string {
+  const libtorch = path.join(PACKAGE_ROOT, 'libtorch', 'lib');
+  if (/lib(torch|c10)[\w.]*\.so/.test(err.message)) {
+    return (
+      `missing-u's native addon could not load libtorch from ${libtorch} (${err.message.split('\n')[0]}). ` +
+      'Run `npm rebuild missing-u` (or `node scripts/libtorch.js` in the package) to locate or fetch libtorch ' +
+      '2.13.0, or set LIBTORCH to a libtorch folder and reinstall.'
+    );
+  }
+  return (
+    `missing-u's native addon could not be loaded: ${err.message.split('\n')[0]}. No prebuilt binary fits ` +
+    'this platform or it failed to load; run `npm rebuild missing-u` to build it from source (needs g++ and python3).'
+  );
+}
+
+function load(): NativeBinding {
+  let binding: NativeBinding;
+  try {
+    binding = loadAddon(PACKAGE_ROOT) as NativeBinding;
+  } catch (err) {
+    throw new MissingUError(explainLoadFailure(err as Error));
+  }
+  for (const cls of [binding.Tensor, binding.ScriptModule]) {
+    Object.defineProperty(cls.prototype, Symbol.dispose, {
+      value(this: { dispose(): void }) {
+        this.dispose();
+      },
+    });
+  }
+  const threads = Number(process.env.MISSING_U_NUM_THREADS) || os.availableParallelism();
+  binding.setNumThreads(threads);
+  return binding;
+}
+
+/** The loaded addon; loading happens once, on first import of missing-u. */
+export const native: NativeBinding = load();

@@ -1,0 +1,33 @@
+#include "napi/build_info.h"
+
+#include <ATen/Context.h>
+#include <torch/headeronly/version.h>
+
+#include "napi/device.h"
+
+#ifndef MISSING_U_SOURCE_HASH
+#error "MISSING_U_SOURCE_HASH must be defined by the build (binding.gyp or CMakeLists.txt)"
+#endif
+
+namespace missingu {
+
+const char* sourceHash() { return MISSING_U_SOURCE_HASH; }
+
+std::map<std::string, std::string> buildFlags() {
+  const auto yesNo = [](bool value) { return std::string(value ? "yes" : "no"); };
+  return {
+      {"sourceHash", MISSING_U_SOURCE_HASH},
+      {"buildSystem", MISSING_U_BUILD_SYSTEM},
+      {"compiler", "gcc " __VERSION__},
+      {"cxxStandard", std::to_string(__cplusplus)},
+      {"cxx11Abi", yesNo(_GLIBCXX_USE_CXX11_ABI)},
+      {"torchHeaders", TORCH_VERSION},
+      {"cuda", yesNo(cudaCompiledIn())},
+      {"mkldnn", yesNo(at::hasMKLDNN())},
+      {"openmp", yesNo(at::hasOpenMP())},
+      {"mkl", yesNo(at::hasMKL())},
+      {"lapack", yesNo(at::hasLAPACK())},
+  };
+}
+
+}  // namespace missingu

@@ -1,0 +1,36 @@
+#include "napi/runtime.h"
+
+#include <ATen/Parallel.h>
+#include <torch/headeronly/version.h>
+
+#include "napi/build_info.h"
+#include "napi/device.h"
+#include "napi/errors.h"
+
+namespace missingu {
+
+Napi::Value info(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("torch", TORCH_VERSION);
+    out.Set("cuda", cudaCompiledIn() && cudaDeviceCount() > 0);
+    out.Set("cudaDeviceCount", cudaCompiledIn() ? cudaDeviceCount() : 0);
+    out.Set("threads", at::get_num_threads());
+    Napi::Object build = Napi::Object::New(env);
+    for (const auto& [key, value] : buildFlags()) build.Set(key, value);
+    out.Set("build", build);
+    return out;
+  });
+}
+
+void setNumThreads(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const double n = info.Length() == 1 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  if (!(n >= 1 && n <= 1024) || n != static_cast<double>(static_cast<int>(n))) {
+    throw Napi::RangeError::New(env, "setNumThreads(n) needs an integer n between 1 and 1024");
+  }
+  rethrowAsJs(env, [&] { at::set_num_threads(static_cast<int>(n)); });
+}
+
+}  // namespace missingu

@@ -1,0 +1,11 @@
+#pragma once
+#include <napi.h>
+
+namespace missingu {
+
+// info(): torch version, CUDA support, intra-op threads and build flags.
+Napi::Value info(const Napi::CallbackInfo& info);
+// setNumThreads(n): intra-op threads for every later native call.
+void setNumThreads(const Napi::CallbackInfo& info);
+
+}  // namespace missingu

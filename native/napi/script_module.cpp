@@ -1,0 +1,174 @@
+#include "napi/script_module.h"
+
+#include <ATen/core/grad_mode.h>
+#include <torch/csrc/jit/serialization/import.h>
+
+#include <ATen/Parallel.h>
+
+#include "napi/addon_data.h"
+#include "napi/device.h"
+#include "napi/errors.h"
+#include "napi/tensor.h"
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+namespace missingu {
+namespace {
+
+const c10::FunctionSchema& forwardSchema(const torch::jit::Module& module) {
+  return module.get_method("forward").function().getSchema();
+}
+
+// "x: Tensor, t: Tensor", without self.
+std::string describeArguments(const c10::FunctionSchema& schema) {
+  std::ostringstream out;
+  const auto& args = schema.arguments();
+  for (size_t i = 1; i < args.size(); ++i) {
+    out << (i > 1 ? ", " : "") << args[i].name() << ": " << args[i].type()->str();
+  }
+  return out.str();
+}
+
+c10::IValue toIValue(const Napi::Value& value, const c10::Argument& argument) {
+  const std::string what = "forward argument '" + argument.name() + "'";
+  const c10::TypePtr& type = argument.type();
+  if (type->kind() == c10::TypeKind::TensorType) return TensorWrap::unwrap(value, what);
+  if (type->kind() == c10::TypeKind::IntType && value.IsNumber()) {
+    const double number = value.As<Napi::Number>().DoubleValue();
+    if (number == static_cast<double>(static_cast<int64_t>(number))) return static_cast<int64_t>(number);
+  }
+  if (type->kind() == c10::TypeKind::FloatType && value.IsNumber()) return value.As<Napi::Number>().DoubleValue();
+  if (type->kind() == c10::TypeKind::BoolType && value.IsBoolean()) return value.As<Napi::Boolean>().Value();
+  throwTypeError(value.Env(), what + " must be of TorchScript type " + type->str());
+}
+
+class ForwardWorker : public Napi::AsyncWorker {
+ public:
+  ForwardWorker(Napi::Env env, torch::jit::Module module, std::vector<c10::IValue> inputs)
+      : Napi::AsyncWorker(env), deferred_(env), module_(std::move(module)), inputs_(std::move(inputs)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      at::init_num_threads();  // worker threads do not inherit the intra-op thread setting
+      at::NoGradGuard noGrad;
+      c10::IValue result = module_.forward(std::move(inputs_));
+      if (!result.isTensor()) {
+        error_ = "TorchScript forward returned " + result.tagKind() + "; missing-u expects it to return a Tensor";
+        return;
+      }
+      output_ = result.toTensor();
+    } catch (...) {
+      error_ = "TorchScript forward failed: " + currentExceptionMessage();
+    }
+  }
+
+  void OnOK() override {
+    if (error_.empty()) {
+      deferred_.Resolve(TensorWrap::wrap(Env(), std::move(output_)));
+    } else {
+      deferred_.Reject(Napi::Error::New(Env(), error_).Value());
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  torch::jit::Module module_;
+  std::vector<c10::IValue> inputs_;
+  at::Tensor output_;
+  std::string error_;
+};
+
+}  // namespace
+
+Napi::Function ScriptModuleWrap::defineClass(Napi::Env env) {
+  return DefineClass(env, "ScriptModule",
+                     {
+                         InstanceMethod<&ScriptModuleWrap::forward>("forward"),
+                         InstanceAccessor<&ScriptModuleWrap::device>("device"),
+                         InstanceAccessor<&ScriptModuleWrap::signature>("signature"),
+                         InstanceMethod<&ScriptModuleWrap::dispose>("dispose"),
+                     });
+}
+
+ScriptModuleWrap::ScriptModuleWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ScriptModuleWrap>(info) {
+  if (info.Length() != 2 || !info[0].IsExternal() || !info[1].IsString()) {
+    throwTypeError(info.Env(), "ScriptModule cannot be constructed directly: use jit.load(path, { device })");
+  }
+  module_ = std::move(*info[0].As<Napi::External<torch::jit::Module>>().Data());
+  device_ = c10::Device(info[1].As<Napi::String>().Utf8Value());
+}
+
+const torch::jit::Module& ScriptModuleWrap::live(const Napi::Env& env) const {
+  if (!module_) throw Napi::Error::New(env, "this ScriptModule was disposed; it cannot be used after dispose()");
+  return *module_;
+}
+
+Napi::Value ScriptModuleWrap::forward(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const torch::jit::Module& module = live(env);
+    const c10::FunctionSchema& schema = forwardSchema(module);
+    const auto& args = schema.arguments();  // args[0] is self
+    size_t required = 0;
+    for (size_t i = 1; i < args.size(); ++i) required += args[i].default_value() ? 0 : 1;
+    const size_t given = info.Length();
+    if (given < required || given > args.size() - 1) {
+      throwTypeError(env, "forward(" + describeArguments(schema) + ") takes " + std::to_string(required) +
+                              (required == args.size() - 1 ? "" : ".." + std::to_string(args.size() - 1)) +
+                              " input(s) but was given " + std::to_string(given));
+    }
+    std::vector<c10::IValue> inputs;
+    for (size_t i = 0; i < given; ++i) inputs.push_back(toIValue(info[i], args[i + 1]));
+    auto worker = std::make_unique<ForwardWorker>(env, module, std::move(inputs));
+    const Napi::Promise promise = worker->promise();
+    worker->Queue();
+    worker.release();  // a queued AsyncWorker deletes itself when it completes
+    return promise;
+  });
+}
+
+Napi::Value ScriptModuleWrap::device(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), device_.str());
+}
+
+Napi::Value ScriptModuleWrap::signature(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), "forward(" + describeArguments(forwardSchema(live(info.Env()))) + ")");
+}
+
+void ScriptModuleWrap::dispose(const Napi::CallbackInfo&) { module_.reset(); }
+
+Napi::Value jitLoad(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    if (info.Length() != 2 || !info[0].IsString() || !info[1].IsString()) {
+      throwTypeError(env, "jit.load(path, device) expects a file path and a device");
+    }
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    const c10::Device device = resolveDevice(info[1].As<Napi::String>().Utf8Value());
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      throw Napi::Error::New(env, "TorchScript file not found: " + path);
+    }
+    torch::jit::Module module;
+    try {
+      module = torch::jit::load(path, device);
+    } catch (const c10::Error& e) {
+      throw Napi::Error::New(env, "cannot load TorchScript file " + path +
+                                      ": it is corrupt or not a torch.jit.save archive (" +
+                                      e.what_without_backtrace() + ")");
+    }
+    if (!module.find_method("forward")) {
+      throw Napi::Error::New(env, "TorchScript module in " + path + " has no forward method");
+    }
+    module.eval();
+    return addonData(env).scriptModuleClass.New(
+        {Napi::External<torch::jit::Module>::New(env, &module), Napi::String::New(env, device.str())});
+  });
+}
+
+}  // namespace missingu

@@ -1,0 +1,33 @@
+#pragma once
+#include <napi.h>
+
+#include <torch/csrc/jit/api/module.h>
+
+#include <c10/core/Device.h>
+
+#include <optional>
+
+namespace missingu {
+
+// A TorchScript module loaded with jit.load. forward(...) runs on a libuv worker thread and
+// resolves to a Tensor; inputs are checked against the module's forward schema first.
+class ScriptModuleWrap : public Napi::ObjectWrap<ScriptModuleWrap> {
+ public:
+  static Napi::Function defineClass(Napi::Env env);
+  explicit ScriptModuleWrap(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value forward(const Napi::CallbackInfo& info);
+  Napi::Value device(const Napi::CallbackInfo& info);
+  Napi::Value signature(const Napi::CallbackInfo& info);
+  void dispose(const Napi::CallbackInfo& info);
+  const torch::jit::Module& live(const Napi::Env& env) const;
+
+  std::optional<torch::jit::Module> module_;
+  c10::Device device_{c10::kCPU};
+};
+
+// jitLoad(path: string, device: string): ScriptModule
+Napi::Value jitLoad(const Napi::CallbackInfo& info);
+
+}  // namespace missingu
