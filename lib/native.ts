@@ -64,13 +64,6 @@ function load(): NativeBinding {
   } catch (err) {
     throw new MissingUError(explainLoadFailure(err as Error));
   }
-  for (const cls of [binding.Tensor, binding.ScriptModule]) {
-    Object.defineProperty(cls.prototype, Symbol.dispose, {
-      value(this: { dispose(): void }) {
-        this.dispose();
-      },
-    });
-  }
   const threads = Number(process.env.MISSING_U_NUM_THREADS) || os.availableParallelism();
   binding.setNumThreads(threads);
   return binding;

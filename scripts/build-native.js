@@ -17,9 +17,10 @@ if (cuda && !found.cuda) {
   process.exit(1);
 }
 
-const args = [require.resolve('cmake-js/bin/cmake-js'), 'build', '--directory', PACKAGE_ROOT];
-args.push(`--CDMISSING_U_LIBTORCH_ARGS=--versions;${versions.join(',')}`);
-if (which('ccache')) args.push('--CDCMAKE_CXX_COMPILER_LAUNCHER=ccache', '--CDCMAKE_CUDA_COMPILER_LAUNCHER=ccache');
-if (process.env.TORCH_CUDA_ARCH_LIST) args.push(`--CDTORCH_CUDA_ARCH_LIST=${process.env.TORCH_CUDA_ARCH_LIST}`);
-args.push('--parallel', String(os.availableParallelism()));
-runOrExit(process.execPath, args);
+const options = ['--directory', PACKAGE_ROOT, `--CDMISSING_U_LIBTORCH_ARGS=--versions;${versions.join(',')}`];
+if (which('ccache')) options.push('--CDCMAKE_CXX_COMPILER_LAUNCHER=ccache', '--CDCMAKE_CUDA_COMPILER_LAUNCHER=ccache');
+if (process.env.TORCH_CUDA_ARCH_LIST) options.push(`--CDTORCH_CUDA_ARCH_LIST=${process.env.TORCH_CUDA_ARCH_LIST}`);
+const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+// Configure every time: the source list and the source hash are read at configure time.
+runOrExit(process.execPath, [cmakeJs, 'configure', ...options]);
+runOrExit(process.execPath, [cmakeJs, 'build', ...options, '--parallel', String(os.availableParallelism())]);

@@ -83,15 +83,29 @@ function fetchWheel(version, log) {
     run(
       python(),
       [
-        '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--python-version', '3.11',
-        '--platform', 'manylinux_2_28_x86_64', '-d', wheels, `torch==${version}`,
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--python-version',
+        '3.11',
+        '--platform',
+        'manylinux_2_28_x86_64',
+        '-d',
+        wheels,
+        `torch==${version}`,
       ],
       `pip download torch==${version}`,
     );
     const wheel = fs.readdirSync(wheels).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new LibtorchError('pip download produced no wheel');
     const staged = path.join(work, 'out');
-    run('unzip', ['-q', path.join(wheels, wheel), 'torch/include/*', 'torch/lib/*', 'torch/share/*', '-d', staged], 'unzip');
+    run(
+      'unzip',
+      ['-q', path.join(wheels, wheel), 'torch/include/*', 'torch/lib/*', 'torch/share/*', '-d', staged],
+      'unzip',
+    );
     fs.writeFileSync(path.join(staged, MARKER), JSON.stringify({ version, wheel }) + '\n');
     fs.rmSync(dest, { recursive: true, force: true });
     fs.renameSync(staged, dest);

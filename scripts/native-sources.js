@@ -59,7 +59,9 @@ if (require.main === module) {
     '--hash': () => sourceHash(),
   }[arg];
   if (!out) {
-    process.stderr.write('usage: native-sources.js --list | --list-cmake | --list-cuda-cmake | --build-info | --hash\n');
+    process.stderr.write(
+      'usage: native-sources.js --list | --list-cmake | --list-cuda-cmake | --build-info | --hash\n',
+    );
     process.exit(2);
   }
   process.stdout.write(`${out()}\n`);

@@ -1,6 +1,9 @@
 'use strict';
-// Shared by the build scripts: runs a command loudly, and routes compilers through ccache when present.
+// Shared by the build scripts: runs a command loudly, and sets up node-gyp's environment.
 
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 function which(command) {
@@ -16,11 +19,23 @@ function runOrExit(command, args, options = {}) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-/** Environment for node-gyp: CC/CXX via ccache when it is installed and the user has not chosen. */
-function compilerEnv(env = process.env) {
+/**
+ * Environment for node-gyp: compilers through ccache when installed (unless CC/CXX are chosen), all
+ * cores, and Node's own headers when this Node ships them, so nothing is downloaded.
+ */
+function nodeGypEnv(env = process.env) {
+  const out = { ...env, JOBS: env.JOBS || String(os.availableParallelism()) };
   const ccache = which('ccache');
-  if (!ccache || env.CXX || env.CC) return env;
-  return { ...env, CC: `${ccache} gcc`, CXX: `${ccache} g++` };
+  if (ccache && !env.CXX && !env.CC) Object.assign(out, { CC: `${ccache} gcc`, CXX: `${ccache} g++` });
+  const nodeDir = path.resolve(process.execPath, '..', '..');
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h'))) {
+    out.npm_config_nodedir = nodeDir;
+  }
+  return out;
 }
 
-module.exports = { which, runOrExit, compilerEnv };
+function nodeGypBin() {
+  return require.resolve('node-gyp/bin/node-gyp.js');
+}
+
+module.exports = { which, runOrExit, nodeGypEnv, nodeGypBin };

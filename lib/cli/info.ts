@@ -6,7 +6,12 @@ function describe(): string {
   const i = info();
   const rows: Array<[string, string]> = [
     ['torch', i.torch],
-    ['cuda', i.cuda ? `yes (${i.cudaDeviceCount} device(s))` : `no (${i.build.cuda === 'yes' ? 'compiled in, no device' : 'CPU-only build'})`],
+    [
+      'cuda',
+      i.cuda
+        ? `yes (${i.cudaDeviceCount} device(s))`
+        : `no (${i.build.cuda === 'yes' ? 'compiled in, no device' : 'CPU-only build'})`,
+    ],
     ['threads', String(i.threads)],
     ...Object.entries(i.build).map(([key, value]): [string, string] => [`build.${key}`, value]),
   ];

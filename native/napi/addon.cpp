@@ -6,14 +6,34 @@
 #include "napi/runtime.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
+#include "runtime/cpu_caching_allocator.h"
+
+#include <cstdlib>
+#include <string>
 
 namespace missingu {
 
 AddonData& addonData(const Napi::Env& env) { return *env.GetInstanceData<AddonData>(); }
 
+std::optional<Napi::Symbol> disposeSymbol(const Napi::Env& env) {
+  const Napi::Value symbol = env.Global().Get("Symbol").As<Napi::Object>().Get("dispose");
+  if (!symbol.IsSymbol()) return std::nullopt;
+  return symbol.As<Napi::Symbol>();
+}
+
 namespace {
 
+// MISSING_U_CPU_ALLOCATOR=system keeps libtorch's own allocator; MISSING_U_CPU_CACHE_MB caps the cache.
+void installCpuAllocator() {
+  const char* choice = std::getenv("MISSING_U_CPU_ALLOCATOR");
+  if (choice != nullptr && std::string(choice) == "system") return;
+  const char* cap = std::getenv("MISSING_U_CPU_CACHE_MB");
+  const size_t megabytes = cap != nullptr ? std::strtoull(cap, nullptr, 10) : 1024;
+  CpuCachingAllocator::install(megabytes << 20);
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  installCpuAllocator();
   auto data = std::make_unique<AddonData>();
   Napi::Function tensorClass = TensorWrap::defineClass(env);
   Napi::Function scriptModuleClass = ScriptModuleWrap::defineClass(env);

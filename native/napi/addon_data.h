@@ -1,6 +1,8 @@
 #pragma once
 #include <napi.h>
 
+#include <optional>
+
 namespace missingu {
 
 // Per-environment state: the constructors that C++ uses to hand new native objects to JS.
@@ -10,5 +12,8 @@ struct AddonData {
 };
 
 AddonData& addonData(const Napi::Env& env);
+
+// Symbol.dispose (for `using`), when this Node has it (20.4 and later).
+std::optional<Napi::Symbol> disposeSymbol(const Napi::Env& env);
 
 }  // namespace missingu

@@ -14,8 +14,6 @@ std::string currentExceptionMessage() {
   }
 }
 
-void throwTypeError(const Napi::Env& env, const std::string& message) {
-  throw Napi::TypeError::New(env, message);
-}
+void throwTypeError(const Napi::Env& env, const std::string& message) { throw Napi::TypeError::New(env, message); }
 
 }  // namespace missingu

@@ -45,6 +45,15 @@ c10::IValue toIValue(const Napi::Value& value, const c10::Argument& argument) {
   throwTypeError(value.Env(), what + " must be of TorchScript type " + type->str());
 }
 
+// The interpreter's message opens with a TorchScript traceback and ends with the cause; put the
+// cause first so the JS error's first line says what went wrong.
+std::string causeFirst(const std::string& message) {
+  const size_t end = message.find_last_not_of("\n ");
+  if (end == std::string::npos || message.rfind("The following operation failed", 0) != 0) return message;
+  const size_t start = message.rfind('\n', end);
+  return message.substr(start + 1, end - start) + "\n" + message;
+}
+
 class ForwardWorker : public Napi::AsyncWorker {
  public:
   ForwardWorker(Napi::Env env, torch::jit::Module module, std::vector<c10::IValue> inputs)
@@ -63,7 +72,7 @@ class ForwardWorker : public Napi::AsyncWorker {
       }
       output_ = result.toTensor();
     } catch (...) {
-      error_ = "TorchScript forward failed: " + currentExceptionMessage();
+      error_ = "TorchScript forward failed: " + causeFirst(currentExceptionMessage());
     }
   }
 
@@ -86,13 +95,16 @@ class ForwardWorker : public Napi::AsyncWorker {
 }  // namespace
 
 Napi::Function ScriptModuleWrap::defineClass(Napi::Env env) {
-  return DefineClass(env, "ScriptModule",
-                     {
-                         InstanceMethod<&ScriptModuleWrap::forward>("forward"),
-                         InstanceAccessor<&ScriptModuleWrap::device>("device"),
-                         InstanceAccessor<&ScriptModuleWrap::signature>("signature"),
-                         InstanceMethod<&ScriptModuleWrap::dispose>("dispose"),
-                     });
+  std::vector<PropertyDescriptor> properties = {
+      InstanceMethod<&ScriptModuleWrap::forward>("forward"),
+      InstanceAccessor<&ScriptModuleWrap::device>("device"),
+      InstanceAccessor<&ScriptModuleWrap::signature>("signature"),
+      InstanceMethod<&ScriptModuleWrap::dispose>("dispose"),
+  };
+  if (const auto symbol = disposeSymbol(env)) {
+    properties.push_back(InstanceMethod<&ScriptModuleWrap::dispose>(*symbol));
+  }
+  return DefineClass(env, "ScriptModule", properties);
 }
 
 ScriptModuleWrap::ScriptModuleWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ScriptModuleWrap>(info) {
@@ -159,8 +171,8 @@ Napi::Value jitLoad(const Napi::CallbackInfo& info) {
       module = torch::jit::load(path, device);
     } catch (const c10::Error& e) {
       throw Napi::Error::New(env, "cannot load TorchScript file " + path +
-                                      ": it is corrupt or not a torch.jit.save archive (" +
-                                      e.what_without_backtrace() + ")");
+                                      ": it is corrupt or not a torch.jit.save archive (" + e.what_without_backtrace() +
+                                      ")");
     }
     if (!module.find_method("forward")) {
       throw Napi::Error::New(env, "TorchScript module in " + path + " has no forward method");

@@ -27,15 +27,16 @@ std::string dtypeName(c10::ScalarType type) {
 }
 
 Napi::Function TensorWrap::defineClass(Napi::Env env) {
-  return DefineClass(env, "Tensor",
-                     {
-                         InstanceAccessor<&TensorWrap::shape>("shape"),
-                         InstanceAccessor<&TensorWrap::dtype>("dtype"),
-                         InstanceAccessor<&TensorWrap::device>("device"),
-                         InstanceAccessor<&TensorWrap::disposed>("disposed"),
-                         InstanceMethod<&TensorWrap::toFloat32Array>("toFloat32Array"),
-                         InstanceMethod<&TensorWrap::dispose>("dispose"),
-                     });
+  std::vector<PropertyDescriptor> properties = {
+      InstanceAccessor<&TensorWrap::shape>("shape"),
+      InstanceAccessor<&TensorWrap::dtype>("dtype"),
+      InstanceAccessor<&TensorWrap::device>("device"),
+      InstanceAccessor<&TensorWrap::disposed>("disposed"),
+      InstanceMethod<&TensorWrap::toFloat32Array>("toFloat32Array"),
+      InstanceMethod<&TensorWrap::dispose>("dispose"),
+  };
+  if (const auto symbol = disposeSymbol(env)) properties.push_back(InstanceMethod<&TensorWrap::dispose>(*symbol));
+  return DefineClass(env, "Tensor", properties);
 }
 
 Napi::Object TensorWrap::wrap(Napi::Env env, at::Tensor tensor) {

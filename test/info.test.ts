@@ -1,0 +1,27 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+import { info } from '../lib';
+
+const ROOT = path.resolve(__dirname, '..');
+
+describe('info', () => {
+  it('reports the pinned torch, CUDA state, threads and build flags', () => {
+    const i = info();
+    expect(i.torch).toBe('2.13.0');
+    expect(typeof i.cuda).toBe('boolean');
+    expect(i.cudaDeviceCount).toBeGreaterThanOrEqual(0);
+    expect(i.threads).toBeGreaterThan(0);
+    expect(i.build.sourceHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(i.build.cxx11Abi).toBe('yes');
+  });
+
+  it('is printed by `missing-u info`, as text and as JSON', () => {
+    const cli = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
+    const json = JSON.parse(execFileSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8' }));
+    expect(json).toEqual(info());
+    const text = execFileSync(process.execPath, [cli, 'info'], { encoding: 'utf8' });
+    expect(text).toMatch(/^torch\s+2\.13\.0$/m);
+    expect(text).toMatch(/^threads\s+\d+$/m);
+  });
+});
