@@ -16,7 +16,8 @@
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
     # libtorch 2.13's headers are C++20 (its TorchConfig.cmake sets CXX_STANDARD 20).
-    "cflags_cc": ["-std=c++20", "-fPIC", "-fvisibility=hidden", "-O2", "-Wall", "-Wno-unused-parameter"],
+    # -fopenmp: ATen's parallel_for is inline OpenMP (see CMakeLists.txt).
+    "cflags_cc": ["-std=c++20", "-fPIC", "-fvisibility=hidden", "-O2", "-Wall", "-Wno-unused-parameter", "-Wno-psabi", "-fopenmp"],
     "conditions": [["with_cuda==1", { "defines": ["MISSING_U_WITH_CUDA=1"] }]]
   },
   "targets": [
@@ -32,7 +33,8 @@
       "sources": ["<!@(node scripts/native-sources.js --list)"],
       "libraries": [
         "-L<(libtorch)/lib",
-        "-Wl,--enable-new-dtags,-rpath,'$$ORIGIN/../../libtorch/lib'"
+        "-Wl,--enable-new-dtags,-rpath,'$$ORIGIN/../../libtorch/lib'",
+        "-fopenmp"
       ],
       "conditions": [
         [

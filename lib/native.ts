@@ -32,6 +32,40 @@ export interface NativeInfo {
   build: Record<string, string>;
 }
 
+export interface NativeOdeStats {
+  nfe: number;
+  accepted: number;
+  rejected: number;
+}
+
+export interface NativeOdeRequest {
+  f: NativeScriptModule;
+  order: 'second' | 'first';
+  state: NativeTensor[];
+  s0?: number;
+  s1?: number;
+  method: string;
+  steps?: number;
+  rtol?: number;
+  atol?: number;
+  maxSteps?: number;
+  gradient?: 'none' | 'direct' | 'adjoint';
+  outputGrads?: Array<NativeTensor | undefined>;
+}
+
+export interface NativeOdeResult {
+  state: NativeTensor[];
+  stats: NativeOdeStats;
+  backwardStats?: NativeOdeStats;
+  grads?: { state: NativeTensor[]; parameters: Record<string, NativeTensor> };
+}
+
+export interface NativeMemoryStats {
+  allocated: number;
+  peakAllocated: number;
+  cached: number;
+}
+
 export interface NativeBinding {
   readonly sourceHash: string;
   readonly Tensor: abstract new () => NativeTensor;
@@ -40,6 +74,10 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   createTensor(data: Float32Array, shape: number[], device: string): NativeTensor;
   jitLoad(file: string, device: string): NativeScriptModule;
+  odeSolve(request: NativeOdeRequest): Promise<NativeOdeResult>;
+  odeStageUpdate(y: NativeTensor, ks: NativeTensor[], coefs: number[], fused: boolean): NativeTensor;
+  memoryStats(): NativeMemoryStats | null;
+  resetPeakMemory(): void;
 }
 
 function explainLoadFailure(err: Error): string {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { PACKAGE_VERSION } from '../package-root';
+import { benchCommand } from './bench';
 import { infoCommand } from './info';
 
 function program(): Command {
@@ -11,6 +12,7 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   cli.addCommand(infoCommand());
+  cli.addCommand(benchCommand());
   return cli;
 }
 

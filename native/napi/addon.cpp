@@ -3,6 +3,7 @@
 
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
+#include "napi/ode_binding.h"
 #include "napi/runtime.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
@@ -48,6 +49,10 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New<setNumThreads>(env, "setNumThreads"));
   exports.Set("createTensor", Napi::Function::New<createTensor>(env, "createTensor"));
   exports.Set("jitLoad", Napi::Function::New<jitLoad>(env, "jitLoad"));
+  exports.Set("odeSolve", Napi::Function::New<odeSolve>(env, "odeSolve"));
+  exports.Set("odeStageUpdate", Napi::Function::New<odeStageUpdate>(env, "odeStageUpdate"));
+  exports.Set("memoryStats", Napi::Function::New<memoryStats>(env, "memoryStats"));
+  exports.Set("resetPeakMemory", Napi::Function::New<resetPeakMemory>(env, "resetPeakMemory"));
   return exports;
 }
 

@@ -6,6 +6,7 @@
 #include "napi/build_info.h"
 #include "napi/device.h"
 #include "napi/errors.h"
+#include "runtime/cpu_caching_allocator.h"
 
 namespace missingu {
 
@@ -31,6 +32,22 @@ void setNumThreads(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "setNumThreads(n) needs an integer n between 1 and 1024");
   }
   rethrowAsJs(env, [&] { at::set_num_threads(static_cast<int>(n)); });
+}
+
+Napi::Value memoryStats(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const CpuCachingAllocator* allocator = CpuCachingAllocator::installed();
+  if (allocator == nullptr) return env.Null();
+  const CpuCachingAllocator::Stats stats = allocator->stats();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("allocated", static_cast<double>(stats.allocatedBytes));
+  out.Set("peakAllocated", static_cast<double>(stats.peakAllocatedBytes));
+  out.Set("cached", static_cast<double>(stats.cachedBytes));
+  return out;
+}
+
+void resetPeakMemory(const Napi::CallbackInfo&) {
+  if (CpuCachingAllocator* allocator = CpuCachingAllocator::installed()) allocator->resetPeak();
 }
 
 }  // namespace missingu

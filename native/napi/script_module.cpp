@@ -115,6 +115,16 @@ ScriptModuleWrap::ScriptModuleWrap(const Napi::CallbackInfo& info) : Napi::Objec
   device_ = c10::Device(info[1].As<Napi::String>().Utf8Value());
 }
 
+torch::jit::Module ScriptModuleWrap::unwrap(const Napi::Value& value, const std::string& what) {
+  const Napi::Env env = value.Env();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(addonData(env).scriptModuleClass.Value())) {
+    throwTypeError(env, what + " must be a ScriptModule (made with jit.load(path))");
+  }
+  const ScriptModuleWrap* self = Unwrap(value.As<Napi::Object>());
+  if (!self->module_) throwTypeError(env, what + " is a disposed ScriptModule");
+  return *self->module_;
+}
+
 const torch::jit::Module& ScriptModuleWrap::live(const Napi::Env& env) const {
   if (!module_) throw Napi::Error::New(env, "this ScriptModule was disposed; it cannot be used after dispose()");
   return *module_;

@@ -6,6 +6,7 @@
 #include <c10/core/Device.h>
 
 #include <optional>
+#include <string>
 
 namespace missingu {
 
@@ -14,6 +15,9 @@ namespace missingu {
 class ScriptModuleWrap : public Napi::ObjectWrap<ScriptModuleWrap> {
  public:
   static Napi::Function defineClass(Napi::Env env);
+  // The module that `value` holds; a TypeError naming `what` when it is not a live ScriptModule.
+  static torch::jit::Module unwrap(const Napi::Value& value, const std::string& what);
+
   explicit ScriptModuleWrap(const Napi::CallbackInfo& info);
 
  private:

@@ -3,12 +3,13 @@
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace missingu {
 namespace {
 
-CpuCachingAllocator* installed = nullptr;
+CpuCachingAllocator* instance = nullptr;
 
 }  // namespace
 
@@ -29,6 +30,8 @@ c10::DataPtr CpuCachingAllocator::allocate(size_t nbytes) {
   if (data != nullptr) {
     std::lock_guard<std::mutex> lock(mutex_);
     liveSizes_.emplace(data, nbytes);
+    allocatedBytes_ += nbytes;
+    peakAllocatedBytes_ = std::max(peakAllocatedBytes_, allocatedBytes_);
   }
   return {data, data, &CpuCachingAllocator::deallocate, c10::Device(c10::kCPU)};
 }
@@ -40,7 +43,7 @@ void CpuCachingAllocator::copy_data(void* dest, const void* src, size_t count) c
 }
 
 void CpuCachingAllocator::deallocate(void* data) {
-  if (data != nullptr) installed->recycle(data);
+  if (data != nullptr) instance->recycle(data);
 }
 
 void CpuCachingAllocator::recycle(void* data) {
@@ -49,6 +52,7 @@ void CpuCachingAllocator::recycle(void* data) {
     auto live = liveSizes_.find(data);
     const size_t size = live == liveSizes_.end() ? 0 : live->second;
     if (size > 0) liveSizes_.erase(live);
+    allocatedBytes_ -= size;
     if (size > 0 && cachedBytes_ + size <= maxCachedBytes_) {
       freeBySize_[size].push_back(data);
       cachedBytes_ += size;
@@ -70,19 +74,26 @@ void CpuCachingAllocator::releaseCached() {
   }
 }
 
-size_t CpuCachingAllocator::cachedBytes() const {
+CpuCachingAllocator::Stats CpuCachingAllocator::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return cachedBytes_;
+  return {allocatedBytes_, peakAllocatedBytes_, cachedBytes_};
 }
 
+void CpuCachingAllocator::resetPeak() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  peakAllocatedBytes_ = allocatedBytes_;
+}
+
+CpuCachingAllocator* CpuCachingAllocator::installed() { return instance; }
+
 CpuCachingAllocator& CpuCachingAllocator::install(size_t maxCachedBytes) {
-  static CpuCachingAllocator& instance = [maxCachedBytes]() -> CpuCachingAllocator& {
+  static CpuCachingAllocator& once = [maxCachedBytes]() -> CpuCachingAllocator& {
     // Never destroyed: tensors freed during static destruction at exit still call deallocate().
-    installed = std::make_unique<CpuCachingAllocator>(maxCachedBytes).release();
-    c10::SetCPUAllocator(installed, /*priority=*/1);
-    return *installed;
+    instance = std::make_unique<CpuCachingAllocator>(maxCachedBytes).release();
+    c10::SetCPUAllocator(instance, /*priority=*/1);
+    return *instance;
   }();
-  return instance;
+  return once;
 }
 
 }  // namespace missingu

@@ -23,9 +23,19 @@ class CpuCachingAllocator final : public c10::Allocator {
   c10::DeleterFnPtr raw_deleter() const override;
   void copy_data(void* dest, const void* src, size_t count) const override;
 
+  struct Stats {
+    size_t allocatedBytes;  // in live tensors
+    size_t peakAllocatedBytes;
+    size_t cachedBytes;  // freed, kept for reuse
+  };
+  Stats stats() const;
+  // Starts a new peak measurement from the bytes allocated now.
+  void resetPeak();
   // Frees every cached block back to the system.
   void releaseCached();
-  size_t cachedBytes() const;
+
+  // The installed instance, or nullptr when libtorch's own allocator is in use.
+  static CpuCachingAllocator* installed();
 
   // Installs a process-lifetime instance as libtorch's CPU allocator (once); returns it.
   static CpuCachingAllocator& install(size_t maxCachedBytes);
@@ -37,6 +47,8 @@ class CpuCachingAllocator final : public c10::Allocator {
   const size_t maxCachedBytes_;
   mutable std::mutex mutex_;
   size_t cachedBytes_ = 0;
+  size_t allocatedBytes_ = 0;
+  size_t peakAllocatedBytes_ = 0;
   std::unordered_map<void*, size_t> liveSizes_;
   std::unordered_map<size_t, std::vector<void*>> freeBySize_;
 };

@@ -1,0 +1,224 @@
+#include "napi/ode_binding.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/zeros_like.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include "napi/errors.h"
+#include "napi/options.h"
+#include "napi/script_module.h"
+#include "napi/tensor.h"
+#include "ode/adjoint.h"
+#include "ode/script_function.h"
+#include "ode/solve.h"
+#include "ode/stage_update.h"
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace missingu {
+namespace {
+
+struct SolveRequest {
+  torch::jit::Module module;
+  bool secondOrder = true;
+  ode::State state;
+  double s0 = 0, s1 = 1;
+  ode::SolveOptions options;
+  std::string gradient = "none";  // none | direct | adjoint
+  std::vector<at::Tensor> outputGrads;
+};
+
+struct SolveOutcome {
+  ode::State y;
+  ode::SolveStats stats;
+  std::optional<ode::SolveStats> backwardStats;
+  ode::State stateGrads;
+  std::vector<std::pair<std::string, at::Tensor>> parameterGrads;
+};
+
+std::shared_ptr<const ode::Dynamics> dynamicsOf(const SolveRequest& r) {
+  const auto parameters = ode::scriptParameters(r.module);
+  if (r.secondOrder) return std::make_shared<ode::SecondOrderDynamics>(ode::scriptAcceleration(r.module), parameters);
+  return std::make_shared<ode::FirstOrderDynamics>(ode::scriptVectorField(r.module), parameters);
+}
+
+SolveOutcome runSolve(const SolveRequest& r) {
+  at::init_num_threads();
+  const auto dynamics = dynamicsOf(r);
+  SolveOutcome out;
+  if (r.gradient == "none") {
+    at::NoGradGuard noGrad;
+    ode::Solution solution = ode::solve(*dynamics, r.state, r.s0, r.s1, r.options);
+    out.y = std::move(solution.y);
+    out.stats = solution.stats;
+    return out;
+  }
+  at::AutoGradMode enableGrad(true);
+  std::vector<at::Tensor> inputs;
+  for (const at::Tensor& t : r.state) inputs.push_back(t.detach().requires_grad_(true));
+  std::vector<std::string> names;
+  for (const auto& named : r.module.named_parameters()) {
+    if (!named.value.requires_grad()) continue;
+    names.push_back(named.name);
+    inputs.push_back(named.value);
+  }
+  const ode::State y0(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(r.state.size()));
+  ode::State y;
+  std::shared_ptr<ode::SolveStats> backwardStats;
+  if (r.gradient == "adjoint") {
+    ode::AdjointSolution solution = ode::solveAdjoint(dynamics, y0, r.s0, r.s1, r.options);
+    y = std::move(solution.y);
+    out.stats = solution.stats;
+    backwardStats = solution.backwardStats;
+  } else {
+    ode::Solution solution = ode::solve(*dynamics, y0, r.s0, r.s1, r.options);
+    y = std::move(solution.y);
+    out.stats = solution.stats;
+  }
+  std::vector<at::Tensor> gradOutputs;
+  for (size_t i = 0; i < y.size(); ++i) {
+    const bool given = i < r.outputGrads.size() && r.outputGrads[i].defined();
+    gradOutputs.push_back(given ? r.outputGrads[i] : at::zeros_like(y[i]));
+  }
+  const auto grads = torch::autograd::grad(y, inputs, gradOutputs, /*retain_graph=*/false, /*create_graph=*/false,
+                                           /*allow_unused=*/true);
+  const auto orZeros = [&](size_t i) { return grads[i].defined() ? grads[i] : at::zeros_like(inputs[i]); };
+  for (size_t i = 0; i < r.state.size(); ++i) out.stateGrads.push_back(orZeros(i));
+  for (size_t i = 0; i < names.size(); ++i) out.parameterGrads.emplace_back(names[i], orZeros(r.state.size() + i));
+  for (const at::Tensor& t : y) out.y.push_back(t.detach());
+  if (backwardStats) out.backwardStats = *backwardStats;
+  return out;
+}
+
+Napi::Object statsObject(Napi::Env env, const ode::SolveStats& stats) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("nfe", static_cast<double>(stats.nfe));
+  out.Set("accepted", static_cast<double>(stats.accepted));
+  out.Set("rejected", static_cast<double>(stats.rejected));
+  return out;
+}
+
+Napi::Array tensorArray(Napi::Env env, ode::State tensors) {
+  Napi::Array out = Napi::Array::New(env, tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) out.Set(i, TensorWrap::wrap(env, std::move(tensors[i])));
+  return out;
+}
+
+class OdeSolveWorker : public Napi::AsyncWorker {
+ public:
+  OdeSolveWorker(Napi::Env env, SolveRequest request)
+      : Napi::AsyncWorker(env), deferred_(env), request_(std::move(request)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      outcome_ = runSolve(request_);
+    } catch (...) {
+      error_ = "ODE solve failed: " + currentExceptionMessage();
+    }
+  }
+
+  void OnOK() override {
+    const Napi::Env env = Env();
+    if (!error_.empty()) {
+      deferred_.Reject(Napi::Error::New(env, error_).Value());
+      return;
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("state", tensorArray(env, std::move(outcome_.y)));
+    result.Set("stats", statsObject(env, outcome_.stats));
+    if (outcome_.backwardStats) result.Set("backwardStats", statsObject(env, *outcome_.backwardStats));
+    if (request_.gradient != "none") {
+      Napi::Object grads = Napi::Object::New(env);
+      grads.Set("state", tensorArray(env, std::move(outcome_.stateGrads)));
+      Napi::Object parameters = Napi::Object::New(env);
+      for (auto& [name, grad] : outcome_.parameterGrads) parameters.Set(name, TensorWrap::wrap(env, std::move(grad)));
+      grads.Set("parameters", parameters);
+      result.Set("grads", grads);
+    }
+    deferred_.Resolve(result);
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  SolveRequest request_;
+  SolveOutcome outcome_;
+  std::string error_;
+};
+
+std::vector<at::Tensor> tensorList(const Napi::Value& value, const std::string& what, bool allowUndefined) {
+  if (!value.IsArray()) throwTypeError(value.Env(), what + " must be an array of Tensors");
+  const auto array = value.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const Napi::Value item = array.Get(i);
+    out.push_back(allowUndefined && item.IsUndefined()
+                      ? at::Tensor()
+                      : TensorWrap::unwrap(item, what + "[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+}  // namespace
+
+Napi::Value odeSolve(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const OptionReader opts(info[0], "ode.solve");
+    SolveRequest r;
+    r.module = ScriptModuleWrap::unwrap(opts.value("f"), "ode.solve: f");
+    r.secondOrder = opts.oneOf("order", {"second", "first"}, "second") == "second";
+    r.state = tensorList(opts.value("state"), "ode.solve: state", false);
+    r.s0 = opts.number("s0", 0.0);
+    r.s1 = opts.number("s1", 1.0);
+    r.options.method = opts.string("method", r.options.method);
+    r.options.steps = opts.integer("steps", 0);
+    r.options.rtol = opts.number("rtol", r.options.rtol);
+    r.options.atol = opts.number("atol", r.options.atol);
+    r.options.maxSteps = opts.integer("maxSteps", r.options.maxSteps);
+    r.gradient = opts.oneOf("gradient", {"none", "direct", "adjoint"}, "none");
+    if (opts.has("outputGrads")) r.outputGrads = tensorList(opts.value("outputGrads"), "ode.solve: outputGrads", true);
+
+    // Everything checkable before the solve fails here, synchronously.
+    ode::validate(r.options);
+    r.secondOrder ? ode::validateSecondOrderState(r.state) : ode::validateState(r.state);
+    dynamicsOf(r);
+    for (size_t i = 0; i < r.outputGrads.size() && i < r.state.size(); ++i) {
+      if (r.outputGrads[i].defined() && r.outputGrads[i].sizes() != r.state[i].sizes()) {
+        throw std::invalid_argument("ode.solve: outputGrads[" + std::to_string(i) + "] has shape " +
+                                    c10::str(r.outputGrads[i].sizes()) + " but the state has " +
+                                    c10::str(r.state[i].sizes()));
+      }
+    }
+    auto worker = std::make_unique<OdeSolveWorker>(env, std::move(r));
+    const Napi::Promise promise = worker->promise();
+    worker->Queue();
+    worker.release();  // a queued AsyncWorker deletes itself when it completes
+    return promise;
+  });
+}
+
+Napi::Value odeStageUpdate(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    if (info.Length() != 4 || !info[2].IsArray() || !info[3].IsBoolean()) {
+      throwTypeError(env, "stageUpdate(y, ks, coefs, fused) expects a Tensor, Tensors, numbers and a boolean");
+    }
+    const at::Tensor y = TensorWrap::unwrap(info[0], "stageUpdate: y");
+    const std::vector<at::Tensor> ks = tensorList(info[1], "stageUpdate: ks", false);
+    const auto coefArray = info[2].As<Napi::Array>();
+    std::vector<double> coefs;
+    for (uint32_t i = 0; i < coefArray.Length(); ++i) coefs.push_back(coefArray.Get(i).ToNumber().DoubleValue());
+    if (coefs.size() != ks.size()) throwTypeError(env, "stageUpdate: one coefficient per k is needed");
+    at::NoGradGuard noGrad;
+    at::Tensor out =
+        info[3].As<Napi::Boolean>().Value() ? ode::stageUpdate(y, ks, coefs) : ode::stageUpdateUnfused(y, ks, coefs);
+    return TensorWrap::wrap(env, std::move(out));
+  });
+}
+
+}  // namespace missingu

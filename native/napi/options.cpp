@@ -1,0 +1,71 @@
+#include "napi/options.h"
+
+#include <c10/util/StringUtil.h>
+
+#include <cmath>
+
+#include "napi/errors.h"
+#include "napi/tensor.h"
+
+namespace missingu {
+namespace {
+
+std::string describe(const Napi::Value& value) {
+  if (value.IsUndefined()) return "undefined";
+  if (value.IsString()) return "'" + value.As<Napi::String>().Utf8Value() + "'";
+  return value.ToString().Utf8Value();
+}
+
+}  // namespace
+
+OptionReader::OptionReader(const Napi::Value& options, std::string where) : where_(std::move(where)) {
+  if (!options.IsObject()) throwTypeError(options.Env(), where_ + " expects an options object");
+  object_ = options.As<Napi::Object>();
+}
+
+void OptionReader::fail(const std::string& key, const std::string& expected) const {
+  throwTypeError(object_.Env(), where_ + ": " + key + " must be " + expected + " (got " + describe(value(key)) + ")");
+}
+
+bool OptionReader::has(const std::string& key) const { return !value(key).IsUndefined(); }
+
+double OptionReader::number(const std::string& key) const {
+  const Napi::Value v = value(key);
+  if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue())) fail(key, "a finite number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+double OptionReader::number(const std::string& key, double fallback) const { return has(key) ? number(key) : fallback; }
+
+int64_t OptionReader::integer(const std::string& key, int64_t fallback) const {
+  if (!has(key)) return fallback;
+  const double n = value(key).IsNumber() ? value(key).As<Napi::Number>().DoubleValue() : NAN;
+  if (!std::isfinite(n) || n != std::floor(n)) fail(key, "an integer");
+  return static_cast<int64_t>(n);
+}
+
+std::string OptionReader::string(const std::string& key, const std::string& fallback) const {
+  if (!has(key)) return fallback;
+  if (!value(key).IsString()) fail(key, "a string");
+  return value(key).As<Napi::String>().Utf8Value();
+}
+
+std::string OptionReader::oneOf(const std::string& key, const std::vector<std::string>& allowed,
+                                const std::string& fallback) const {
+  const std::string chosen = string(key, fallback);
+  for (const std::string& a : allowed) {
+    if (a == chosen) return chosen;
+  }
+  fail(key, "one of '" + c10::Join("', '", allowed) + "'");
+}
+
+at::Tensor OptionReader::tensor(const std::string& key) const {
+  return TensorWrap::unwrap(value(key), where_ + ": " + key);
+}
+
+std::optional<at::Tensor> OptionReader::optionalTensor(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return tensor(key);
+}
+
+}  // namespace missingu

@@ -1,0 +1,134 @@
+#include "ode/solve.h"
+
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
+#include <c10/util/StringUtil.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "ode/rk_step.h"
+#include "ode/stage_update.h"
+#include "ode/step_controller.h"
+#include "ode/tableau.h"
+
+namespace missingu::ode {
+namespace {
+
+Solution solveFixed(const Dynamics& f, const Tableau& tableau, const State& y0, double s0, double s1, int64_t steps) {
+  Solution out{y0, {}};
+  const double dt = (s1 - s0) / static_cast<double>(steps);
+  std::optional<State> first;
+  for (int64_t n = 0; n < steps; ++n) {
+    RkStep step = rkStep(f, tableau, s0 + static_cast<double>(n) * dt, dt, out.y, std::move(first), out.stats.nfe);
+    out.y = std::move(step.y1);
+    first = tableau.fsal ? std::optional<State>(std::move(step.stages.back())) : std::nullopt;
+    ++out.stats.accepted;
+  }
+  return out;
+}
+
+// RMS over all components of the embedded error estimate, scaled by the tolerances: one host read.
+double errorRatio(const State& y0, const RkStep& step, const Tableau& tableau, double dt, Tolerances tol) {
+  at::Tensor sum;
+  int64_t count = 0;
+  std::vector<double> coefs;
+  for (double e : tableau.bError) coefs.push_back(dt * e);
+  std::vector<at::Tensor> ks(step.stages.size());
+  for (size_t c = 0; c < y0.size(); ++c) {
+    for (size_t i = 0; i < ks.size(); ++i) ks[i] = step.stages[i][c];
+    const at::Tensor part = scaledErrorSumOfSquares(y0[c], step.y1[c], ks, coefs, tol.rtol, tol.atol);
+    sum = sum.defined() ? sum + part.to(sum.device()) : part;
+    count += y0[c].numel();
+  }
+  return std::sqrt(sum.item<double>() / static_cast<double>(count));
+}
+
+Solution solveAdaptive(const Dynamics& f, const Tableau& tableau, const State& y0, double s0, double s1,
+                       const SolveOptions& options) {
+  Solution out{y0, {}};
+  if (s0 == s1) return out;
+  const Tolerances tol{options.rtol, options.atol};
+  const double direction = s1 > s0 ? 1.0 : -1.0;
+  std::optional<State> first = f(s0, y0);
+  ++out.stats.nfe;
+  double dt = direction * initialStep(f, s0, y0, *first, tableau.order, tol, direction, out.stats.nfe);
+  double s = s0;
+  while (direction * (s1 - s) > 0) {
+    if (out.stats.accepted + out.stats.rejected >= options.maxSteps) {
+      throw std::runtime_error("ODE solver " + tableau.name + " gave up after " + std::to_string(options.maxSteps) +
+                               " steps at s = " + std::to_string(s) + " of [" + std::to_string(s0) + ", " +
+                               std::to_string(s1) + "]: the problem may be stiff or the tolerances too tight; " +
+                               "raise maxSteps or rtol/atol, or use a fixed-step method");
+    }
+    const bool last = direction * (s + dt - s1) >= 0;
+    const double h = last ? s1 - s : dt;
+    RkStep step = rkStep(f, tableau, s, h, out.y, first, out.stats.nfe);
+    double ratio;
+    {
+      at::NoGradGuard noGrad;
+      ratio = errorRatio(out.y, step, tableau, h, tol);
+    }
+    if (!std::isfinite(ratio)) {
+      throw std::runtime_error("ODE solver " + tableau.name +
+                               ": the state became NaN or infinite at s = " + std::to_string(s));
+    }
+    const bool accepted = ratio <= 1.0;
+    if (accepted) {
+      s = last ? s1 : s + h;
+      out.y = std::move(step.y1);
+      first = std::move(step.stages.back());
+      ++out.stats.accepted;
+    } else {
+      ++out.stats.rejected;
+    }
+    dt = h * stepFactor(ratio, tableau.order, accepted);
+  }
+  return out;
+}
+
+}  // namespace
+
+void validate(const SolveOptions& options) {
+  const Tableau& tableau = tableauNamed(options.method);
+  if (tableau.adaptive()) {
+    if (!(options.rtol >= 0) || !(options.atol >= 0) || options.rtol + options.atol == 0) {
+      throw std::invalid_argument("rtol and atol must be non-negative and not both zero (got rtol " +
+                                  std::to_string(options.rtol) + ", atol " + std::to_string(options.atol) + ")");
+    }
+    if (options.maxSteps < 1) throw std::invalid_argument("maxSteps must be at least 1");
+  } else if (options.steps < 1) {
+    throw std::invalid_argument("method '" + options.method + "' is fixed-step: steps must be an integer >= 1 (got " +
+                                std::to_string(options.steps) + ")");
+  }
+}
+
+void validateState(const State& y0) {
+  if (y0.empty()) throw std::invalid_argument("the initial state is empty");
+  for (size_t i = 0; i < y0.size(); ++i) {
+    if (!y0[i].defined()) throw std::invalid_argument("initial state component " + std::to_string(i) + " is missing");
+  }
+}
+
+void validateSecondOrderState(const State& y0) {
+  validateState(y0);
+  if (y0.size() != 2) throw std::invalid_argument("a second-order system needs the state {x0, v0}");
+  if (y0[1].sizes() != y0[0].sizes()) {
+    throw std::invalid_argument("x0 has shape " + c10::str(y0[0].sizes()) + " but v0 has shape " +
+                                c10::str(y0[1].sizes()) + "; they must be equal");
+  }
+  if (y0[1].scalar_type() != y0[0].scalar_type() || y0[1].device() != y0[0].device()) {
+    throw std::invalid_argument("x0 and v0 must share dtype and device");
+  }
+}
+
+Solution solve(const Dynamics& f, const State& y0, double s0, double s1, const SolveOptions& options) {
+  validate(options);
+  validateState(y0);
+  if (!std::isfinite(s0) || !std::isfinite(s1)) throw std::invalid_argument("s0 and s1 must be finite numbers");
+  const Tableau& tableau = tableauNamed(options.method);
+  return tableau.adaptive() ? solveAdaptive(f, tableau, y0, s0, s1, options)
+                            : solveFixed(f, tableau, y0, s0, s1, options.steps);
+}
+
+}  // namespace missingu::ode
