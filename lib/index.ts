@@ -2,6 +2,7 @@ export type { Device } from './device';
 export { MissingUError } from './errors';
 export { jit, type JitLoadOptions, type ScriptModule } from './jit';
 export { memory, type MemoryStats } from './memory';
+export { models, type Denoiser, type FlopCount, type ModelOptions, type ModelPreset } from './models';
 export {
   ode,
   type FirstOrderSolution,

@@ -66,10 +66,44 @@ export interface NativeMemoryStats {
   cached: number;
 }
 
+export interface NativeParameterCount {
+  total: number;
+  trainable: number;
+}
+
+export interface NativeFlopCount {
+  /** Multiply-accumulates of one forward pass, counted per op as thop does (the papers' "FLOPs"). */
+  macs: number;
+  /** conv, linear, instance-norm, upsample-*, and matmul (attention; not in `macs`, as in thop). */
+  byOp: Record<string, number>;
+}
+
+export interface NativeModel {
+  readonly preset: string;
+  readonly imageSize: number;
+  readonly channels: number;
+  readonly device: string;
+  parameterCount(): NativeParameterCount;
+  parameters(): Array<{ name: string; shape: number[]; trainable: boolean }>;
+  flops(shape: number[]): NativeFlopCount;
+  peakMemory(shape: number[]): { inference: number; training: number } | null;
+  forward(x: NativeTensor, t: NativeTensor): Promise<NativeTensor>;
+  gradientNorms(x: NativeTensor, t: NativeTensor): Promise<Record<string, number>>;
+  dispose(): void;
+}
+
+export interface NativePreset {
+  name: string;
+  description: string;
+  imageSize: number;
+  channels: number;
+}
+
 export interface NativeBinding {
   readonly sourceHash: string;
   readonly Tensor: abstract new () => NativeTensor;
   readonly ScriptModule: abstract new () => NativeScriptModule;
+  readonly Model: abstract new () => NativeModel;
   info(): NativeInfo;
   setNumThreads(n: number): void;
   createTensor(data: Float32Array, shape: number[], device: string): NativeTensor;
@@ -77,6 +111,14 @@ export interface NativeBinding {
   odeSolve(request: NativeOdeRequest): Promise<NativeOdeResult>;
   odeStageUpdate(y: NativeTensor, ks: NativeTensor[], coefs: number[], fused: boolean): NativeTensor;
   memoryStats(): NativeMemoryStats | null;
+  modelsCreate(options: {
+    preset: string;
+    imageSize?: number;
+    channels?: number;
+    device?: string;
+    seed?: number;
+  }): NativeModel;
+  modelsPresets(): NativePreset[];
   resetPeakMemory(): void;
 }
 

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../package-root';
 import { benchCommand } from './bench';
 import { infoCommand } from './info';
+import { inspectCommand } from './inspect';
 
 function program(): Command {
   const cli = new Command('missing-u')
@@ -12,6 +13,7 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   cli.addCommand(infoCommand());
+  cli.addCommand(inspectCommand());
   cli.addCommand(benchCommand());
   return cli;
 }

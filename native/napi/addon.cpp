@@ -3,6 +3,7 @@
 
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
+#include "napi/model_binding.h"
 #include "napi/ode_binding.h"
 #include "napi/runtime.h"
 #include "napi/script_module.h"
@@ -40,10 +41,15 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   Napi::Function scriptModuleClass = ScriptModuleWrap::defineClass(env);
   data->tensorClass = Napi::Persistent(tensorClass);
   data->scriptModuleClass = Napi::Persistent(scriptModuleClass);
+  Napi::Function modelClass = ModelWrap::defineClass(env);
+  data->modelClass = Napi::Persistent(modelClass);
   env.SetInstanceData(data.release());  // owned and deleted by the environment
 
   exports.Set("Tensor", tensorClass);
   exports.Set("ScriptModule", scriptModuleClass);
+  exports.Set("Model", modelClass);
+  exports.Set("modelsCreate", Napi::Function::New<modelsCreate>(env, "modelsCreate"));
+  exports.Set("modelsPresets", Napi::Function::New<modelsPresets>(env, "modelsPresets"));
   exports.Set("sourceHash", Napi::String::New(env, sourceHash()));
   exports.Set("info", Napi::Function::New<info>(env, "info"));
   exports.Set("setNumThreads", Napi::Function::New<setNumThreads>(env, "setNumThreads"));

@@ -9,6 +9,7 @@ namespace missingu {
 struct AddonData {
   Napi::FunctionReference tensorClass;
   Napi::FunctionReference scriptModuleClass;
+  Napi::FunctionReference modelClass;
 };
 
 AddonData& addonData(const Napi::Env& env);

@@ -1,0 +1,52 @@
+import { type Device, deviceOrDefault } from './device';
+import { native, type NativeFlopCount, type NativeModel, type NativePreset } from './native';
+import type { Tensor } from './tensor';
+
+export type ModelPreset =
+  | 'cunet-paper'
+  | 'cunet-paper-noattn'
+  | 'cunet'
+  | 'cunet-noattn'
+  | 'cunet-noresidual'
+  | 'cunet-notime'
+  | 'cunet-mnist'
+  | 'unet-paper'
+  | 'unet-ddpm'
+  | 'unet-mnist';
+
+export interface ModelOptions {
+  preset: ModelPreset;
+  /** Image side; defaults to the preset's (64 for the paper models, 32 for unet-ddpm, 28 for MNIST). */
+  imageSize?: number;
+  /** Image channels; defaults to the preset's. */
+  channels?: number;
+  device?: Device;
+  /** Seeds the weight initialisation (PyTorch's generator). */
+  seed?: number;
+}
+
+export type FlopCount = NativeFlopCount;
+
+/** A built-in denoiser: maps (x_t, t) to a tensor of x_t's shape. */
+export interface Denoiser extends NativeModel {
+  /** Runs on a native thread without gradients. x: (B, C, H, W); t: (B,) diffusion steps. */
+  forward(x: Tensor, t: Tensor): Promise<Tensor>;
+  /** Cost of one forward pass on inputs of `shape` = [batch, channels, height, width]. */
+  flops(shape: number[]): FlopCount;
+  [Symbol.dispose](): void;
+}
+
+export const models = {
+  /** A new model from a preset name or options. Unknown presets name the known ones. */
+  create(presetOrOptions: ModelPreset | ModelOptions): Denoiser {
+    const options = typeof presetOrOptions === 'string' ? { preset: presetOrOptions } : presetOrOptions;
+    const { preset, imageSize, channels, seed } = options;
+    const device = deviceOrDefault(options.device, 'models.create');
+    return native.modelsCreate({ preset, imageSize, channels, seed, device }) as Denoiser;
+  },
+
+  /** The presets, with their default image size and channels. */
+  presets(): NativePreset[] {
+    return native.modelsPresets();
+  },
+};

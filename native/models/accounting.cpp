@@ -1,0 +1,107 @@
+#include "models/accounting.h"
+
+#include <ATen/record_function.h>
+
+#include <cstring>
+#include <memory>
+
+namespace missingu::models {
+namespace {
+
+thread_local MacCount* activeCount = nullptr;
+thread_local int depth = 0;  // only the outermost counted op counts (linear -> addmm, conv -> mkldnn ...)
+
+struct Frame : at::ObserverContext {
+  bool counted = false;
+  int64_t macsPerOutput = 0;
+};
+
+const char* kindOf(const char* name) {
+  if (std::strcmp(name, "aten::convolution") == 0) return "conv";
+  // The C++ frontend's Linear calls addmm directly (aten::linear never runs).
+  if (std::strcmp(name, "aten::linear") == 0 || std::strcmp(name, "aten::addmm") == 0) return "linear";
+  if (std::strcmp(name, "aten::instance_norm") == 0) return "instance-norm";
+  if (std::strcmp(name, "aten::upsample_nearest2d") == 0) return "upsample-nearest";
+  if (std::strcmp(name, "aten::upsample_bilinear2d") == 0) return "upsample-bilinear";
+  if (std::strcmp(name, "aten::bmm") == 0 || std::strcmp(name, "aten::matmul") == 0 ||
+      std::strcmp(name, "aten::mm") == 0) {
+    return "matmul";
+  }
+  return nullptr;
+}
+
+// Multiply-accumulates per output element, from the op's inputs (readable only when it starts).
+int64_t macsPerOutput(const char* kind, c10::ArrayRef<const c10::IValue> inputs) {
+  // thop's calculate_upsample: one op per output element, eleven for bilinear.
+  if (std::strcmp(kind, "upsample-nearest") == 0) return 1;
+  if (std::strcmp(kind, "upsample-bilinear") == 0) return 11;
+  // thop's count_normalization: 2 per element, 4 with an affine transform.
+  if (std::strcmp(kind, "instance-norm") == 0) return inputs.size() > 1 && inputs[1].isTensor() ? 4 : 2;
+  if (inputs.size() < 2 || !inputs[0].isTensor() || !inputs[1].isTensor()) return 0;
+  const at::Tensor& second = inputs[1].toTensor();
+  if (std::strcmp(kind, "conv") == 0) {  // weight (out, in / groups, kh, kw)
+    int64_t perOutput = 1;
+    for (int64_t d = 1; d < second.dim(); ++d) perOutput *= second.size(d);
+    return perOutput;
+  }
+  // linear(x, weight (out, in)) or addmm(bias, x (n, in), weight^T): in features either way.
+  if (std::strcmp(kind, "linear") == 0) return second.size(-1);
+  return inputs[0].toTensor().size(-1);  // (.., n, k) x (.., k, m)
+}
+
+std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn) {
+  auto frame = std::make_unique<Frame>();
+  const char* kind = kindOf(fn.name());
+  if (activeCount != nullptr && kind != nullptr) {
+    frame->counted = depth == 0;
+    if (frame->counted) frame->macsPerOutput = macsPerOutput(kind, fn.inputs());
+    ++depth;
+  }
+  return frame;
+}
+
+void onEnd(const at::RecordFunction& fn, at::ObserverContext* context) {
+  const char* kind = kindOf(fn.name());
+  if (activeCount == nullptr || kind == nullptr) return;
+  --depth;
+  const auto* frame = static_cast<Frame*>(context);
+  if (!frame->counted || fn.outputs().empty() || !fn.outputs()[0].isTensor()) return;
+  const int64_t macs = fn.outputs()[0].toTensor().numel() * frame->macsPerOutput;
+  activeCount->byOp[kind] += macs;
+  // thop sees neither attention products nor functional interpolation (the official cU-Net's resampling).
+  if (std::strcmp(kind, "matmul") == 0 || std::strcmp(kind, "upsample-bilinear") == 0) return;
+  activeCount->total += macs;
+}
+
+}  // namespace
+
+ParameterCount countParameters(const torch::nn::Module& module) {
+  ParameterCount count;
+  for (const at::Tensor& p : module.parameters(/*recurse=*/true)) {
+    count.total += p.numel();
+    if (p.requires_grad()) count.trainable += p.numel();
+  }
+  return count;
+}
+
+MacCount countMacs(const std::function<void()>& forward) {
+  MacCount count;
+  activeCount = &count;
+  depth = 0;
+  const at::CallbackHandle handle = at::addThreadLocalCallback(at::RecordFunctionCallback(&onStart, &onEnd)
+                                                                   .needsInputs(true)
+                                                                   .needsOutputs(true)
+                                                                   .scopes({at::RecordScope::FUNCTION}));
+  try {
+    forward();
+  } catch (...) {
+    at::removeCallback(handle);
+    activeCount = nullptr;
+    throw;
+  }
+  at::removeCallback(handle);
+  activeCount = nullptr;
+  return count;
+}
+
+}  // namespace missingu::models

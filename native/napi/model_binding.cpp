@@ -1,0 +1,277 @@
+#include "napi/model_binding.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/zeros.h>
+#include <torch/csrc/autograd/generated/variable_factories.h>
+
+#include "models/accounting.h"
+#include "models/presets.h"
+#include "napi/addon_data.h"
+#include "napi/device.h"
+#include "napi/errors.h"
+#include "napi/options.h"
+#include "napi/tensor.h"
+#include "runtime/cpu_caching_allocator.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/Generator.h>
+
+#include <utility>
+
+namespace missingu {
+namespace {
+
+std::vector<int64_t> shapeArgument(const Napi::Value& value, const std::string& what) {
+  if (!value.IsArray()) throwTypeError(value.Env(), what + " must be an array [batch, channels, height, width]");
+  const auto array = value.As<Napi::Array>();
+  std::vector<int64_t> shape;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const Napi::Value v = array.Get(i);
+    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 1) || d != static_cast<double>(static_cast<int64_t>(d))) {
+      throwTypeError(value.Env(), what + "[" + std::to_string(i) + "] must be a positive integer");
+    }
+    shape.push_back(static_cast<int64_t>(d));
+  }
+  if (shape.size() != 4) throwTypeError(value.Env(), what + " must have 4 entries [batch, channels, height, width]");
+  return shape;
+}
+
+// Zero images and mid-schedule steps of `shape`, on `device`.
+std::pair<at::Tensor, at::Tensor> probeInputs(const std::vector<int64_t>& shape, c10::Device device) {
+  const auto options = at::TensorOptions().device(device);
+  return {at::zeros(shape, options.dtype(at::kFloat)), at::full({shape[0]}, 500, options.dtype(at::kLong))};
+}
+
+class ModelWorker : public Napi::AsyncWorker {
+ public:
+  using Job = std::function<void()>;
+  using Finish = std::function<Napi::Value(Napi::Env)>;
+  ModelWorker(Napi::Env env, Job job, Finish finish)
+      : Napi::AsyncWorker(env), deferred_(env), job_(std::move(job)), finish_(std::move(finish)) {}
+  Napi::Promise promise() const { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      at::init_num_threads();
+      job_();
+    } catch (...) {
+      error_ = currentExceptionMessage();
+    }
+  }
+  void OnOK() override {
+    if (error_.empty()) {
+      deferred_.Resolve(finish_(Env()));
+    } else {
+      deferred_.Reject(Napi::Error::New(Env(), error_).Value());
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Job job_;
+  Finish finish_;
+  std::string error_;
+};
+
+Napi::Promise queue(Napi::Env env, ModelWorker::Job job, ModelWorker::Finish finish) {
+  auto worker = std::make_unique<ModelWorker>(env, std::move(job), std::move(finish));
+  const Napi::Promise promise = worker->promise();
+  worker->Queue();
+  worker.release();  // a queued AsyncWorker deletes itself when it completes
+  return promise;
+}
+
+}  // namespace
+
+Napi::Function ModelWrap::defineClass(Napi::Env env) {
+  std::vector<PropertyDescriptor> properties = {
+      InstanceAccessor<&ModelWrap::preset>("preset"),
+      InstanceAccessor<&ModelWrap::imageSize>("imageSize"),
+      InstanceAccessor<&ModelWrap::channels>("channels"),
+      InstanceAccessor<&ModelWrap::device>("device"),
+      InstanceMethod<&ModelWrap::parameterCount>("parameterCount"),
+      InstanceMethod<&ModelWrap::parameters>("parameters"),
+      InstanceMethod<&ModelWrap::flops>("flops"),
+      InstanceMethod<&ModelWrap::peakMemory>("peakMemory"),
+      InstanceMethod<&ModelWrap::forward>("forward"),
+      InstanceMethod<&ModelWrap::gradientNorms>("gradientNorms"),
+      InstanceMethod<&ModelWrap::dispose>("dispose"),
+  };
+  if (const auto symbol = disposeSymbol(env)) properties.push_back(InstanceMethod<&ModelWrap::dispose>(*symbol));
+  return DefineClass(env, "Model", properties);
+}
+
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+  const Napi::Env env = info.Env();
+  rethrowAsJs(env, [&] {
+    const OptionReader opts(info[0], "models.create");
+    preset_ = opts.string("preset", "");
+    if (preset_.empty()) throwTypeError(env, "models.create: preset must be a preset name such as 'cunet-mnist'");
+    imageSize_ = opts.integer("imageSize", 0);
+    channels_ = opts.integer("channels", 0);
+    device_ = resolveDevice(opts.string("device", "cpu"));
+    if (opts.has("seed")) at::manual_seed(static_cast<uint64_t>(opts.integer("seed", 0)));
+    for (const models::Preset& p : models::presets()) {
+      if (p.name != preset_) continue;
+      if (imageSize_ == 0) imageSize_ = p.imageSize;
+      if (channels_ == 0) channels_ = p.channels;
+    }
+    model_ = models::createModel(preset_, imageSize_, channels_);
+    model_->to(device_);
+    model_->eval();
+  });
+}
+
+const std::shared_ptr<models::DenoiserImpl>& ModelWrap::live(const Napi::Env& env) const {
+  if (!model_) throw Napi::Error::New(env, "this Model was disposed; it cannot be used after dispose()");
+  return model_;
+}
+
+Napi::Value ModelWrap::preset(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), preset_); }
+Napi::Value ModelWrap::imageSize(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(imageSize_));
+}
+Napi::Value ModelWrap::channels(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(channels_));
+}
+Napi::Value ModelWrap::device(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), device_.str()); }
+
+Napi::Value ModelWrap::parameterCount(const Napi::CallbackInfo& info) {
+  const models::ParameterCount count = models::countParameters(*live(info.Env()));
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("total", static_cast<double>(count.total));
+  out.Set("trainable", static_cast<double>(count.trainable));
+  return out;
+}
+
+Napi::Value ModelWrap::parameters(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const auto named = live(env)->named_parameters(/*recurse=*/true);
+  Napi::Array out = Napi::Array::New(env, named.size());
+  uint32_t i = 0;
+  for (const auto& item : named) {
+    Napi::Object row = Napi::Object::New(env);
+    row.Set("name", item.key());
+    Napi::Array shape = Napi::Array::New(env, item.value().dim());
+    for (int64_t d = 0; d < item.value().dim(); ++d) shape.Set(d, static_cast<double>(item.value().size(d)));
+    row.Set("shape", shape);
+    row.Set("trainable", item.value().requires_grad());
+    out.Set(i++, row);
+  }
+  return out;
+}
+
+Napi::Value ModelWrap::flops(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const auto model = live(env);
+    const auto inputs = probeInputs(shapeArgument(info[0], "flops(shape)"), device_);
+    at::NoGradGuard noGrad;
+    const models::MacCount count = models::countMacs([&] { model->forward(inputs.first, inputs.second); });
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("macs", static_cast<double>(count.total));
+    Napi::Object byOp = Napi::Object::New(env);
+    for (const auto& [op, macs] : count.byOp) byOp.Set(op, static_cast<double>(macs));
+    out.Set("byOp", byOp);
+    return out;
+  });
+}
+
+Napi::Value ModelWrap::peakMemory(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    CpuCachingAllocator* allocator = CpuCachingAllocator::installed();
+    if (allocator == nullptr || !device_.is_cpu()) return env.Null();
+    const auto model = live(env);
+    const auto inputs = probeInputs(shapeArgument(info[0], "peakMemory(shape)"), device_);
+    const auto peakOf = [&](bool training) {
+      const size_t base = allocator->stats().allocatedBytes;
+      allocator->resetPeak();
+      {
+        at::AutoGradMode grad(training);
+        const at::Tensor out = model->forward(inputs.first, inputs.second);
+      }
+      return static_cast<double>(allocator->stats().peakAllocatedBytes - base);
+    };
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("inference", peakOf(false));
+    out.Set("training", peakOf(true));
+    return out;
+  });
+}
+
+Napi::Value ModelWrap::forward(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const auto model = live(env);
+    const at::Tensor x = TensorWrap::unwrap(info[0], "forward: x");
+    const at::Tensor t = TensorWrap::unwrap(info[1], "forward: t");
+    if (x.dim() != 4 || x.size(1) != channels_) {
+      throw std::invalid_argument("forward: x must be (batch, " + std::to_string(channels_) + ", height, width), got " +
+                                  c10::str(x.sizes()));
+    }
+    if (t.dim() != 1 || t.size(0) != x.size(0)) {
+      throw std::invalid_argument("forward: t must be (batch,) = (" + std::to_string(x.size(0)) + ",), got " +
+                                  c10::str(t.sizes()));
+    }
+    auto result = std::make_shared<at::Tensor>();
+    return queue(
+        env,
+        [model, x, t, result] {
+          at::NoGradGuard noGrad;
+          *result = model->forward(x, t);
+        },
+        [result](Napi::Env e) -> Napi::Value { return TensorWrap::wrap(e, *result); });
+  });
+}
+
+Napi::Value ModelWrap::gradientNorms(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const auto model = live(env);
+    const at::Tensor x = TensorWrap::unwrap(info[0], "gradientNorms: x");
+    const at::Tensor t = TensorWrap::unwrap(info[1], "gradientNorms: t");
+    auto norms = std::make_shared<std::vector<std::pair<std::string, double>>>();
+    return queue(
+        env,
+        [model, x, t, norms] {
+          at::AutoGradMode grad(true);
+          model->zero_grad();
+          model->forward(x, t).square().mean().backward();
+          for (const auto& item : model->named_parameters()) {
+            if (!item.value().requires_grad()) continue;
+            const at::Tensor& g = item.value().grad();
+            norms->emplace_back(item.key(), g.defined() ? g.norm().item<double>() : 0.0);
+          }
+          model->zero_grad();
+        },
+        [norms](Napi::Env e) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(e);
+          for (const auto& [name, norm] : *norms) out.Set(name, norm);
+          return out;
+        });
+  });
+}
+
+void ModelWrap::dispose(const Napi::CallbackInfo&) { model_.reset(); }
+
+Napi::Value modelsCreate(const Napi::CallbackInfo& info) { return addonData(info.Env()).modelClass.New({info[0]}); }
+
+Napi::Value modelsPresets(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const auto& all = models::presets();
+  Napi::Array out = Napi::Array::New(env, all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    Napi::Object row = Napi::Object::New(env);
+    row.Set("name", all[i].name);
+    row.Set("description", all[i].description);
+    row.Set("imageSize", static_cast<double>(all[i].imageSize));
+    row.Set("channels", static_cast<double>(all[i].channels));
+    out.Set(i, row);
+  }
+  return out;
+}
+
+}  // namespace missingu

@@ -1,0 +1,44 @@
+#pragma once
+#include <napi.h>
+
+#include <c10/core/Device.h>
+
+#include <memory>
+#include <string>
+
+#include "models/denoiser.h"
+
+namespace missingu {
+
+// A built-in denoiser (models.create). forward runs on a worker thread; accounting is synchronous.
+class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
+ public:
+  static Napi::Function defineClass(Napi::Env env);
+  explicit ModelWrap(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value preset(const Napi::CallbackInfo& info);
+  Napi::Value imageSize(const Napi::CallbackInfo& info);
+  Napi::Value channels(const Napi::CallbackInfo& info);
+  Napi::Value device(const Napi::CallbackInfo& info);
+  Napi::Value parameterCount(const Napi::CallbackInfo& info);
+  Napi::Value parameters(const Napi::CallbackInfo& info);
+  Napi::Value flops(const Napi::CallbackInfo& info);
+  Napi::Value peakMemory(const Napi::CallbackInfo& info);
+  Napi::Value forward(const Napi::CallbackInfo& info);
+  Napi::Value gradientNorms(const Napi::CallbackInfo& info);
+  void dispose(const Napi::CallbackInfo& info);
+  const std::shared_ptr<models::DenoiserImpl>& live(const Napi::Env& env) const;
+
+  std::shared_ptr<models::DenoiserImpl> model_;
+  std::string preset_;
+  int64_t imageSize_ = 0, channels_ = 0;
+  c10::Device device_{c10::kCPU};
+};
+
+// modelsCreate({ preset, imageSize?, channels?, device?, seed? }) -> Model
+Napi::Value modelsCreate(const Napi::CallbackInfo& info);
+// modelsPresets() -> [{ name, description, imageSize, channels }]
+Napi::Value modelsPresets(const Napi::CallbackInfo& info);
+
+}  // namespace missingu
