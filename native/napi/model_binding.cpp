@@ -1,6 +1,5 @@
 #include "napi/model_binding.h"
 
-#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/zeros.h>
@@ -9,6 +8,7 @@
 #include "models/accounting.h"
 #include "models/presets.h"
 #include "napi/addon_data.h"
+#include "napi/async_job.h"
 #include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/options.h"
@@ -43,44 +43,6 @@ std::vector<int64_t> shapeArgument(const Napi::Value& value, const std::string& 
 std::pair<at::Tensor, at::Tensor> probeInputs(const std::vector<int64_t>& shape, c10::Device device) {
   const auto options = at::TensorOptions().device(device);
   return {at::zeros(shape, options.dtype(at::kFloat)), at::full({shape[0]}, 500, options.dtype(at::kLong))};
-}
-
-class ModelWorker : public Napi::AsyncWorker {
- public:
-  using Job = std::function<void()>;
-  using Finish = std::function<Napi::Value(Napi::Env)>;
-  ModelWorker(Napi::Env env, Job job, Finish finish)
-      : Napi::AsyncWorker(env), deferred_(env), job_(std::move(job)), finish_(std::move(finish)) {}
-  Napi::Promise promise() const { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      at::init_num_threads();
-      job_();
-    } catch (...) {
-      error_ = currentExceptionMessage();
-    }
-  }
-  void OnOK() override {
-    if (error_.empty()) {
-      deferred_.Resolve(finish_(Env()));
-    } else {
-      deferred_.Reject(Napi::Error::New(Env(), error_).Value());
-    }
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Job job_;
-  Finish finish_;
-  std::string error_;
-};
-
-Napi::Promise queue(Napi::Env env, ModelWorker::Job job, ModelWorker::Finish finish) {
-  auto worker = std::make_unique<ModelWorker>(env, std::move(job), std::move(finish));
-  const Napi::Promise promise = worker->promise();
-  worker->Queue();
-  worker.release();  // a queued AsyncWorker deletes itself when it completes
-  return promise;
 }
 
 }  // namespace
@@ -118,9 +80,11 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
       if (imageSize_ == 0) imageSize_ = p.imageSize;
       if (channels_ == 0) channels_ = p.channels;
     }
-    model_ = models::createModel(preset_, imageSize_, channels_);
-    model_->to(device_);
-    model_->eval();
+    runOnComputeThread([&] {  // initialisation runs parallel kernels: keep them on the one OpenMP thread
+      model_ = models::createModel(preset_, imageSize_, channels_);
+      model_->to(device_);
+      model_->eval();
+    });
   });
 }
 
@@ -168,8 +132,11 @@ Napi::Value ModelWrap::flops(const Napi::CallbackInfo& info) {
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const auto model = live(env);
     const auto inputs = probeInputs(shapeArgument(info[0], "flops(shape)"), device_);
-    at::NoGradGuard noGrad;
-    const models::MacCount count = models::countMacs([&] { model->forward(inputs.first, inputs.second); });
+    models::MacCount count;
+    runOnComputeThread([&] {
+      at::NoGradGuard noGrad;
+      count = models::countMacs([&] { model->forward(inputs.first, inputs.second); });
+    });
     Napi::Object out = Napi::Object::New(env);
     out.Set("macs", static_cast<double>(count.total));
     Napi::Object byOp = Napi::Object::New(env);
@@ -195,9 +162,14 @@ Napi::Value ModelWrap::peakMemory(const Napi::CallbackInfo& info) {
       }
       return static_cast<double>(allocator->stats().peakAllocatedBytes - base);
     };
+    double inference = 0, training = 0;
+    runOnComputeThread([&] {
+      inference = peakOf(false);
+      training = peakOf(true);
+    });
     Napi::Object out = Napi::Object::New(env);
-    out.Set("inference", peakOf(false));
-    out.Set("training", peakOf(true));
+    out.Set("inference", inference);
+    out.Set("training", training);
     return out;
   });
 }
@@ -217,7 +189,7 @@ Napi::Value ModelWrap::forward(const Napi::CallbackInfo& info) {
                                   c10::str(t.sizes()));
     }
     auto result = std::make_shared<at::Tensor>();
-    return queue(
+    return runAsync(
         env,
         [model, x, t, result] {
           at::NoGradGuard noGrad;
@@ -234,7 +206,7 @@ Napi::Value ModelWrap::gradientNorms(const Napi::CallbackInfo& info) {
     const at::Tensor x = TensorWrap::unwrap(info[0], "gradientNorms: x");
     const at::Tensor t = TensorWrap::unwrap(info[1], "gradientNorms: t");
     auto norms = std::make_shared<std::vector<std::pair<std::string, double>>>();
-    return queue(
+    return runAsync(
         env,
         [model, x, t, norms] {
           at::AutoGradMode grad(true);

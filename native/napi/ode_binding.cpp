@@ -1,10 +1,10 @@
 #include "napi/ode_binding.h"
 
-#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/zeros_like.h>
 #include <torch/csrc/autograd/autograd.h>
 
+#include "napi/async_job.h"
 #include "napi/errors.h"
 #include "napi/options.h"
 #include "napi/script_module.h"
@@ -46,7 +46,6 @@ std::shared_ptr<const ode::Dynamics> dynamicsOf(const SolveRequest& r) {
 }
 
 SolveOutcome runSolve(const SolveRequest& r) {
-  at::init_num_threads();
   const auto dynamics = dynamicsOf(r);
   SolveOutcome out;
   if (r.gradient == "none") {
@@ -107,48 +106,21 @@ Napi::Array tensorArray(Napi::Env env, ode::State tensors) {
   return out;
 }
 
-class OdeSolveWorker : public Napi::AsyncWorker {
- public:
-  OdeSolveWorker(Napi::Env env, SolveRequest request)
-      : Napi::AsyncWorker(env), deferred_(env), request_(std::move(request)) {}
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      outcome_ = runSolve(request_);
-    } catch (...) {
-      error_ = "ODE solve failed: " + currentExceptionMessage();
-    }
+Napi::Value resultObject(Napi::Env env, const SolveRequest& request, SolveOutcome outcome) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("state", tensorArray(env, std::move(outcome.y)));
+  result.Set("stats", statsObject(env, outcome.stats));
+  if (outcome.backwardStats) result.Set("backwardStats", statsObject(env, *outcome.backwardStats));
+  if (request.gradient != "none") {
+    Napi::Object grads = Napi::Object::New(env);
+    grads.Set("state", tensorArray(env, std::move(outcome.stateGrads)));
+    Napi::Object parameters = Napi::Object::New(env);
+    for (auto& [name, grad] : outcome.parameterGrads) parameters.Set(name, TensorWrap::wrap(env, std::move(grad)));
+    grads.Set("parameters", parameters);
+    result.Set("grads", grads);
   }
-
-  void OnOK() override {
-    const Napi::Env env = Env();
-    if (!error_.empty()) {
-      deferred_.Reject(Napi::Error::New(env, error_).Value());
-      return;
-    }
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("state", tensorArray(env, std::move(outcome_.y)));
-    result.Set("stats", statsObject(env, outcome_.stats));
-    if (outcome_.backwardStats) result.Set("backwardStats", statsObject(env, *outcome_.backwardStats));
-    if (request_.gradient != "none") {
-      Napi::Object grads = Napi::Object::New(env);
-      grads.Set("state", tensorArray(env, std::move(outcome_.stateGrads)));
-      Napi::Object parameters = Napi::Object::New(env);
-      for (auto& [name, grad] : outcome_.parameterGrads) parameters.Set(name, TensorWrap::wrap(env, std::move(grad)));
-      grads.Set("parameters", parameters);
-      result.Set("grads", grads);
-    }
-    deferred_.Resolve(result);
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  SolveRequest request_;
-  SolveOutcome outcome_;
-  std::string error_;
-};
+  return result;
+}
 
 std::vector<at::Tensor> tensorList(const Napi::Value& value, const std::string& what, bool allowUndefined) {
   if (!value.IsArray()) throwTypeError(value.Env(), what + " must be an array of Tensors");
@@ -194,11 +166,12 @@ Napi::Value odeSolve(const Napi::CallbackInfo& info) {
                                     c10::str(r.state[i].sizes()));
       }
     }
-    auto worker = std::make_unique<OdeSolveWorker>(env, std::move(r));
-    const Napi::Promise promise = worker->promise();
-    worker->Queue();
-    worker.release();  // a queued AsyncWorker deletes itself when it completes
-    return promise;
+    auto request = std::make_shared<SolveRequest>(std::move(r));
+    auto outcome = std::make_shared<SolveOutcome>();
+    return runAsync(
+        env, [request, outcome] { *outcome = runSolve(*request); },
+        [request, outcome](Napi::Env e) { return resultObject(e, *request, std::move(*outcome)); },
+        "ODE solve failed: ");
   });
 }
 
@@ -214,9 +187,12 @@ Napi::Value odeStageUpdate(const Napi::CallbackInfo& info) {
     std::vector<double> coefs;
     for (uint32_t i = 0; i < coefArray.Length(); ++i) coefs.push_back(coefArray.Get(i).ToNumber().DoubleValue());
     if (coefs.size() != ks.size()) throwTypeError(env, "stageUpdate: one coefficient per k is needed");
-    at::NoGradGuard noGrad;
-    at::Tensor out =
-        info[3].As<Napi::Boolean>().Value() ? ode::stageUpdate(y, ks, coefs) : ode::stageUpdateUnfused(y, ks, coefs);
+    const bool fused = info[3].As<Napi::Boolean>().Value();
+    at::Tensor out;
+    runOnComputeThread([&] {
+      at::NoGradGuard noGrad;
+      out = fused ? ode::stageUpdate(y, ks, coefs) : ode::stageUpdateUnfused(y, ks, coefs);
+    });
     return TensorWrap::wrap(env, std::move(out));
   });
 }

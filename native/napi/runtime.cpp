@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <torch/headeronly/version.h>
 
+#include "napi/async_job.h"
 #include "napi/build_info.h"
 #include "napi/device.h"
 #include "napi/errors.h"
@@ -17,7 +18,9 @@ Napi::Value info(const Napi::CallbackInfo& info) {
     out.Set("torch", TORCH_VERSION);
     out.Set("cuda", cudaCompiledIn() && cudaDeviceCount() > 0);
     out.Set("cudaDeviceCount", cudaCompiledIn() ? cudaDeviceCount() : 0);
-    out.Set("threads", at::get_num_threads());
+    int threads = 0;
+    runOnComputeThread([&] { threads = at::get_num_threads(); });  // where the work runs
+    out.Set("threads", threads);
     Napi::Object build = Napi::Object::New(env);
     for (const auto& [key, value] : buildFlags()) build.Set(key, value);
     out.Set("build", build);
@@ -31,7 +34,7 @@ void setNumThreads(const Napi::CallbackInfo& info) {
   if (!(n >= 1 && n <= 1024) || n != static_cast<double>(static_cast<int>(n))) {
     throw Napi::RangeError::New(env, "setNumThreads(n) needs an integer n between 1 and 1024");
   }
-  rethrowAsJs(env, [&] { at::set_num_threads(static_cast<int>(n)); });
+  rethrowAsJs(env, [&] { runOnComputeThread([&] { at::set_num_threads(static_cast<int>(n)); }); });
 }
 
 Napi::Value memoryStats(const Napi::CallbackInfo& info) {

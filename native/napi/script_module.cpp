@@ -3,9 +3,8 @@
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/jit/serialization/import.h>
 
-#include <ATen/Parallel.h>
-
 #include "napi/addon_data.h"
+#include "napi/async_job.h"
 #include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/tensor.h"
@@ -13,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 namespace missingu {
@@ -53,44 +53,6 @@ std::string causeFirst(const std::string& message) {
   const size_t start = message.rfind('\n', end);
   return message.substr(start + 1, end - start) + "\n" + message;
 }
-
-class ForwardWorker : public Napi::AsyncWorker {
- public:
-  ForwardWorker(Napi::Env env, torch::jit::Module module, std::vector<c10::IValue> inputs)
-      : Napi::AsyncWorker(env), deferred_(env), module_(std::move(module)), inputs_(std::move(inputs)) {}
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      at::init_num_threads();  // worker threads do not inherit the intra-op thread setting
-      at::NoGradGuard noGrad;
-      c10::IValue result = module_.forward(std::move(inputs_));
-      if (!result.isTensor()) {
-        error_ = "TorchScript forward returned " + result.tagKind() + "; missing-u expects it to return a Tensor";
-        return;
-      }
-      output_ = result.toTensor();
-    } catch (...) {
-      error_ = "TorchScript forward failed: " + causeFirst(currentExceptionMessage());
-    }
-  }
-
-  void OnOK() override {
-    if (error_.empty()) {
-      deferred_.Resolve(TensorWrap::wrap(Env(), std::move(output_)));
-    } else {
-      deferred_.Reject(Napi::Error::New(Env(), error_).Value());
-    }
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  torch::jit::Module module_;
-  std::vector<c10::IValue> inputs_;
-  at::Tensor output_;
-  std::string error_;
-};
 
 }  // namespace
 
@@ -146,11 +108,24 @@ Napi::Value ScriptModuleWrap::forward(const Napi::CallbackInfo& info) {
     }
     std::vector<c10::IValue> inputs;
     for (size_t i = 0; i < given; ++i) inputs.push_back(toIValue(info[i], args[i + 1]));
-    auto worker = std::make_unique<ForwardWorker>(env, module, std::move(inputs));
-    const Napi::Promise promise = worker->promise();
-    worker->Queue();
-    worker.release();  // a queued AsyncWorker deletes itself when it completes
-    return promise;
+    auto output = std::make_shared<at::Tensor>();
+    return runAsync(
+        env,
+        [module = torch::jit::Module(module), inputs = std::move(inputs), output]() mutable {
+          at::NoGradGuard noGrad;
+          c10::IValue result;
+          try {
+            result = module.forward(std::move(inputs));
+          } catch (...) {
+            throw std::runtime_error(causeFirst(currentExceptionMessage()));
+          }
+          if (!result.isTensor()) {
+            throw std::runtime_error("it returned " + result.tagKind() + "; missing-u expects a Tensor");
+          }
+          *output = result.toTensor();
+        },
+        [output](Napi::Env e) -> Napi::Value { return TensorWrap::wrap(e, std::move(*output)); },
+        "TorchScript forward failed: ");
   });
 }
 
@@ -178,7 +153,7 @@ Napi::Value jitLoad(const Napi::CallbackInfo& info) {
     }
     torch::jit::Module module;
     try {
-      module = torch::jit::load(path, device);
+      runOnComputeThread([&] { module = torch::jit::load(path, device); });
     } catch (const c10::Error& e) {
       throw Napi::Error::New(env, "cannot load TorchScript file " + path +
                                       ": it is corrupt or not a torch.jit.save archive (" + e.what_without_backtrace() +

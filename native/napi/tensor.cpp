@@ -5,6 +5,7 @@
 #include <c10/util/StringUtil.h>
 
 #include "napi/addon_data.h"
+#include "napi/async_job.h"
 #include "napi/device.h"
 #include "napi/errors.h"
 
@@ -102,7 +103,9 @@ Napi::Value TensorWrap::toFloat32Array(const Napi::CallbackInfo& info) {
     Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), static_cast<size_t>(count) * sizeof(float));
     if (count > 0) {
       // One pass: copy_ converts dtype, gathers strides and moves off the device into JS memory.
-      at::from_blob(buffer.Data(), source.sizes(), at::TensorOptions().dtype(at::kFloat)).copy_(source);
+      void* target = buffer.Data();
+      runOnComputeThread(
+          [&] { at::from_blob(target, source.sizes(), at::TensorOptions().dtype(at::kFloat)).copy_(source); });
     }
     return Napi::Float32Array::New(info.Env(), static_cast<size_t>(count), buffer, 0);
   });
@@ -137,8 +140,14 @@ Napi::Value createTensor(const Napi::CallbackInfo& info) {
     }
     const c10::Device device = resolveDevice(info[2].As<Napi::String>().Utf8Value());
     const auto options = at::TensorOptions().dtype(at::kFloat).device(device);
-    at::Tensor tensor = at::empty(shape, options);
-    if (count > 0) tensor.copy_(at::from_blob(data.Data(), shape, at::TensorOptions().dtype(at::kFloat)));
+    at::Tensor tensor;
+    float* source = data.Data();
+    // The copy may run parallel kernels: on the compute thread, while this thread waits (so the
+    // Float32Array stays put).
+    runOnComputeThread([&] {
+      tensor = at::empty(shape, options);
+      if (count > 0) tensor.copy_(at::from_blob(source, shape, at::TensorOptions().dtype(at::kFloat)));
+    });
     return TensorWrap::wrap(env, std::move(tensor));
   });
 }

@@ -1,0 +1,130 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+import { models, tensor, type Denoiser, type ModelPreset, type Tensor } from '../lib';
+
+const ALL = models.presets().map((p) => p.name as ModelPreset);
+
+function inputs(model: Denoiser, batch: number, size: number, steps: number[]): [Tensor, Tensor] {
+  const n = batch * model.channels * size * size;
+  const x = tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)),
+    [batch, model.channels, size, size],
+  );
+  return [x, tensor(Float32Array.from(steps), [batch])];
+}
+
+describe('parameter counts', () => {
+  // The official code's and the reference U-Nets' counts, to the unit (SPEC.md sections 3 and 4).
+  it.each([
+    ['cunet-paper', 8_811_875],
+    ['cunet-paper-noattn', 8_548_707],
+    ['unet-paper', 35_710_339],
+    ['unet-ddpm', 35_746_307],
+  ] as Array<[ModelPreset, number]>)('%s has %d parameters', (preset, count) => {
+    using model = models.create(preset);
+    expect(model.parameterCount().total).toBe(count);
+  });
+
+  it('counts the frozen sinusoid table as a parameter, not a trainable one', () => {
+    using model = models.create('cunet-paper');
+    const { total, trainable } = model.parameterCount();
+    expect(total - trainable).toBe(1000 * 256);
+  });
+
+  it('keeps the faithful cU-Net within 10% of the official layout', () => {
+    using paper = models.create('cunet-paper');
+    using faithful = models.create('cunet');
+    const ratio = faithful.parameterCount().total / paper.parameterCount().total;
+    expect(Math.abs(ratio - 1)).toBeLessThan(0.1);
+  });
+});
+
+describe('FLOPs as thop counts them', () => {
+  it('reproduces 2.83 G for cunet-paper and 7.21 G for unet-paper at 1x3x64x64', () => {
+    using cunet = models.create('cunet-paper');
+    using unet = models.create('unet-paper');
+    expect(cunet.flops([1, 3, 64, 64]).macs).toBe(2_830_983_168);
+    expect(unet.flops([1, 3, 64, 64]).macs).toBe(7_206_256_640);
+  });
+});
+
+describe('every preset', () => {
+  it.each(ALL)('%s maps (x, t) to x’s shape at two image sizes', async (preset) => {
+    const info = models.presets().find((p) => p.name === preset)!;
+    for (const size of [info.imageSize, info.imageSize === 28 ? 32 : 32]) {
+      using model = models.create({ preset, imageSize: size, seed: 1 });
+      const [x, t] = inputs(model, 2, size, [10, 900]);
+      using out = await model.forward(x, t);
+      expect(out.shape).toEqual([2, model.channels, size, size]);
+      expect(out.toFloat32Array().every(Number.isFinite)).toBe(true);
+      x.dispose();
+      t.dispose();
+    }
+  });
+});
+
+describe('time conditioning', () => {
+  async function outputsAt(preset: ModelPreset, steps: number[]) {
+    using model = models.create({ preset, imageSize: 16, seed: 2 });
+    const [x, t] = inputs(model, 1, 16, steps);
+    using out = await model.forward(x, t);
+    x.dispose();
+    t.dispose();
+    return out.toFloat32Array();
+  }
+  const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+  it('the faithful cU-Net’s output changes when only t changes', async () => {
+    expect(maxDiff(await outputsAt('cunet', [10]), await outputsAt('cunet', [700]))).toBeGreaterThan(1e-4);
+  });
+
+  it('the official layout’s does not: it never sees t', async () => {
+    expect(maxDiff(await outputsAt('cunet-paper', [10]), await outputsAt('cunet-paper', [700]))).toBe(0);
+  });
+});
+
+describe('gradients', () => {
+  it.each(['cunet', 'cunet-mnist', 'unet-mnist', 'cunet-paper'] as ModelPreset[])(
+    'reach every trainable parameter of %s',
+    async (preset) => {
+      // 32 px keeps the deepest level at 2x2: instance norm over a single pixel would zero it.
+      using model = models.create({ preset, imageSize: 32, seed: 3 });
+      const [x, t] = inputs(model, 2, 32, [5, 400]);
+      const norms = await model.gradientNorms(x, t);
+      const trainable = model.parameters().filter((p) => p.trainable);
+      expect(Object.keys(norms).sort()).toEqual(trainable.map((p) => p.name).sort());
+      const dead = Object.entries(norms).filter(([, norm]) => !(norm > 0));
+      expect(dead).toEqual([]);
+      x.dispose();
+      t.dispose();
+    },
+  );
+});
+
+describe('bad input', () => {
+  it('names the known presets for an unknown one', () => {
+    expect(() => models.create('cunet-large' as ModelPreset)).toThrow(
+      /unknown model preset 'cunet-large': use one of cunet-paper, .*unet-mnist/,
+    );
+  });
+
+  it('checks the shapes given to forward', async () => {
+    using model = models.create('cunet-mnist');
+    using x = tensor(new Float32Array(2 * 3 * 8 * 8), [2, 3, 8, 8]);
+    using t = tensor(new Float32Array(2), [2]);
+    expect(() => model.forward(x, t)).toThrow('forward: x must be (batch, 1, height, width), got [2, 3, 8, 8]');
+  });
+});
+
+describe('missing-u inspect', () => {
+  it('prints parameters, GFLOPs and memory for a preset', () => {
+    const cli = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+    const row = JSON.parse(
+      execFileSync(process.execPath, [cli, 'inspect', '--preset', 'cunet-paper', '--json'], { encoding: 'utf8' }),
+    );
+    expect(row).toMatchObject({ preset: 'cunet-paper', parameters: 8_811_875, gflops: 2.83, imageSize: 64 });
+    expect(row.peakInferenceMB).toBeGreaterThan(0);
+    expect(row.peakTrainingMB).toBeGreaterThan(row.peakInferenceMB);
+  });
+});
