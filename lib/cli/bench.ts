@@ -2,6 +2,7 @@ import path from 'node:path';
 
 import { Command } from 'commander';
 
+import { benchForward } from '../bench/model-bench';
 import { benchGradientMemory, benchStageUpdate } from '../bench/ode-bench';
 import { PACKAGE_ROOT } from '../package-root';
 import { info } from '../runtime';
@@ -18,6 +19,12 @@ export function benchCommand(): Command {
         machine: { torch: info().torch, threads: info().threads, build: info().build.buildSystem },
         stageUpdate: await benchStageUpdate(sizes),
         gradientMemory: await benchGradientMemory(model, opts.quick ? [4] : [4, 16, 64]),
+        forward: await benchForward(
+          opts.quick
+            ? ['cunet-mnist', 'unet-mnist']
+            : ['cunet-paper', 'cunet', 'unet-paper', 'cunet-mnist', 'unet-mnist'],
+          opts.quick ? [1] : [1, 8],
+        ),
       };
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -25,5 +32,6 @@ export function benchCommand(): Command {
       }
       console.table(report.stageUpdate);
       console.table(report.gradientMemory);
+      console.table(report.forward);
     });
 }

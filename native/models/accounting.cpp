@@ -14,10 +14,11 @@ thread_local int depth = 0;  // only the outermost counted op counts (linear -> 
 struct Frame : at::ObserverContext {
   bool counted = false;
   int64_t macsPerOutput = 0;
+  int64_t macsFromInputs = -1;  // for ops recorded without outputs (RECORD_FUNCTION in our own code)
 };
 
 const char* kindOf(const char* name) {
-  if (std::strcmp(name, "aten::convolution") == 0) return "conv";
+  if (std::strcmp(name, "aten::convolution") == 0 || std::strcmp(name, "missing_u::conv1x1") == 0) return "conv";
   // The C++ frontend's Linear calls addmm directly (aten::linear never runs).
   if (std::strcmp(name, "aten::linear") == 0 || std::strcmp(name, "aten::addmm") == 0) return "linear";
   if (std::strcmp(name, "aten::instance_norm") == 0) return "instance-norm";
@@ -55,6 +56,10 @@ std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn) {
   if (activeCount != nullptr && kind != nullptr) {
     frame->counted = depth == 0;
     if (frame->counted) frame->macsPerOutput = macsPerOutput(kind, fn.inputs());
+    // missing_u::conv1x1(x, weight): every output element costs in-channels MACs, so x.numel() x out-channels.
+    if (frame->counted && std::strcmp(fn.name(), "missing_u::conv1x1") == 0) {
+      frame->macsFromInputs = fn.inputs()[0].toTensor().numel() * fn.inputs()[1].toTensor().size(0);
+    }
     ++depth;
   }
   return frame;
@@ -65,8 +70,12 @@ void onEnd(const at::RecordFunction& fn, at::ObserverContext* context) {
   if (activeCount == nullptr || kind == nullptr) return;
   --depth;
   const auto* frame = static_cast<Frame*>(context);
-  if (!frame->counted || fn.outputs().empty() || !fn.outputs()[0].isTensor()) return;
-  const int64_t macs = fn.outputs()[0].toTensor().numel() * frame->macsPerOutput;
+  if (!frame->counted) return;
+  int64_t macs = frame->macsFromInputs;
+  if (macs < 0) {
+    if (fn.outputs().empty() || !fn.outputs()[0].isTensor()) return;
+    macs = fn.outputs()[0].toTensor().numel() * frame->macsPerOutput;
+  }
   activeCount->byOp[kind] += macs;
   // thop sees neither attention products nor functional interpolation (the official cU-Net's resampling).
   if (std::strcmp(kind, "matmul") == 0 || std::strcmp(kind, "upsample-bilinear") == 0) return;

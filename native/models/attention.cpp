@@ -1,5 +1,7 @@
 #include "models/attention.h"
 
+#include "models/pointwise_conv.h"
+
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/matmul.h>
 #include <ATen/ops/softmax.h>
@@ -24,14 +26,14 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options) : options_(options
 
 at::Tensor AttentionImpl::forward(const at::Tensor& x) {
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3), heads = options_.heads();
-  const auto qkv = toQkv_->forward(norm_->forward(x)).chunk(3, 1);
+  const auto qkv = pointwiseConv(toQkv_, norm_->forward(x)).chunk(3, 1);
   // (B, heads * d, H, W) -> (B, heads, HW, d)
   const auto split = [&](const at::Tensor& t) { return t.reshape({b, heads, -1, h * w}).transpose(-1, -2); };
   const at::Tensor q = split(qkv[0]), k = split(qkv[1]), v = split(qkv[2]);
   const double scale = 1.0 / std::sqrt(static_cast<double>(options_.dimHead()));
   const at::Tensor attn = at::softmax(at::matmul(q, k.transpose(-1, -2)) * scale, -1);
   const at::Tensor out = at::matmul(attn, v).transpose(-1, -2).reshape({b, -1, h, w});
-  return toOut_->forward(out);
+  return pointwiseConv(toOut_, out);
 }
 
 LinearAttentionImpl::LinearAttentionImpl(const AttentionOptions& options) : options_(options) {
@@ -44,7 +46,7 @@ LinearAttentionImpl::LinearAttentionImpl(const AttentionOptions& options) : opti
 
 at::Tensor LinearAttentionImpl::forward(const at::Tensor& x) {
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3), heads = options_.heads();
-  const auto qkv = toQkv_->forward(norm_->forward(x)).chunk(3, 1);
+  const auto qkv = pointwiseConv(toQkv_, norm_->forward(x)).chunk(3, 1);
   const auto split = [&](const at::Tensor& t) { return t.reshape({b, heads, -1, h * w}); };  // (B, heads, d, n)
   const double scale = 1.0 / std::sqrt(static_cast<double>(options_.dimHead()));
   const at::Tensor q = at::softmax(split(qkv[0]), -2) * scale;

@@ -1,5 +1,7 @@
 #include "models/cunet.h"
 
+#include "models/pointwise_conv.h"
+
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/arange.h>
 #include <ATen/ops/avg_pool2d.h>
@@ -101,17 +103,17 @@ at::Tensor CUNetImpl::forward(const at::Tensor& input, const at::Tensor& t) {
     const auto attention = encoderAttention_.find(static_cast<int64_t>(i) + 1);
     if (attention != encoderAttention_.end()) x = attention->second->forward(x);  // replaces x: no residual
     skips.push_back(x);
-    x = halve(activate(downConvs_[i]->forward(x), act));
+    x = halve(activate(pointwiseConv(downConvs_[i], x), act));
   }
   x = bottleneck_->forward(x, temb);
   for (size_t j = 0; j < up_.size(); ++j) {
     const at::Tensor& skip = skips[skips.size() - 1 - j];
-    x = activate(upConvs_[j]->forward(at::cat({upsampleTo(x, skip), skip}, 1)), act);
+    x = activate(pointwiseConv(upConvs_[j], at::cat({upsampleTo(x, skip), skip}, 1)), act);
     x = up_[j]->forward(x, temb);
     const auto attention = decoderAttention_.find(static_cast<int64_t>(j) + 1);
     if (attention != decoderAttention_.end()) x = attention->second->forward(x);
   }
-  return classifier_->forward(x);
+  return pointwiseConv(classifier_, x);
 }
 
 }  // namespace missingu::models

@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "models/pointwise_conv.h"
 #include "ode/adjoint.h"
 #include "ode/dynamics.h"
 #include "ode/solve.h"
@@ -53,7 +54,7 @@ InitialVelocityImpl::InitialVelocityImpl(int64_t in, int64_t nf, const CUNetLaye
 
 at::Tensor InitialVelocityImpl::forward(const at::Tensor& x) {
   const at::Tensor h = activate(conv1_->forward(norm1_->forward(x)), layer_.activation());
-  return activate(conv2_->forward(norm2_->forward(h)), layer_.activation());
+  return activate(pointwiseConv(conv2_, norm2_->forward(h)), layer_.activation());
 }
 
 OdeFunctionImpl::OdeFunctionImpl(const OdeFunctionOptions& o) : options_(o) {
