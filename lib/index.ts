@@ -1,4 +1,21 @@
+export type { ImageDataset } from './data/dataset';
+export { loadMnistPackage } from './data/mnist-package';
 export type { Device } from './device';
+export {
+  denoise,
+  noiseSchedule,
+  qSample,
+  randn,
+  sample,
+  type DenoiseOptions,
+  type DenoiseStep,
+  type DenoiseTrace,
+  type DiffusionOptions,
+  type Objective,
+  type ReverseOptions,
+  type SampleOptions,
+  type Schedule,
+} from './diffusion';
 export { MissingUError } from './errors';
 export { jit, type JitLoadOptions, type ScriptModule } from './jit';
 export { memory, type MemoryStats } from './memory';
@@ -16,3 +33,4 @@ export {
 } from './ode';
 export { info, setNumThreads, type Info } from './runtime';
 export { Tensor, tensor, type DType, type TensorOptions } from './tensor';
+export { train, type TrainConfig, type TrainProgress, type TrainResult } from './train';

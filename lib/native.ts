@@ -99,6 +99,27 @@ export interface NativePreset {
   channels: number;
 }
 
+export type NativeProgress = (report: Record<string, number>) => void;
+
+export interface NativeReverseResult {
+  samples: NativeTensor;
+  stepsDone: number;
+  stopped: boolean;
+}
+
+export interface NativeDenoiseResult {
+  noisy: NativeTensor;
+  trace: Array<{ t: number; mse: number; psnr: number; image?: NativeTensor }>;
+  stopped: boolean;
+}
+
+export interface NativeTrainResult {
+  model: NativeModel;
+  ema: NativeModel;
+  losses: Float64Array;
+  stopped: boolean;
+}
+
 export interface NativeBinding {
   readonly sourceHash: string;
   readonly Tensor: abstract new () => NativeTensor;
@@ -119,6 +140,29 @@ export interface NativeBinding {
     seed?: number;
   }): NativeModel;
   modelsPresets(): NativePreset[];
+  diffusionSample(
+    denoiser: NativeModel | NativeScriptModule,
+    options: object,
+    onProgress: NativeProgress | undefined,
+    abortFlag: Int32Array,
+  ): Promise<NativeReverseResult>;
+  diffusionDenoise(
+    denoiser: NativeModel | NativeScriptModule,
+    image: NativeTensor,
+    options: object,
+    onProgress: NativeProgress | undefined,
+    abortFlag: Int32Array,
+  ): Promise<NativeDenoiseResult>;
+  diffusionSchedule(kind: string, steps: number): { betas: Float64Array; alphasCumprod: Float64Array };
+  diffusionQSample(x0: NativeTensor, t: NativeTensor, noise: NativeTensor, options: object): NativeTensor;
+  randn(shape: number[], seed: number): NativeTensor;
+  trainRun(
+    options: object,
+    data: Float32Array,
+    shape: number[],
+    onProgress: NativeProgress | undefined,
+    abortFlag: Int32Array,
+  ): Promise<NativeTrainResult>;
   resetPeakMemory(): void;
 }
 

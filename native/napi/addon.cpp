@@ -3,6 +3,7 @@
 
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
+#include "napi/diffusion_binding.h"
 #include "napi/model_binding.h"
 #include "napi/ode_binding.h"
 #include "napi/runtime.h"
@@ -50,6 +51,12 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Model", modelClass);
   exports.Set("modelsCreate", Napi::Function::New<modelsCreate>(env, "modelsCreate"));
   exports.Set("modelsPresets", Napi::Function::New<modelsPresets>(env, "modelsPresets"));
+  exports.Set("diffusionSample", Napi::Function::New<diffusionSample>(env, "diffusionSample"));
+  exports.Set("diffusionDenoise", Napi::Function::New<diffusionDenoise>(env, "diffusionDenoise"));
+  exports.Set("trainRun", Napi::Function::New<trainRun>(env, "trainRun"));
+  exports.Set("diffusionSchedule", Napi::Function::New<diffusionSchedule>(env, "diffusionSchedule"));
+  exports.Set("diffusionQSample", Napi::Function::New<diffusionQSample>(env, "diffusionQSample"));
+  exports.Set("randn", Napi::Function::New<seededRandn>(env, "randn"));
   exports.Set("sourceHash", Napi::String::New(env, sourceHash()));
   exports.Set("info", Napi::Function::New<info>(env, "info"));
   exports.Set("setNumThreads", Napi::Function::New<setNumThreads>(env, "setNumThreads"));

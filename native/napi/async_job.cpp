@@ -11,12 +11,13 @@ namespace {
 
 class JobWorker : public Napi::AsyncWorker {
  public:
-  JobWorker(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix)
+  JobWorker(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix, std::function<void()> settled)
       : Napi::AsyncWorker(env),
         deferred_(env),
         job_(std::move(job)),
         finish_(std::move(finish)),
-        errorPrefix_(std::move(errorPrefix)) {}
+        errorPrefix_(std::move(errorPrefix)),
+        settled_(std::move(settled)) {}
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
@@ -30,6 +31,7 @@ class JobWorker : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
+    if (settled_) settled_();
     if (failed_) {
       deferred_.Reject(Napi::Error::New(Env(), error_).Value());
       return;
@@ -46,14 +48,17 @@ class JobWorker : public Napi::AsyncWorker {
   NativeJob job_;
   JsResult finish_;
   std::string errorPrefix_;
+  std::function<void()> settled_;
   std::string error_;
   bool failed_ = false;
 };
 
 }  // namespace
 
-Napi::Promise runAsync(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix) {
-  auto worker = std::make_unique<JobWorker>(env, std::move(job), std::move(finish), std::move(errorPrefix));
+Napi::Promise runAsync(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix,
+                       std::function<void()> settled) {
+  auto worker =
+      std::make_unique<JobWorker>(env, std::move(job), std::move(finish), std::move(errorPrefix), std::move(settled));
   const Napi::Promise promise = worker->promise();
   worker->Queue();
   worker.release();  // a queued AsyncWorker deletes itself when it completes

@@ -12,7 +12,9 @@ namespace missingu {
 using NativeJob = std::function<void()>;
 using JsResult = std::function<Napi::Value(Napi::Env)>;
 
-Napi::Promise runAsync(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix = "");
+// settled, when given, runs on the JS thread first, whether the job succeeded or not.
+Napi::Promise runAsync(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix = "",
+                       std::function<void()> settled = nullptr);
 
 // Runs `job` on the compute thread and waits (for short synchronous calls that still compute).
 void runOnComputeThread(const NativeJob& job);

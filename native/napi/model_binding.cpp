@@ -67,6 +67,15 @@ Napi::Function ModelWrap::defineClass(Napi::Env env) {
 
 ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
   const Napi::Env env = info.Env();
+  if (info.Length() == 1 && info[0].IsExternal()) {  // from wrap()
+    Spec& spec = *info[0].As<Napi::External<Spec>>().Data();
+    model_ = std::move(spec.model);
+    preset_ = spec.preset;
+    imageSize_ = spec.imageSize;
+    channels_ = spec.channels;
+    device_ = spec.device;
+    return;
+  }
   rethrowAsJs(env, [&] {
     const OptionReader opts(info[0], "models.create");
     preset_ = opts.string("preset", "");
@@ -86,6 +95,21 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
       model_->eval();
     });
   });
+}
+
+Napi::Object ModelWrap::wrap(Napi::Env env, Spec spec) {
+  return addonData(env).modelClass.New({Napi::External<Spec>::New(env, &spec)});
+}
+
+bool ModelWrap::isModel(const Napi::Value& value) {
+  return value.IsObject() && value.As<Napi::Object>().InstanceOf(addonData(value.Env()).modelClass.Value());
+}
+
+ModelWrap::Spec ModelWrap::unwrap(const Napi::Value& value, const std::string& what) {
+  if (!isModel(value)) throwTypeError(value.Env(), what + " must be a Model (made with models.create)");
+  const ModelWrap* self = Unwrap(value.As<Napi::Object>());
+  if (!self->model_) throwTypeError(value.Env(), what + " is a disposed Model");
+  return {self->model_, self->preset_, self->imageSize_, self->channels_, self->device_};
 }
 
 const std::shared_ptr<models::DenoiserImpl>& ModelWrap::live(const Napi::Env& env) const {

@@ -16,6 +16,19 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   static Napi::Function defineClass(Napi::Env env);
   explicit ModelWrap(const Napi::CallbackInfo& info);
 
+  struct Spec {
+    std::shared_ptr<models::DenoiserImpl> model;
+    std::string preset;
+    int64_t imageSize = 0, channels = 0;
+    c10::Device device{c10::kCPU};
+  };
+  // A new JS Model around an existing native model.
+  static Napi::Object wrap(Napi::Env env, Spec spec);
+  // The model behind `value`; a TypeError naming `what` when it is not a live Model.
+  static Spec unwrap(const Napi::Value& value, const std::string& what);
+  // Whether `value` is a Model.
+  static bool isModel(const Napi::Value& value);
+
  private:
   Napi::Value preset(const Napi::CallbackInfo& info);
   Napi::Value imageSize(const Napi::CallbackInfo& info);

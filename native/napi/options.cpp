@@ -50,6 +50,12 @@ std::string OptionReader::string(const std::string& key, const std::string& fall
   return value(key).As<Napi::String>().Utf8Value();
 }
 
+bool OptionReader::boolean(const std::string& key, bool fallback) const {
+  if (!has(key)) return fallback;
+  if (!value(key).IsBoolean()) fail(key, "true or false");
+  return value(key).As<Napi::Boolean>().Value();
+}
+
 std::string OptionReader::oneOf(const std::string& key, const std::vector<std::string>& allowed,
                                 const std::string& fallback) const {
   const std::string chosen = string(key, fallback);

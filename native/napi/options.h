@@ -19,6 +19,7 @@ class OptionReader {
   double number(const std::string& key, double fallback) const;
   int64_t integer(const std::string& key, int64_t fallback) const;
   std::string string(const std::string& key, const std::string& fallback) const;
+  bool boolean(const std::string& key, bool fallback) const;
   std::string oneOf(const std::string& key, const std::vector<std::string>& allowed, const std::string& fallback) const;
   at::Tensor tensor(const std::string& key) const;
   std::optional<at::Tensor> optionalTensor(const std::string& key) const;

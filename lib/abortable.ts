@@ -1,0 +1,35 @@
+import type { NativeProgress } from './native';
+
+/**
+ * Runs a native job with progress and cancellation: the job polls an Int32Array flag that an
+ * AbortSignal sets; progress reports are forwarded to `onProgress`, and an exception thrown there
+ * rejects the job's promise (after the job stops) instead of escaping into the event loop.
+ */
+export async function runAbortable<T extends { stopped: boolean }, P>(
+  start: (onProgress: NativeProgress | undefined, abortFlag: Int32Array) => Promise<T>,
+  opts: { signal?: AbortSignal; onProgress?: (progress: P) => void },
+): Promise<T> {
+  const { signal, onProgress } = opts;
+  signal?.throwIfAborted();
+  const flag = new Int32Array(1);
+  const abort = () => Atomics.store(flag, 0, 1);
+  signal?.addEventListener('abort', abort, { once: true });
+  let callbackError: unknown;
+  const forward: NativeProgress | undefined = onProgress
+    ? (report) => {
+        try {
+          onProgress(report as P);
+        } catch (err) {
+          callbackError ??= err;
+          abort();
+        }
+      }
+    : undefined;
+  try {
+    const result = await start(forward, flag);
+    if (callbackError !== undefined) throw callbackError;
+    return result;
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+}

@@ -1,0 +1,37 @@
+#include "diffusion/denoise.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/randn.h>
+
+#include <cmath>
+#include <limits>
+
+namespace missingu::diffusion {
+
+DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, const at::Tensor& x0, int64_t noiseStep,
+                          uint64_t seed, const SamplerOptions& options, bool keepImages, const StepCallback& onStep) {
+  at::NoGradGuard noGrad;
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const at::Tensor noise = at::randn(x0.sizes(), generator, at::TensorOptions().dtype(at::kFloat)).to(x0.device());
+  const at::Tensor t = at::full({x0.size(0)}, noiseStep, at::TensorOptions().dtype(at::kLong).device(x0.device()));
+  DenoiseTrace trace;
+  trace.noisy = qSample(schedule, x0, t, noise);
+  const std::vector<int64_t> timesteps = spacedTimesteps(
+      noiseStep + 1, options.steps == 0 ? noiseStep + 1 : std::min<int64_t>(options.steps, noiseStep + 1));
+  const ReverseResult result =
+      reverse(denoiser, schedule, trace.noisy, noiseStep, options, generator,
+              [&](int64_t done, int64_t total, const at::Tensor& x) {
+                const double mse = (x - x0).square().mean().item<double>();
+                const double psnr = mse > 0 ? 10 * std::log10(4.0 / mse) : std::numeric_limits<double>::infinity();
+                const int64_t reached = total - done - 1 >= 0 ? timesteps[total - done - 1] : 0;
+                trace.steps.push_back({done == total ? 0 : reached, mse, psnr, keepImages ? x.clone() : at::Tensor()});
+                return !onStep || onStep(done, total, x);
+              });
+  trace.stopped = result.stopped;
+  return trace;
+}
+
+}  // namespace missingu::diffusion

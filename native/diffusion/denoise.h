@@ -1,0 +1,30 @@
+#pragma once
+// The denoising study (paper 4.2): noise a clean image to step t, run the reverse process back to 0
+// and follow how close each step gets to the clean image.
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+#include "diffusion/sampler.h"
+
+namespace missingu::diffusion {
+
+struct DenoiseStep {
+  int64_t t;         // the diffusion step the image is at after this reverse step (0 last)
+  double mse;        // mean over the batch and pixels, against x_0
+  double psnr;       // for data range 2 ([-1, 1] images), in dB
+  at::Tensor image;  // only when images are kept
+};
+
+struct DenoiseTrace {
+  at::Tensor noisy;  // x_t
+  std::vector<DenoiseStep> steps;
+  bool stopped = false;
+};
+
+// noise = the first randn draw of a generator seeded with `seed`; x_t = q_sample(x_0, t, noise);
+// then reverse() continues with the same generator.
+DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, const at::Tensor& x0, int64_t noiseStep,
+                          uint64_t seed, const SamplerOptions& options, bool keepImages, const StepCallback& onStep);
+
+}  // namespace missingu::diffusion

@@ -1,0 +1,83 @@
+#include "diffusion/schedule.h"
+
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/clamp.h>
+#include <ATen/ops/cos.h>
+#include <ATen/ops/cumprod.h>
+#include <ATen/ops/linspace.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/sigmoid.h>
+#include <ATen/ops/tensor.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace missingu::diffusion {
+namespace {
+
+const auto kDouble = at::TensorOptions().dtype(at::kDouble);
+
+Schedule fromBetas(const at::Tensor& betas) {
+  Schedule s;
+  s.betas = betas;
+  s.alphasCumprod = at::cumprod(1.0 - betas, 0);
+  s.alphasCumprodPrev = at::cat({at::ones({1}, kDouble), s.alphasCumprod.slice(0, 0, -1)});
+  return s;
+}
+
+// betas from a continuous abar(u), u in [0, 1]: beta_t = 1 - abar((t+1)/T) / abar(t/T), clipped at 0.999.
+at::Tensor betasFromCumulative(const at::Tensor& abar) {
+  const at::Tensor ratio = abar.slice(0, 1) / abar.slice(0, 0, -1);
+  return at::clamp(1.0 - ratio, 0.0, 0.999);
+}
+
+}  // namespace
+
+Schedule makeSchedule(const std::string& kind, int64_t steps) {
+  if (steps < 2) throw std::invalid_argument("the diffusion needs at least 2 steps (T), got " + std::to_string(steps));
+  if (kind == "linear") {
+    // Ho et al.'s 1e-4 .. 0.02 at T = 1000, scaled so other T keep the same total noise.
+    const double scale = 1000.0 / static_cast<double>(steps);
+    return fromBetas(at::linspace(scale * 1e-4, scale * 0.02, steps, kDouble));
+  }
+  if (kind == "cosine") {
+    const double s = 0.008;
+    const at::Tensor u = at::linspace(0.0, 1.0, steps + 1, kDouble);
+    const at::Tensor f = at::cos((u + s) / (1 + s) * (M_PI / 2)).square();
+    return fromBetas(betasFromCumulative(f / f[0]));
+  }
+  if (kind == "sigmoid") {
+    const double start = -3, end = 3, tau = 1;
+    const at::Tensor u = at::linspace(0.0, 1.0, steps + 1, kDouble);
+    const double vStart = 1 / (1 + std::exp(-start / tau)), vEnd = 1 / (1 + std::exp(-end / tau));
+    const at::Tensor f = (-at::sigmoid((u * (end - start) + start) / tau) + vEnd) / (vEnd - vStart);
+    return fromBetas(betasFromCumulative(f / f[0]));
+  }
+  throw std::invalid_argument("unknown noise schedule '" + kind + "': use linear, cosine or sigmoid");
+}
+
+std::vector<int64_t> spacedTimesteps(int64_t totalSteps, int64_t count) {
+  if (count < 1 || count > totalSteps) {
+    throw std::invalid_argument("sampling steps must be between 1 and T = " + std::to_string(totalSteps) + ", got " +
+                                std::to_string(count));
+  }
+  if (count == 1) return {totalSteps - 1};
+  std::vector<int64_t> out;
+  const double stride = static_cast<double>(totalSteps - 1) / static_cast<double>(count - 1);
+  for (int64_t i = 0; i < count; ++i) out.push_back(std::llround(static_cast<double>(i) * stride));
+  return out;
+}
+
+Schedule respace(const Schedule& schedule, const std::vector<int64_t>& timesteps) {
+  const auto abar = schedule.alphasCumprod.accessor<double, 1>();
+  std::vector<double> betas;
+  double previous = 1.0;
+  for (int64_t t : timesteps) {
+    betas.push_back(1.0 - abar[t] / previous);
+    previous = abar[t];
+  }
+  return fromBetas(at::tensor(betas, kDouble));
+}
+
+}  // namespace missingu::diffusion

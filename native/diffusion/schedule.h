@@ -1,0 +1,28 @@
+#pragma once
+// Noise schedules (SPEC.md section 1), computed in float64 on the CPU.
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+namespace missingu::diffusion {
+
+struct Schedule {
+  at::Tensor betas;              // (T,) float64
+  at::Tensor alphasCumprod;      // abar_t
+  at::Tensor alphasCumprodPrev;  // abar_{t-1}, with abar_{-1} = 1
+  int64_t steps() const { return betas.size(0); }
+};
+
+// 'linear' (1e-4 .. 0.02, Ho et al.), 'cosine' (Nichol & Dhariwal, s = 0.008, betas clipped at 0.999),
+// 'sigmoid' (lucidrains' default: start -3, end 3, tau 1). std::invalid_argument otherwise.
+Schedule makeSchedule(const std::string& kind, int64_t steps);
+
+// improved-diffusion's space_timesteps for one section: `count` steps spread evenly over [0, T - 1],
+// ascending and always including 0 and T - 1.
+std::vector<int64_t> spacedTimesteps(int64_t totalSteps, int64_t count);
+
+// The schedule restricted to `timesteps` (ascending): beta'_i = 1 - abar_{t_i} / abar_{t_{i-1}}.
+Schedule respace(const Schedule& schedule, const std::vector<int64_t>& timesteps);
+
+}  // namespace missingu::diffusion

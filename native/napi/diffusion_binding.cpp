@@ -1,0 +1,333 @@
+#include "napi/diffusion_binding.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/ops/from_blob.h>
+#include <ATen/ops/randn.h>
+#include <c10/util/StringUtil.h>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include "diffusion/denoise.h"
+#include "diffusion/sampler.h"
+#include "models/presets.h"
+#include "napi/async_job.h"
+#include "napi/device.h"
+#include "napi/errors.h"
+#include "napi/job_control.h"
+#include "napi/model_binding.h"
+#include "napi/options.h"
+#include "napi/script_module.h"
+#include "napi/tensor.h"
+#include "train/trainer.h"
+
+namespace missingu {
+namespace {
+
+struct DiffusionSetup {
+  diffusion::Schedule schedule;
+  diffusion::SamplerOptions sampler;
+};
+
+DiffusionSetup readDiffusion(const OptionReader& opts) {
+  DiffusionSetup setup;
+  setup.schedule = diffusion::makeSchedule(opts.string("schedule", "linear"), opts.integer("diffusionSteps", 1000));
+  setup.sampler.kind = diffusion::samplerNamed(opts.string("sampler", "ddpm"));
+  setup.sampler.steps = opts.integer("steps", 0);
+  setup.sampler.eta = opts.number("eta", 0.0);
+  setup.sampler.fixedLarge = opts.oneOf("variance", {"fixedlarge", "fixedsmall"}, "fixedlarge") == "fixedlarge";
+  setup.sampler.clip = opts.boolean("clip", true);
+  setup.sampler.objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
+  if (setup.sampler.steps < 0) throw std::invalid_argument("steps must be >= 1 (or 0 for every step)");
+  return setup;
+}
+
+struct BoundDenoiser {
+  diffusion::Denoiser call;
+  c10::Device device{c10::kCPU};
+  int64_t channels = 0, imageSize = 0;  // known for built-in models
+};
+
+BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
+  BoundDenoiser bound;
+  if (ModelWrap::isModel(value)) {
+    const ModelWrap::Spec spec = ModelWrap::unwrap(value, where + ": denoiser");
+    bound.call = [model = spec.model](const at::Tensor& x, const at::Tensor& t) { return model->forward(x, t); };
+    bound.device = spec.device;
+    bound.channels = spec.channels;
+    bound.imageSize = spec.imageSize;
+    return bound;
+  }
+  torch::jit::Module module = ScriptModuleWrap::unwrap(value, where + ": denoiser (a Model or a ScriptModule)");
+  bound.call = [module](const at::Tensor& x, const at::Tensor& t) mutable {
+    const c10::IValue out = module.forward({x, t});
+    if (!out.isTensor() || out.toTensor().sizes() != x.sizes()) {
+      throw std::runtime_error("the TorchScript denoiser must return a Tensor of x's shape " + c10::str(x.sizes()));
+    }
+    return out.toTensor();
+  };
+  for (const at::Tensor& p : module.parameters()) {
+    bound.device = p.device();
+    break;
+  }
+  return bound;
+}
+
+std::vector<int64_t> imageShape(const OptionReader& opts, const BoundDenoiser& denoiser, const std::string& where) {
+  if (opts.has("shape")) {
+    const Napi::Value v = opts.value("shape");
+    if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throwTypeError(v.Env(), where + ": shape must be [C, H, W]");
+    std::vector<int64_t> shape;
+    for (uint32_t i = 0; i < 3; ++i) shape.push_back(v.As<Napi::Array>().Get(i).ToNumber().Int64Value());
+    return shape;
+  }
+  if (denoiser.channels == 0) {
+    throw std::invalid_argument(where + ": give shape [C, H, W] for a TorchScript denoiser");
+  }
+  return {denoiser.channels, denoiser.imageSize, denoiser.imageSize};
+}
+
+Napi::Object progressObject(Napi::Env env, int64_t step, int64_t total) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("step", static_cast<double>(step));
+  o.Set("total", static_cast<double>(total));
+  return o;
+}
+
+diffusion::StepCallback reporting(const std::shared_ptr<JobControl>& control) {
+  return [control](int64_t done, int64_t total, const at::Tensor&) {
+    control->report([done, total](Napi::Env env, Napi::Function fn) { fn.Call({progressObject(env, done, total)}); });
+    return !control->aborted();
+  };
+}
+
+}  // namespace
+
+Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const BoundDenoiser denoiser = bindDenoiser(info[0], "sample");
+    const OptionReader opts(info[1], "sample");
+    const DiffusionSetup setup = readDiffusion(opts);
+    const int64_t n = opts.integer("n", 1);
+    if (n < 1) throw std::invalid_argument("sample: n must be >= 1");
+    std::vector<int64_t> shape = imageShape(opts, denoiser, "sample");
+    shape.insert(shape.begin(), n);
+    const auto seed = static_cast<uint64_t>(opts.integer("seed", 0));
+    const std::optional<at::Tensor> start = opts.optionalTensor("xT");
+    if (start && start->sizes() != at::IntArrayRef(shape)) {
+      throw std::invalid_argument("sample: xT has shape " + c10::str(start->sizes()) + ", expected " + c10::str(shape));
+    }
+    auto control = std::make_shared<JobControl>(env, info[2], info[3]);
+    auto result = std::make_shared<diffusion::ReverseResult>();
+    return runAsync(
+        env,
+        [=] {
+          // x_T is the generator's first draw: torch.manual_seed(seed); torch.randn(shape) in Python.
+          at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+          at::Tensor xT = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
+          if (start) xT = *start;
+          xT = xT.to(denoiser.device);
+          *result = diffusion::reverse(denoiser.call, setup.schedule, xT, setup.schedule.steps() - 1, setup.sampler,
+                                       generator, reporting(control));
+        },
+        [result](Napi::Env e) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(e);
+          out.Set("samples", TensorWrap::wrap(e, result->x));
+          out.Set("stepsDone", static_cast<double>(result->stepsDone));
+          out.Set("stopped", result->stopped);
+          return out;
+        },
+        "sampling failed: ", [control] { control->release(); });
+  });
+}
+
+Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const BoundDenoiser denoiser = bindDenoiser(info[0], "denoise");
+    const at::Tensor x0 = TensorWrap::unwrap(info[1], "denoise: image");
+    const OptionReader opts(info[2], "denoise");
+    const DiffusionSetup setup = readDiffusion(opts);
+    const int64_t noiseStep = opts.integer("noiseStep", -1);
+    if (noiseStep < 0 || noiseStep >= setup.schedule.steps()) {
+      throw std::invalid_argument("denoise: noiseStep must be in [0, " + std::to_string(setup.schedule.steps() - 1) +
+                                  "], got " + std::to_string(noiseStep));
+    }
+    if (x0.dim() != 4) throw std::invalid_argument("denoise: image must be (B, C, H, W), got " + c10::str(x0.sizes()));
+    const auto seed = static_cast<uint64_t>(opts.integer("seed", 0));
+    const bool keepImages = opts.oneOf("trace", {"metrics", "images"}, "metrics") == "images";
+    auto control = std::make_shared<JobControl>(env, info[3], info[4]);
+    auto trace = std::make_shared<diffusion::DenoiseTrace>();
+    return runAsync(
+        env,
+        [=] {
+          *trace = diffusion::denoiseTrace(denoiser.call, setup.schedule, x0.to(denoiser.device), noiseStep, seed,
+                                           setup.sampler, keepImages, reporting(control));
+        },
+        [trace](Napi::Env e) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(e);
+          out.Set("noisy", TensorWrap::wrap(e, trace->noisy));
+          Napi::Array steps = Napi::Array::New(e, trace->steps.size());
+          for (size_t i = 0; i < trace->steps.size(); ++i) {
+            const diffusion::DenoiseStep& s = trace->steps[i];
+            Napi::Object row = Napi::Object::New(e);
+            row.Set("t", static_cast<double>(s.t));
+            row.Set("mse", s.mse);
+            row.Set("psnr", s.psnr);
+            if (s.image.defined()) row.Set("image", TensorWrap::wrap(e, s.image));
+            steps.Set(i, row);
+          }
+          out.Set("trace", steps);
+          out.Set("stopped", trace->stopped);
+          return out;
+        },
+        "denoising failed: ", [control] { control->release(); });
+  });
+}
+
+Napi::Value diffusionSchedule(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    if (!info[0].IsString() || !info[1].IsNumber())
+      throwTypeError(env, "schedule(kind, T) expects a name and a number");
+    const diffusion::Schedule s =
+        diffusion::makeSchedule(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int64Value());
+    const auto copy = [&](const at::Tensor& values) {
+      Napi::Float64Array out = Napi::Float64Array::New(env, values.size(0));
+      const auto a = values.accessor<double, 1>();
+      for (int64_t i = 0; i < values.size(0); ++i) out[i] = a[i];
+      return out;
+    };
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("betas", copy(s.betas));
+    out.Set("alphasCumprod", copy(s.alphasCumprod));
+    return out;
+  });
+}
+
+Napi::Value diffusionQSample(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const at::Tensor x0 = TensorWrap::unwrap(info[0], "qSample: x0");
+    const at::Tensor t = TensorWrap::unwrap(info[1], "qSample: t");
+    const at::Tensor noise = TensorWrap::unwrap(info[2], "qSample: noise");
+    const OptionReader opts(info[3], "qSample");
+    const diffusion::Schedule s =
+        diffusion::makeSchedule(opts.string("schedule", "linear"), opts.integer("diffusionSteps", 1000));
+    if (t.dim() != 1 || t.size(0) != x0.size(0) || noise.sizes() != x0.sizes()) {
+      throw std::invalid_argument("qSample: t must be (B,) and noise the shape of x0");
+    }
+    at::Tensor out;
+    runOnComputeThread([&] { out = diffusion::qSample(s, x0, t.to(at::kLong), noise); });
+    return TensorWrap::wrap(env, out);
+  });
+}
+
+Napi::Value seededRandn(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    if (!info[0].IsArray() || !info[1].IsNumber()) throwTypeError(env, "randn(shape, seed) expects sizes and a seed");
+    std::vector<int64_t> shape;
+    const auto array = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < array.Length(); ++i) shape.push_back(array.Get(i).ToNumber().Int64Value());
+    const auto seed = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+    at::Tensor out;
+    runOnComputeThread([&] {
+      at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+      out = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
+    });
+    return TensorWrap::wrap(env, out);
+  });
+}
+
+Napi::Value trainRun(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const OptionReader opts(info[0], "train");
+    train::TrainOptions o;
+    o.steps = opts.integer("steps", o.steps);
+    o.batchSize = opts.integer("batchSize", o.batchSize);
+    o.accumulate = opts.integer("accumulate", o.accumulate);
+    o.lr = opts.number("lr", o.lr);
+    o.beta1 = opts.number("beta1", o.beta1);
+    o.beta2 = opts.number("beta2", o.beta2);
+    o.weightDecay = opts.number("weightDecay", o.weightDecay);
+    o.warmupSteps = opts.integer("warmupSteps", o.warmupSteps);
+    o.gradClip = opts.number("gradClip", o.gradClip);
+    o.emaDecay = opts.number("emaDecay", o.emaDecay);
+    o.emaEvery = opts.integer("emaEvery", o.emaEvery);
+    o.schedule = opts.string("schedule", o.schedule);
+    o.diffusionSteps = opts.integer("diffusionSteps", o.diffusionSteps);
+    o.objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
+    o.snrWeighting = opts.boolean("snrWeighting", false);
+    o.minSnrGamma = opts.number("minSnrGamma", 0.0);
+    o.seed = static_cast<uint64_t>(opts.integer("seed", 0));
+    train::validate(o);
+    diffusion::makeSchedule(o.schedule, o.diffusionSteps);  // checks the schedule name now
+
+    ModelWrap::Spec spec;
+    spec.preset = opts.string("preset", "");
+    spec.device = resolveDevice(opts.string("device", "cpu"));
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        !info[2].IsArray() || info[2].As<Napi::Array>().Length() != 4) {
+      throwTypeError(env, "train: the dataset must be a Float32Array with its shape [N, C, H, W]");
+    }
+    auto data = info[1].As<Napi::Float32Array>();
+    std::vector<int64_t> shape;
+    for (uint32_t i = 0; i < 4; ++i) shape.push_back(info[2].As<Napi::Array>().Get(i).ToNumber().Int64Value());
+    if (shape[0] * shape[1] * shape[2] * shape[3] != static_cast<int64_t>(data.ElementLength())) {
+      throw std::invalid_argument("train: dataset shape " + c10::str(shape) + " does not match its length " +
+                                  std::to_string(data.ElementLength()));
+    }
+    if (shape[2] != shape[3]) throw std::invalid_argument("train: images must be square, got " + c10::str(shape));
+    spec.channels = shape[1];
+    spec.imageSize = shape[2];
+    at::Tensor dataset;
+    std::shared_ptr<models::DenoiserImpl> ema;
+    runOnComputeThread([&] {
+      dataset = at::from_blob(data.Data(), shape, at::TensorOptions().dtype(at::kFloat)).clone();
+      at::manual_seed(o.seed);
+      spec.model = models::createModel(spec.preset, spec.imageSize, spec.channels);
+      ema = models::createModel(spec.preset, spec.imageSize, spec.channels);
+      spec.model->to(spec.device);
+      ema->to(spec.device);
+      ema->eval();
+    });
+    auto control = std::make_shared<JobControl>(env, info[3], info[4]);
+    auto outcome = std::make_shared<train::TrainOutcome>();
+    const int64_t totalSteps = o.steps;
+    return runAsync(
+        env,
+        [=] {
+          *outcome =
+              train::trainDiffusion(*spec.model, *ema, dataset, o, [control, totalSteps](const train::StepReport& r) {
+                control->report([r, totalSteps](Napi::Env e, Napi::Function fn) {
+                  Napi::Object p = Napi::Object::New(e);
+                  p.Set("step", static_cast<double>(r.step));
+                  p.Set("totalSteps", static_cast<double>(totalSteps));
+                  p.Set("loss", r.loss);
+                  p.Set("stepsPerSecond", r.stepsPerSecond);
+                  fn.Call({p});
+                });
+                return !control->aborted();
+              });
+        },
+        [spec, ema, outcome](Napi::Env e) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(e);
+          out.Set("model", ModelWrap::wrap(e, spec));
+          ModelWrap::Spec emaSpec = spec;
+          emaSpec.model = ema;
+          out.Set("ema", ModelWrap::wrap(e, emaSpec));
+          Napi::Float64Array losses = Napi::Float64Array::New(e, outcome->losses.size());
+          for (size_t i = 0; i < outcome->losses.size(); ++i) losses[i] = outcome->losses[i];
+          out.Set("losses", losses);
+          out.Set("stopped", outcome->stopped);
+          return out;
+        },
+        "", [control] { control->release(); });
+  });
+}
+
+}  // namespace missingu

@@ -1,0 +1,113 @@
+#include "train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/randint.h>
+#include <ATen/ops/randn.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "diffusion/schedule.h"
+
+namespace missingu::train {
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument(message);
+}
+
+// ema <- decay * ema + (1 - decay) * model, for parameters and buffers alike.
+void updateEma(models::DenoiserImpl& ema, models::DenoiserImpl& model, double decay) {
+  at::NoGradGuard noGrad;
+  const auto target = ema.parameters();
+  const auto source = model.parameters();
+  for (size_t i = 0; i < target.size(); ++i) target[i].mul_(decay).add_(source[i], 1.0 - decay);
+  const auto targetBuffers = ema.buffers();
+  const auto sourceBuffers = model.buffers();
+  for (size_t i = 0; i < targetBuffers.size(); ++i) targetBuffers[i].copy_(sourceBuffers[i]);
+}
+
+void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from) { updateEma(to, from, 0.0); }
+
+}  // namespace
+
+void validate(const TrainOptions& o) {
+  require(o.steps >= 1, "steps must be an integer >= 1");
+  require(o.batchSize >= 1, "batchSize must be an integer >= 1");
+  require(o.accumulate >= 1, "accumulate must be an integer >= 1");
+  require(o.lr > 0 && std::isfinite(o.lr), "lr must be a positive number");
+  require(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, "betas must be in [0, 1)");
+  require(o.weightDecay >= 0, "weightDecay must be >= 0");
+  require(o.warmupSteps >= 0, "warmupSteps must be >= 0");
+  require(o.gradClip >= 0, "gradClip must be >= 0 (0 turns clipping off)");
+  require(o.emaDecay >= 0 && o.emaDecay < 1, "ema decay must be in [0, 1)");
+  require(o.emaEvery >= 1, "ema every must be an integer >= 1");
+  require(o.diffusionSteps >= 2, "diffusion steps (T) must be >= 2");
+}
+
+TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
+                            const TrainOptions& o, const ProgressCallback& onStep) {
+  validate(o);
+  require(data.dim() == 4 && data.size(0) >= 1, "the dataset must be (N, C, H, W) with N >= 1");
+  const diffusion::Schedule schedule = diffusion::makeSchedule(o.schedule, o.diffusionSteps);
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
+  const auto device = model.parameters().front().device();
+  const auto cpuLong = at::TensorOptions().dtype(at::kLong);
+  const auto cpuFloat = at::TensorOptions().dtype(at::kFloat);
+
+  std::vector<at::Tensor> trainable;
+  for (const at::Tensor& p : model.parameters()) {
+    if (p.requires_grad()) trainable.push_back(p);
+  }
+  torch::optim::Adam optimizer(trainable,
+                               torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).weight_decay(o.weightDecay));
+  copyWeights(ema, model);
+  model.train();
+
+  TrainOutcome outcome;
+  const auto started = std::chrono::steady_clock::now();
+  for (int64_t step = 1; step <= o.steps; ++step) {
+    const double lr = o.warmupSteps > 0 ? o.lr * std::min(1.0, static_cast<double>(step) / o.warmupSteps) : o.lr;
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    optimizer.zero_grad();
+    double stepLoss = 0.0;
+    for (int64_t micro = 0; micro < o.accumulate; ++micro) {
+      const at::Tensor index = at::randint(data.size(0), {o.batchSize}, generator, cpuLong);
+      const at::Tensor x0 = data.index_select(0, index).to(device);
+      const at::Tensor t = at::randint(o.diffusionSteps, {o.batchSize}, generator, cpuLong).to(device);
+      const at::Tensor noise = at::randn(x0.sizes(), generator, cpuFloat).to(device);
+      const at::Tensor xt = diffusion::qSample(schedule, x0, t, noise);
+      const at::Tensor target = diffusion::target(o.objective, schedule, x0, noise, t);
+      const at::Tensor perSample = (model.forward(xt, t) - target).square().mean({1, 2, 3}, /*keepdim=*/true);
+      const at::Tensor weights =
+          diffusion::lossWeights(o.objective, schedule, t, o.snrWeighting, o.minSnrGamma, perSample);
+      const at::Tensor loss = (perSample * weights).mean() / static_cast<double>(o.accumulate);
+      const double value = loss.item<double>() * static_cast<double>(o.accumulate);
+      if (!std::isfinite(value)) {
+        throw std::runtime_error("training stopped at step " + std::to_string(step) + ": the loss became " +
+                                 (std::isnan(value) ? "NaN" : "infinite") +
+                                 " (check the data for NaN/Inf, or lower lr / enable gradClip)");
+      }
+      loss.backward();
+      stepLoss += value / static_cast<double>(o.accumulate);
+    }
+    if (o.gradClip > 0) torch::nn::utils::clip_grad_norm_(trainable, o.gradClip);
+    optimizer.step();
+    if (step % o.emaEvery == 0) updateEma(ema, model, o.emaDecay);
+    outcome.losses.push_back(stepLoss);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (onStep && !onStep({step, stepLoss, static_cast<double>(step) / seconds})) {
+      outcome.stopped = true;
+      break;
+    }
+  }
+  model.eval();
+  return outcome;
+}
+
+}  // namespace missingu::train

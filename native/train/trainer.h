@@ -1,0 +1,57 @@
+#pragma once
+// A whole DDPM training run in native code: batches drawn from an in-memory dataset, the diffusion
+// loss, Adam with warmup, gradient clipping and accumulation, and an EMA copy of the weights.
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "diffusion/objective.h"
+#include "models/denoiser.h"
+
+namespace missingu::train {
+
+struct TrainOptions {
+  int64_t steps = 1000;
+  int64_t batchSize = 64;
+  int64_t accumulate = 1;  // micro-batches per optimizer step (each of batchSize)
+  double lr = 2e-4;
+  double beta1 = 0.9, beta2 = 0.99;
+  double weightDecay = 0.0;
+  int64_t warmupSteps = 0;  // linear warm-up of the learning rate
+  double gradClip = 1.0;    // max global gradient norm; 0 turns clipping off
+  double emaDecay = 0.9999;
+  int64_t emaEvery = 10;
+  std::string schedule = "linear";
+  int64_t diffusionSteps = 1000;
+  diffusion::Objective objective = diffusion::Objective::Eps;
+  bool snrWeighting = false;
+  double minSnrGamma = 0.0;
+  uint64_t seed = 0;
+};
+
+struct StepReport {
+  int64_t step;  // 1-based optimizer steps done
+  double loss;   // mean over the step's micro-batches
+  double stepsPerSecond;
+};
+
+// false stops the run after the current step.
+using ProgressCallback = std::function<bool(const StepReport&)>;
+
+struct TrainOutcome {
+  std::vector<double> losses;  // one per optimizer step
+  bool stopped = false;
+};
+
+// Validates options (std::invalid_argument naming the field). Trains `model` in place and keeps
+// `ema` (same architecture) as its exponential moving average. Throws std::runtime_error naming
+// the step when the loss becomes NaN or infinite. data: (N, C, H, W) float32 in [-1, 1].
+TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
+                            const TrainOptions& options, const ProgressCallback& onStep);
+
+void validate(const TrainOptions& options);
+
+}  // namespace missingu::train

@@ -1,0 +1,87 @@
+import { loadMnistPackage, sample, train, type ImageDataset } from '../lib';
+
+const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
+
+describe('the embedded MNIST digits', () => {
+  it('are 10,000 1x28x28 images in [-1, 1] with labels 0-9', () => {
+    const mnist = loadMnistPackage();
+    expect(mnist.shape).toEqual([10000, 1, 28, 28]);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of mnist.data) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    expect([min, max]).toEqual([-1, 1]);
+    expect(new Set(mnist.labels).size).toBe(10);
+  });
+});
+
+describe('training', () => {
+  const mnist = loadMnistPackage();
+
+  it('lowers the loss of cunet-mnist clearly over a few hundred steps (fixed seed)', async () => {
+    const progress: number[] = [];
+    const result = await train(
+      { model: { preset: 'cunet-mnist' }, data: mnist, steps: 300, batchSize: 16, seed: 0, warmupSteps: 20 },
+      { onProgress: (p) => progress.push(p.step) },
+    );
+    expect(result.losses).toHaveLength(300);
+    expect(progress).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    const first = mean(result.losses.slice(0, 20));
+    const last = mean(result.losses.slice(-50));
+    expect(last).toBeLessThan(first / 3);
+    expect(last).toBeLessThan(0.2);
+    // The trained models sample.
+    using digits = await sample(result.ema, { n: 2, sampler: 'ddim', steps: 10, seed: 0 });
+    expect(digits.shape).toEqual([2, 1, 28, 28]);
+    result.model.dispose();
+    result.ema.dispose();
+  });
+
+  it('repeats exactly with the same seed', async () => {
+    const run = () => train({ model: { preset: 'unet-mnist' }, data: mnist, steps: 5, batchSize: 4, seed: 42 });
+    const [a, b] = [await run(), await run()];
+    expect(Array.from(a.losses)).toEqual(Array.from(b.losses));
+  });
+
+  it('stops when aborted and resolves with the steps done', async () => {
+    const controller = new AbortController();
+    const result = await train(
+      { model: { preset: 'unet-mnist' }, data: mnist, steps: 500, batchSize: 4, seed: 1 },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.step === 3) controller.abort();
+        },
+      },
+    );
+    expect(result.aborted).toBe(true);
+    expect(result.losses.length).toBeGreaterThanOrEqual(3);
+    expect(result.losses.length).toBeLessThanOrEqual(5);
+  });
+
+  it('stops on a NaN loss with an error naming the step', async () => {
+    const data = new Float32Array(8 * 28 * 28).fill(0.5);
+    data[100] = NaN;
+    const poisoned: ImageDataset = { name: 'poisoned', data, shape: [8, 1, 28, 28] };
+    await expect(
+      train({ model: { preset: 'unet-mnist' }, data: poisoned, steps: 50, batchSize: 8, seed: 0 }),
+    ).rejects.toThrow(/training stopped at step 1: the loss became NaN/);
+  });
+
+  it('rejects bad options by name', async () => {
+    await expect(train({ model: { preset: 'unet-mnist' }, data: mnist, steps: 0, batchSize: 4 })).rejects.toThrow(
+      'steps must be an integer >= 1',
+    );
+    await expect(
+      train({
+        model: { preset: 'unet-mnist' },
+        data: mnist,
+        steps: 2,
+        batchSize: 4,
+        diffusion: { objective: 'score' as 'v' },
+      }),
+    ).rejects.toThrow("unknown objective 'score': use eps, x0 or v");
+  });
+});
