@@ -2,6 +2,7 @@ import path from 'node:path';
 
 import { Command } from 'commander';
 
+import { benchDiffusion } from '../bench/diffusion-bench';
 import { benchForward } from '../bench/model-bench';
 import { benchGradientMemory, benchStageUpdate } from '../bench/ode-bench';
 import { PACKAGE_ROOT } from '../package-root';
@@ -25,6 +26,11 @@ export function benchCommand(): Command {
             : ['cunet-paper', 'cunet', 'unet-paper', 'cunet-mnist', 'unet-mnist'],
           opts.quick ? [1] : [1, 8],
         ),
+        diffusion: await benchDiffusion(
+          ['cunet-mnist', 'unet-mnist'],
+          opts.quick ? 5 : 30,
+          opts.quick ? [{ sampler: 'ddim', steps: 10 }] : undefined,
+        ),
       };
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -33,5 +39,7 @@ export function benchCommand(): Command {
       console.table(report.stageUpdate);
       console.table(report.gradientMemory);
       console.table(report.forward);
+      console.table(report.diffusion.training);
+      console.table(report.diffusion.sampling);
     });
 }
