@@ -48,7 +48,8 @@ describe('training', () => {
   it('stops when aborted and resolves with the steps done', async () => {
     const controller = new AbortController();
     const result = await train(
-      { model: { preset: 'unet-mnist' }, data: mnist, steps: 500, batchSize: 4, seed: 1 },
+      // Steps of a few hundred ms, so that progress reaches JS long before the next step ends.
+      { model: { preset: 'unet-mnist' }, data: mnist, steps: 500, batchSize: 48, seed: 1 },
       {
         signal: controller.signal,
         onProgress: (p) => {
@@ -58,7 +59,7 @@ describe('training', () => {
     );
     expect(result.aborted).toBe(true);
     expect(result.losses.length).toBeGreaterThanOrEqual(3);
-    expect(result.losses.length).toBeLessThanOrEqual(5);
+    expect(result.losses.length).toBeLessThanOrEqual(4);
   });
 
   it('stops on a NaN loss with an error naming the step', async () => {

@@ -4,12 +4,14 @@
 
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 
 namespace missingu::models {
 namespace {
 
 thread_local MacCount* activeCount = nullptr;
-thread_local int depth = 0;  // only the outermost counted op counts (linear -> addmm, conv -> mkldnn ...)
+thread_local int depth = 0;
+thread_local int missed = 0;  // only the outermost counted op counts (linear -> addmm, conv -> mkldnn ...)
 
 struct Frame : at::ObserverContext {
   bool counted = false;
@@ -55,6 +57,10 @@ std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn) {
   const char* kind = kindOf(fn.name());
   if (activeCount != nullptr && kind != nullptr) {
     frame->counted = depth == 0;
+    if (frame->counted && !fn.needsInputs()) {
+      ++missed;  // the op's inputs were not recorded: the count would be wrong, so countMacs fails
+      frame->counted = false;
+    }
     if (frame->counted) frame->macsPerOutput = macsPerOutput(kind, fn.inputs());
     // missing_u::conv1x1(x, weight): every output element costs in-channels MACs, so x.numel() x out-channels.
     if (frame->counted && std::strcmp(fn.name(), "missing_u::conv1x1") == 0) {
@@ -67,7 +73,7 @@ std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn) {
 
 void onEnd(const at::RecordFunction& fn, at::ObserverContext* context) {
   const char* kind = kindOf(fn.name());
-  if (activeCount == nullptr || kind == nullptr) return;
+  if (activeCount == nullptr || kind == nullptr || context == nullptr) return;
   --depth;
   const auto* frame = static_cast<Frame*>(context);
   if (!frame->counted) return;
@@ -97,6 +103,7 @@ MacCount countMacs(const std::function<void()>& forward) {
   MacCount count;
   activeCount = &count;
   depth = 0;
+  missed = 0;
   const at::CallbackHandle handle = at::addThreadLocalCallback(at::RecordFunctionCallback(&onStart, &onEnd)
                                                                    .needsInputs(true)
                                                                    .needsOutputs(true)
@@ -110,6 +117,7 @@ MacCount countMacs(const std::function<void()>& forward) {
   }
   at::removeCallback(handle);
   activeCount = nullptr;
+  if (missed > 0) throw std::runtime_error("FLOP count incomplete: " + std::to_string(missed) + " ops ran unrecorded");
   return count;
 }
 
