@@ -6,7 +6,8 @@
     "with_cuda": "<!(node scripts/libtorch.js --has-cuda)"
   },
   "target_defaults": {
-    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+    # NDEBUG as libtorch itself was built: its headers' debug-only asserts read state it never sets.
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NDEBUG"],
     "include_dirs": [
       "<!(node -p \"require('node-addon-api').include_dir\")",
       "<(module_root_dir)/native",

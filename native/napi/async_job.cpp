@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "napi/errors.h"
+#include "napi/job_control.h"
 #include "runtime/compute_thread.h"
 
 namespace missingu {
@@ -11,13 +12,13 @@ namespace {
 
 class JobWorker : public Napi::AsyncWorker {
  public:
-  JobWorker(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix, std::function<void()> settled)
+  JobWorker(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix, std::shared_ptr<JobControl> control)
       : Napi::AsyncWorker(env),
         deferred_(env),
         job_(std::move(job)),
         finish_(std::move(finish)),
         errorPrefix_(std::move(errorPrefix)),
-        settled_(std::move(settled)) {}
+        control_(std::move(control)) {}
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
@@ -31,15 +32,28 @@ class JobWorker : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
-    if (settled_) settled_();
+    const Napi::Env env = Env();
+    bool rejected = failed_;
+    Napi::Value outcome;
     if (failed_) {
-      deferred_.Reject(Napi::Error::New(Env(), error_).Value());
-      return;
+      outcome = Napi::Error::New(env, error_).Value();
+    } else {
+      try {
+        outcome = finish_(env);
+      } catch (const Napi::Error& e) {
+        outcome = e.Value();
+        rejected = true;
+      }
     }
-    try {
-      deferred_.Resolve(finish_(Env()));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+    auto kept = std::make_shared<Napi::Reference<Napi::Value>>(Napi::Persistent(outcome));
+    auto settle = [deferred = deferred_, kept, rejected](Napi::Env) {
+      rejected ? deferred.Reject(kept->Value()) : deferred.Resolve(kept->Value());
+      kept->Reset();
+    };
+    if (control_) {
+      control_->finish(env, settle);
+    } else {
+      settle(env);
     }
   }
 
@@ -48,7 +62,7 @@ class JobWorker : public Napi::AsyncWorker {
   NativeJob job_;
   JsResult finish_;
   std::string errorPrefix_;
-  std::function<void()> settled_;
+  std::shared_ptr<JobControl> control_;
   std::string error_;
   bool failed_ = false;
 };
@@ -56,9 +70,9 @@ class JobWorker : public Napi::AsyncWorker {
 }  // namespace
 
 Napi::Promise runAsync(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix,
-                       std::function<void()> settled) {
+                       std::shared_ptr<JobControl> control) {
   auto worker =
-      std::make_unique<JobWorker>(env, std::move(job), std::move(finish), std::move(errorPrefix), std::move(settled));
+      std::make_unique<JobWorker>(env, std::move(job), std::move(finish), std::move(errorPrefix), std::move(control));
   const Napi::Promise promise = worker->promise();
   worker->Queue();
   worker.release();  // a queued AsyncWorker deletes itself when it completes

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace missingu {
@@ -12,9 +13,11 @@ namespace missingu {
 using NativeJob = std::function<void()>;
 using JsResult = std::function<Napi::Value(Napi::Env)>;
 
-// settled, when given, runs on the JS thread first, whether the job succeeded or not.
+class JobControl;
+
+// With a JobControl, the promise settles after the job's last progress report has been delivered.
 Napi::Promise runAsync(Napi::Env env, NativeJob job, JsResult finish, std::string errorPrefix = "",
-                       std::function<void()> settled = nullptr);
+                       std::shared_ptr<JobControl> control = nullptr);
 
 // Runs `job` on the compute thread and waits (for short synchronous calls that still compute).
 void runOnComputeThread(const NativeJob& job);

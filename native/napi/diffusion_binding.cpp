@@ -139,7 +139,7 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
           out.Set("stopped", result->stopped);
           return out;
         },
-        "sampling failed: ", [control] { control->release(); });
+        "sampling failed: ", control);
   });
 }
 
@@ -183,7 +183,7 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
           out.Set("stopped", trace->stopped);
           return out;
         },
-        "denoising failed: ", [control] { control->release(); });
+        "denoising failed: ", control);
   });
 }
 
@@ -326,7 +326,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
           out.Set("stopped", outcome->stopped);
           return out;
         },
-        "", [control] { control->release(); });
+        "", control);
   });
 }
 

@@ -37,13 +37,17 @@ void JobControl::report(std::function<void(Napi::Env, Napi::Function)> call) {
   });
 }
 
-void JobControl::release() {
-  if (hasProgress_) {
-    progress_.Release();
-    hasProgress_ = false;
-  }
+void JobControl::finish(Napi::Env env, std::function<void(Napi::Env)> done) {
   if (!flagReference_.IsEmpty()) flagReference_.Reset();
   flag_ = nullptr;
+  if (!hasProgress_) {
+    done(env);
+    return;
+  }
+  // Queued behind the reports, so onProgress has seen the last step when the promise settles.
+  progress_.NonBlockingCall([done = std::move(done)](Napi::Env e, Napi::Function) { done(e); });
+  progress_.Release();
+  hasProgress_ = false;
 }
 
 }  // namespace missingu

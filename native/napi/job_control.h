@@ -18,8 +18,9 @@ class JobControl {
   bool aborted() const;
   // Any thread: runs `call(env, onProgress)` on the JS thread, later; dropped without a callback.
   void report(std::function<void(Napi::Env, Napi::Function)> call);
-  // JS thread, once the job has finished.
-  void release();
+  // JS thread, once the job has finished: runs `done` after every report queued so far (in order),
+  // then lets go of the callback and the abort flag.
+  void finish(Napi::Env env, std::function<void(Napi::Env)> done);
 
  private:
   Napi::ThreadSafeFunction progress_;

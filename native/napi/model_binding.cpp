@@ -59,6 +59,8 @@ Napi::Function ModelWrap::defineClass(Napi::Env env) {
       InstanceMethod<&ModelWrap::peakMemory>("peakMemory"),
       InstanceMethod<&ModelWrap::forward>("forward"),
       InstanceMethod<&ModelWrap::gradientNorms>("gradientNorms"),
+      InstanceMethod<&ModelWrap::stateDict>("stateDict"),
+      InstanceMethod<&ModelWrap::loadStateDict>("loadStateDict"),
       InstanceMethod<&ModelWrap::dispose>("dispose"),
   };
   if (const auto symbol = disposeSymbol(env)) properties.push_back(InstanceMethod<&ModelWrap::dispose>(*symbol));
@@ -248,6 +250,62 @@ Napi::Value ModelWrap::gradientNorms(const Napi::CallbackInfo& info) {
           for (const auto& [name, norm] : *norms) out.Set(name, norm);
           return out;
         });
+  });
+}
+
+namespace {
+
+// Parameters then buffers, by their registered names: the checkpoint's tensor names.
+std::vector<std::pair<std::string, at::Tensor>> namedState(const models::DenoiserImpl& model) {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (const auto& item : model.named_parameters(true)) out.emplace_back(item.key(), item.value());
+  for (const auto& item : model.named_buffers(true)) out.emplace_back(item.key(), item.value());
+  return out;
+}
+
+}  // namespace
+
+Napi::Value ModelWrap::stateDict(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const auto state = namedState(*live(env));
+    Napi::Array out = Napi::Array::New(env, state.size());
+    for (size_t i = 0; i < state.size(); ++i) {
+      Napi::Object row = Napi::Object::New(env);
+      row.Set("name", state[i].first);
+      row.Set("tensor", TensorWrap::wrap(env, state[i].second.detach()));
+      out.Set(i, row);
+    }
+    return out;
+  });
+}
+
+void ModelWrap::loadStateDict(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  rethrowAsJs(env, [&] {
+    if (!info[0].IsObject()) throwTypeError(env, "loadStateDict expects an object of name -> Tensor");
+    const Napi::Object given = info[0].As<Napi::Object>();
+    const auto state = namedState(*live(env));
+    std::vector<std::pair<at::Tensor, at::Tensor>> copies;
+    for (const auto& [name, target] : state) {
+      if (!given.Has(name)) throw std::invalid_argument("the checkpoint has no tensor '" + name + "' for " + preset_);
+      const at::Tensor source = TensorWrap::unwrap(given.Get(name), "tensor '" + name + "'");
+      if (source.sizes() != target.sizes()) {
+        throw std::invalid_argument("tensor '" + name + "' has shape " + c10::str(source.sizes()) +
+                                    " in the checkpoint but " + c10::str(target.sizes()) + " in a " + preset_ +
+                                    " model: was it trained with other options?");
+      }
+      copies.emplace_back(target, source);
+    }
+    const Napi::Array keys = given.GetPropertyNames();
+    if (keys.Length() != state.size()) {
+      throw std::invalid_argument("the checkpoint has " + std::to_string(keys.Length()) + " tensors but a " + preset_ +
+                                  " model has " + std::to_string(state.size()));
+    }
+    runOnComputeThread([&] {
+      at::NoGradGuard noGrad;
+      for (auto& [target, source] : copies) target.copy_(source);
+    });
   });
 }
 

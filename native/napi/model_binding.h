@@ -40,6 +40,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value peakMemory(const Napi::CallbackInfo& info);
   Napi::Value forward(const Napi::CallbackInfo& info);
   Napi::Value gradientNorms(const Napi::CallbackInfo& info);
+  Napi::Value stateDict(const Napi::CallbackInfo& info);
+  void loadStateDict(const Napi::CallbackInfo& info);
   void dispose(const Napi::CallbackInfo& info);
   const std::shared_ptr<models::DenoiserImpl>& live(const Napi::Env& env) const;
 
