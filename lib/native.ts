@@ -89,6 +89,9 @@ export interface NativeModel {
   peakMemory(shape: number[]): { inference: number; training: number } | null;
   forward(x: NativeTensor, t: NativeTensor): Promise<NativeTensor>;
   gradientNorms(x: NativeTensor, t: NativeTensor): Promise<Record<string, number>>;
+  /** Parameters then buffers, by registered name (the checkpoint tensor names). */
+  stateDict(): Array<{ name: string; tensor: NativeTensor }>;
+  loadStateDict(tensors: Record<string, NativeTensor>): void;
   dispose(): void;
 }
 

@@ -66,5 +66,5 @@ describe('install in a clean clone', () => {
     const loaded = loadedInfo(clone);
     expect(loaded.build.buildSystem).toBe('node-gyp');
     expect(loaded.hash).toBe(sourceHash(clone));
-  });
+  }, 600_000); // a full node-gyp build: minutes on 2 cores without a compiler cache
 });

@@ -5,6 +5,8 @@ import { PACKAGE_VERSION } from '../package-root';
 import { benchCommand } from './bench';
 import { infoCommand } from './info';
 import { inspectCommand } from './inspect';
+import { sampleCommand } from './sample';
+import { trainCommand } from './train';
 
 function program(): Command {
   const cli = new Command('missing-u')
@@ -13,6 +15,8 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   cli.addCommand(infoCommand());
+  cli.addCommand(trainCommand());
+  cli.addCommand(sampleCommand());
   cli.addCommand(inspectCommand());
   cli.addCommand(benchCommand());
   return cli;

@@ -1,0 +1,19 @@
+/** A progress line: redrawn in place on a TTY, printed every `every` updates otherwise. */
+export function progressPrinter(label: string, total: number, every = 50) {
+  const started = Date.now();
+  const tty = process.stderr.isTTY;
+  return (done: number, extra = '') => {
+    const elapsed = (Date.now() - started) / 1000;
+    const rate = done / Math.max(elapsed, 1e-9);
+    const eta = rate > 0 ? (total - done) / rate : 0;
+    const line = `${label} ${done}/${total} ${extra} ${rate.toFixed(2)} it/s, ETA ${eta.toFixed(0)} s`;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line}`);
+      if (done === total) process.stderr.write('\n');
+    } else if (done % every === 0 || done === total) {
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+
+import { z } from 'zod';
+
+import { MissingUError } from '../errors';
+
+const PRESETS = [
+  'cunet-paper',
+  'cunet-paper-noattn',
+  'cunet',
+  'cunet-noattn',
+  'cunet-noresidual',
+  'cunet-notime',
+  'cunet-mnist',
+  'unet-paper',
+  'unet-ddpm',
+  'unet-mnist',
+] as const;
+
+const positiveInt = z.number().int().positive();
+
+/** A training run as a JSON file: configs/*.json. Unknown fields are errors, so typos are caught. */
+export const TrainConfigSchema = z
+  .object({
+    name: z.string().min(1).default('run'),
+    model: z.object({ preset: z.enum(PRESETS), device: z.string().default('cpu') }).strict(),
+    data: z
+      .object({ source: z.literal('mnist-package'), limit: positiveInt.optional() })
+      .strict()
+      .default({ source: 'mnist-package' }),
+    diffusion: z
+      .object({
+        schedule: z.enum(['linear', 'cosine', 'sigmoid']).default('linear'),
+        diffusionSteps: z.number().int().min(2).default(1000),
+        objective: z.enum(['eps', 'x0', 'v']).default('eps'),
+        snrWeighting: z.boolean().default(false),
+        minSnrGamma: z.number().nonnegative().default(0),
+      })
+      .strict()
+      .default({}),
+    train: z
+      .object({
+        steps: positiveInt,
+        batchSize: positiveInt,
+        accumulate: positiveInt.default(1),
+        lr: z.number().positive().default(2e-4),
+        betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.99]),
+        weightDecay: z.number().nonnegative().default(0),
+        warmupSteps: z.number().int().nonnegative().default(0),
+        gradClip: z.number().nonnegative().default(1),
+        ema: z
+          .object({ decay: z.number().min(0).lt(1).default(0.9999), every: positiveInt.default(10) })
+          .strict()
+          .default({}),
+        seed: z.number().int().nonnegative().default(0),
+      })
+      .strict(),
+    sample: z
+      .object({
+        sampler: z.enum(['ddpm', 'ddim']).default('ddim'),
+        steps: positiveInt.optional(),
+        eta: z.number().nonnegative().default(0),
+        n: positiveInt.default(64),
+        seed: z.number().int().nonnegative().default(0),
+      })
+      .strict()
+      .default({}),
+    output: z
+      .object({ dir: z.string().min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type TrainConfigJson = z.infer<typeof TrainConfigSchema>;
+
+/** One message naming the field, the value and what is allowed. */
+function describeIssue(issue: z.ZodIssue, input: unknown): string {
+  const field = issue.path.join('.') || '(top level)';
+  const value = issue.path.reduce<unknown>(
+    (at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key as string] : undefined),
+    input,
+  );
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')} in ${field}: check the spelling against configs/README.md`;
+  }
+  return `field '${field}' is ${JSON.stringify(value)}: ${issue.message.toLowerCase()}`;
+}
+
+/** Validates a parsed config; throws a MissingUError listing every problem, one per line. */
+export function parseTrainConfig(input: unknown, source = 'config'): TrainConfigJson {
+  const result = TrainConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  - ${describeIssue(issue, input)}`);
+  throw new MissingUError(`${source} is invalid:\n${lines.join('\n')}`);
+}
+
+export function loadTrainConfig(file: string): TrainConfigJson {
+  if (!fs.existsSync(file)) throw new MissingUError(`config file ${file} does not exist`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new MissingUError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseTrainConfig(parsed, `config file ${file}`);
+}

@@ -1,0 +1,201 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { saveCheckpoint, loadCheckpoint } from '../lib/checkpoint/checkpoint';
+import { readSafetensors, writeSafetensors } from '../lib/checkpoint/safetensors';
+import { parseTrainConfig } from '../lib/config/train-config';
+import { models } from '../lib';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-ckpt-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('safetensors', () => {
+  it('round-trips tensors and metadata in the format PyTorch users read', () => {
+    const file = path.join(dir, 'a.safetensors');
+    const data = Float32Array.from({ length: 6 }, (_, i) => i - 2.5);
+    writeSafetensors(file, { w: { shape: [2, 3], data }, b: { shape: [1], data: new Float32Array([7]) } }, { k: 'v' });
+    const bytes = fs.readFileSync(file);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    expect((8 + headerLength) % 8).toBe(0);
+    expect(JSON.parse(bytes.subarray(8, 8 + headerLength).toString()).w).toEqual({
+      dtype: 'F32',
+      shape: [2, 3],
+      data_offsets: [4, 28],
+    });
+    const back = readSafetensors(file);
+    expect(back.metadata).toEqual({ k: 'v' });
+    expect(Array.from(back.tensors.w.data)).toEqual(Array.from(data));
+    expect(back.tensors.b.shape).toEqual([1]);
+  });
+
+  it('says when a file is truncated or foreign', () => {
+    const file = path.join(dir, 'a.safetensors');
+    writeSafetensors(file, { w: { shape: [64], data: new Float32Array(64) } });
+    fs.truncateSync(file, fs.statSync(file).size - 10);
+    expect(() => readSafetensors(file)).toThrow(/tensor 'w' lies outside the file .*truncated/);
+    fs.writeFileSync(file, 'PK\u0003\u0004 this is a zip');
+    expect(() => readSafetensors(file)).toThrow(/not a readable safetensors file/);
+  });
+});
+
+describe('configs', () => {
+  it('ship ready runs that validate', () => {
+    for (const name of ['mnist-cunet', 'mnist-unet']) {
+      const config = parseTrainConfig(JSON.parse(fs.readFileSync(path.join(ROOT, 'configs', `${name}.json`), 'utf8')));
+      expect(config.name).toBe(name);
+    }
+  });
+
+  it('name the field, the value and what is allowed', () => {
+    const base = { model: { preset: 'cunet-mnist' }, train: { steps: 10, batchSize: 4 } };
+    expect(() => parseTrainConfig({ ...base, train: { steps: 10, batchSize: 4, lr: -1 } })).toThrow(
+      "field 'train.lr' is -1: number must be greater than 0",
+    );
+    expect(() => parseTrainConfig({ ...base, model: { preset: 'cunet-huge' } })).toThrow(
+      /field 'model.preset' is "cunet-huge": invalid enum value. expected 'cunet-paper'/,
+    );
+    expect(() => parseTrainConfig({ ...base, trian: {} })).toThrow("unknown field(s) 'trian' in (top level)");
+  });
+});
+
+describe('checkpoints', () => {
+  it('save both weight sets atomically and load them back exactly', async () => {
+    const config = parseTrainConfig({ model: { preset: 'unet-mnist' }, train: { steps: 1, batchSize: 1 } });
+    using model = models.create({ preset: 'unet-mnist', seed: 1 });
+    using ema = models.create({ preset: 'unet-mnist', seed: 2 });
+    const state = { step: 3, imageSize: 28, channels: 1, seed: 0, aborted: false, lastLoss: 0.5, savedAt: 'now' };
+    const target = path.join(dir, 'run');
+    saveCheckpoint(target, { model, ema, config, state });
+    saveCheckpoint(target, { model, ema, config, state: { ...state, step: 4 } }); // overwrite in place
+    expect(fs.readdirSync(dir)).toEqual(['run']); // no staging or previous folder left behind
+    const loaded = loadCheckpoint(target);
+    expect(loaded.state.step).toBe(4);
+    const names = model.stateDict().map((s) => s.name);
+    const tensorsOf = (m: typeof model) =>
+      Object.fromEntries(m.stateDict().map((s) => [s.name, s.tensor.toFloat32Array()]));
+    expect(tensorsOf(loaded.model)).toEqual(tensorsOf(model));
+    expect(tensorsOf(loaded.ema)).toEqual(tensorsOf(ema));
+    expect(Object.keys(readSafetensors(path.join(target, 'model.safetensors')).tensors).sort()).toEqual(names.sort());
+    loaded.model.dispose();
+    loaded.ema.dispose();
+  });
+
+  it('refuse a corrupt or mismatched checkpoint with a message', () => {
+    const config = parseTrainConfig({ model: { preset: 'unet-mnist' }, train: { steps: 1, batchSize: 1 } });
+    using model = models.create('unet-mnist');
+    const state = { step: 1, imageSize: 28, channels: 1, seed: 0, aborted: false, lastLoss: null, savedAt: 'now' };
+    const target = path.join(dir, 'run');
+    saveCheckpoint(target, { model, ema: model, config, state });
+    fs.writeFileSync(path.join(target, 'state.json'), '{"step": 1,');
+    expect(() => loadCheckpoint(target)).toThrow(/state.json is not valid JSON \(corrupt checkpoint\?\)/);
+    fs.writeFileSync(path.join(target, 'state.json'), JSON.stringify(state));
+    fs.writeFileSync(path.join(target, 'config.json'), JSON.stringify({ ...config, model: { preset: 'cunet-mnist' } }));
+    expect(() => loadCheckpoint(target)).toThrow(/the checkpoint has no tensor '.*' for cunet-mnist/);
+    expect(() => loadCheckpoint(path.join(dir, 'nope'))).toThrow('checkpoint folder');
+  });
+});
+
+describe('missing-u train and sample', () => {
+  it('train a few steps into a checkpoint, then sample a PNG grid and the raw tensors from it', () => {
+    const out = path.join(dir, 'run');
+    const trained = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          CLI,
+          'train',
+          '--config',
+          path.join(ROOT, 'configs', 'mnist-unet.json'),
+          '--steps',
+          '3',
+          '--out',
+          out,
+          '--json',
+        ],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    );
+    expect(trained).toMatchObject({ steps: 3, aborted: false });
+    expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'ema.safetensors', 'model.safetensors', 'state.json']);
+    const png = path.join(dir, 'grid.png');
+    const tensors = path.join(dir, 'samples.safetensors');
+    const sampled = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          CLI,
+          'sample',
+          '--checkpoint',
+          out,
+          '--n',
+          '4',
+          '--steps',
+          '3',
+          '--out',
+          png,
+          '--tensor-out',
+          tensors,
+          '--json',
+        ],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    );
+    expect(sampled.shape).toEqual([4, 1, 28, 28]);
+    expect(fs.readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+    expect(readSafetensors(tensors).tensors.samples.shape).toEqual([4, 1, 28, 28]);
+  });
+
+  it('fail with one clear line on a bad config or a missing checkpoint', () => {
+    const bad = path.join(dir, 'bad.json');
+    fs.writeFileSync(bad, JSON.stringify({ model: { preset: 'unet-mnist' }, train: { steps: 0, batchSize: 4 } }));
+    const run = spawnSync(process.execPath, [CLI, 'train', '--config', bad], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("field 'train.steps' is 0: number must be greater than 0");
+    const missing = spawnSync(process.execPath, [CLI, 'sample', '--checkpoint', path.join(dir, 'none')], {
+      encoding: 'utf8',
+    });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('checkpoint folder');
+  });
+
+  it('saves a checkpoint and exits cleanly on Ctrl-C during training', async () => {
+    const out = path.join(dir, 'run');
+    const child = require('node:child_process').spawn(
+      process.execPath,
+      [
+        CLI,
+        'train',
+        '--config',
+        path.join(ROOT, 'configs', 'mnist-unet.json'),
+        '--steps',
+        '500',
+        '--out',
+        out,
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      if (/train [1-9]\d*\/500/.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.aborted).toBe(true);
+    expect(result.steps).toBeLessThan(500);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'state.json'), 'utf8')).aborted).toBe(true);
+  });
+});
