@@ -169,20 +169,15 @@ describe('missing-u train and sample', () => {
 
   it('saves a checkpoint and exits cleanly on Ctrl-C during training', async () => {
     const out = path.join(dir, 'run');
-    const child = require('node:child_process').spawn(
+    const config = path.join(dir, 'small.json');
+    const small = JSON.parse(fs.readFileSync(path.join(ROOT, 'configs', 'mnist-unet.json'), 'utf8'));
+    fs.writeFileSync(config, JSON.stringify({ ...small, train: { ...small.train, batchSize: 4 } }));
+    const child = spawn(
       process.execPath,
-      [
-        CLI,
-        'train',
-        '--config',
-        path.join(ROOT, 'configs', 'mnist-unet.json'),
-        '--steps',
-        '500',
-        '--out',
-        out,
-        '--json',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      [CLI, 'train', '--config', config, '--steps', '500', '--out', out, '--json'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let stderr = '';
     let stdout = '';
