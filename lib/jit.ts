@@ -17,7 +17,7 @@ export interface JitLoadOptions {
 }
 
 export const jit = {
-  /** Loads a file written by torch.jit.save. A missing or corrupt file is a MissingUError-style message. */
+  /** Loads a file written by torch.jit.save; a missing or corrupt file is an Error that names the file and the cause. */
   load(file: string, opts: JitLoadOptions = {}): ScriptModule {
     return native.jitLoad(path.resolve(file), deviceOrDefault(opts.device, 'jit.load()')) as ScriptModule;
   },
