@@ -1,4 +1,6 @@
 export type { ImageDataset } from './data/dataset';
+export { loadImageFolder, type ImageFolderOptions } from './data/image-folder';
+export { loadMnistIdx } from './data/mnist-idx';
 export { loadMnistPackage } from './data/mnist-package';
 export type { Device } from './device';
 export {

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 
 import { saveCheckpoint } from '../checkpoint/checkpoint';
 import { loadTrainConfig } from '../config/train-config';
-import { loadMnistPackage } from '../data/mnist-package';
+import { loadDataset } from '../data/load';
 import type { Device } from '../device';
 import { train } from '../train';
 import { progressPrinter } from './progress';
@@ -20,7 +20,7 @@ export function trainCommand(): Command {
       const config = loadTrainConfig(opts.config);
       if (opts.steps !== undefined) config.train.steps = opts.steps;
       const out = opts.out ?? config.output?.dir ?? path.join('runs', config.name);
-      const data = loadMnistPackage(config.data.limit);
+      const data = await loadDataset(config.data);
       const controller = new AbortController();
       const interrupt = () => {
         process.stderr.write('\nmissing-u: stopping after this step to save a checkpoint (Ctrl-C again quits now)\n');

@@ -25,8 +25,21 @@ export const TrainConfigSchema = z
     name: z.string().min(1).default('run'),
     model: z.object({ preset: z.enum(PRESETS), device: z.string().default('cpu') }).strict(),
     data: z
-      .object({ source: z.literal('mnist-package'), limit: positiveInt.optional() })
-      .strict()
+      .discriminatedUnion('source', [
+        z.object({ source: z.literal('mnist-package'), limit: positiveInt.optional() }).strict(),
+        z.object({ source: z.literal('mnist-idx'), images: z.string().min(1), labels: z.string().optional() }).strict(),
+        z
+          .object({
+            source: z.literal('image-folder'),
+            path: z.string().min(1),
+            imageSize: z.number().int().min(4),
+            channels: z.union([z.literal(1), z.literal(3)]).default(3),
+            horizontalFlip: z.boolean().default(false),
+            onCorrupt: z.enum(['skip', 'fail']).default('skip'),
+            limit: positiveInt.optional(),
+          })
+          .strict(),
+      ])
       .default({ source: 'mnist-package' }),
     diffusion: z
       .object({
