@@ -101,7 +101,7 @@ describe('checkpoints', () => {
 });
 
 describe('missing-u train and sample', () => {
-  it('train a few steps into a checkpoint, then sample a PNG grid and the raw tensors from it', () => {
+  it('train a few steps into a checkpoint, then sample a PNG grid and the raw tensors, and denoise', () => {
     const out = path.join(dir, 'run');
     const trained = JSON.parse(
       execFileSync(
@@ -152,6 +152,30 @@ describe('missing-u train and sample', () => {
     expect(sampled.shape).toEqual([4, 1, 28, 28]);
     expect(fs.readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
     expect(readSafetensors(tensors).tensors.samples.shape).toEqual([4, 1, 28, 28]);
+    const traced = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          CLI,
+          'denoise',
+          '--checkpoint',
+          out,
+          '--noise-step',
+          '20',
+          '--n',
+          '2',
+          '--out',
+          path.join(dir, 'd.png'),
+          '--json',
+        ],
+        { encoding: 'utf8' },
+      ),
+    );
+    expect(traced).toMatchObject({ noiseStep: 20, images: 2 });
+    expect(traced.trace).toHaveLength(21);
+    expect(traced.trace.at(-1).t).toBe(0);
+    expect(traced.bestPsnr).toBe(Math.max(...traced.trace.map((s: { psnr: number }) => s.psnr)));
+    expect(fs.existsSync(path.join(dir, 'd.png'))).toBe(true);
   });
 
   it('fail with one clear line on a bad config or a missing checkpoint', () => {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 
 import { PACKAGE_VERSION } from '../package-root';
 import { benchCommand } from './bench';
+import { denoiseCommand } from './denoise';
 import { infoCommand } from './info';
 import { inspectCommand } from './inspect';
 import { sampleCommand } from './sample';
@@ -17,6 +18,7 @@ function program(): Command {
   cli.addCommand(infoCommand());
   cli.addCommand(trainCommand());
   cli.addCommand(sampleCommand());
+  cli.addCommand(denoiseCommand());
   cli.addCommand(inspectCommand());
   cli.addCommand(benchCommand());
   return cli;
