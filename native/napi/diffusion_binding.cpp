@@ -76,11 +76,7 @@ BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
 
 std::vector<int64_t> imageShape(const OptionReader& opts, const BoundDenoiser& denoiser, const std::string& where) {
   if (opts.has("shape")) {
-    const Napi::Value v = opts.value("shape");
-    if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throwTypeError(v.Env(), where + ": shape must be [C, H, W]");
-    std::vector<int64_t> shape;
-    for (uint32_t i = 0; i < 3; ++i) shape.push_back(v.As<Napi::Array>().Get(i).ToNumber().Int64Value());
-    return shape;
+    return sizesArgument(opts.value("shape"), where + ": shape", 1, 3, "[C, H, W]");
   }
   if (denoiser.channels == 0) {
     throw std::invalid_argument(where + ": give shape [C, H, W] for a TorchScript denoiser");
@@ -229,9 +225,7 @@ Napi::Value seededRandn(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
     if (!info[0].IsArray() || !info[1].IsNumber()) throwTypeError(env, "randn(shape, seed) expects sizes and a seed");
-    std::vector<int64_t> shape;
-    const auto array = info[0].As<Napi::Array>();
-    for (uint32_t i = 0; i < array.Length(); ++i) shape.push_back(array.Get(i).ToNumber().Int64Value());
+    const std::vector<int64_t> shape = sizesArgument(info[0], "randn: shape", 0);
     const auto seed = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
     at::Tensor out;
     runOnComputeThread([&] {
@@ -270,13 +264,11 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
     ModelWrap::Spec spec;
     spec.preset = opts.string("preset", "");
     spec.device = resolveDevice(opts.string("device", "cpu"));
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
-        !info[2].IsArray() || info[2].As<Napi::Array>().Length() != 4) {
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
       throwTypeError(env, "train: the dataset must be a Float32Array with its shape [N, C, H, W]");
     }
     auto data = info[1].As<Napi::Float32Array>();
-    std::vector<int64_t> shape;
-    for (uint32_t i = 0; i < 4; ++i) shape.push_back(info[2].As<Napi::Array>().Get(i).ToNumber().Int64Value());
+    const std::vector<int64_t> shape = sizesArgument(info[2], "train: dataset shape", 1, 4, "[N, C, H, W]");
     if (shape[0] * shape[1] * shape[2] * shape[3] != static_cast<int64_t>(data.ElementLength())) {
       throw std::invalid_argument("train: dataset shape " + c10::str(shape) + " does not match its length " +
                                   std::to_string(data.ElementLength()));

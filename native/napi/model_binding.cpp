@@ -24,19 +24,7 @@ namespace missingu {
 namespace {
 
 std::vector<int64_t> shapeArgument(const Napi::Value& value, const std::string& what) {
-  if (!value.IsArray()) throwTypeError(value.Env(), what + " must be an array [batch, channels, height, width]");
-  const auto array = value.As<Napi::Array>();
-  std::vector<int64_t> shape;
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    const Napi::Value v = array.Get(i);
-    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-    if (!(d >= 1) || d != static_cast<double>(static_cast<int64_t>(d))) {
-      throwTypeError(value.Env(), what + "[" + std::to_string(i) + "] must be a positive integer");
-    }
-    shape.push_back(static_cast<int64_t>(d));
-  }
-  if (shape.size() != 4) throwTypeError(value.Env(), what + " must have 4 entries [batch, channels, height, width]");
-  return shape;
+  return sizesArgument(value, what, 1, 4, "[batch, channels, height, width]");
 }
 
 // Zero images and mid-schedule steps of `shape`, on `device`.

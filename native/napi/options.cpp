@@ -18,6 +18,27 @@ std::string describe(const Napi::Value& value) {
 
 }  // namespace
 
+std::vector<int64_t> sizesArgument(const Napi::Value& value, const std::string& what, int64_t minimum, size_t rank,
+                                   const std::string& layout) {
+  const Napi::Env env = value.Env();
+  if (!value.IsArray()) throwTypeError(env, what + " must be an array " + (layout.empty() ? "of sizes" : layout));
+  const auto array = value.As<Napi::Array>();
+  std::vector<int64_t> sizes;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const Napi::Value item = array.Get(i);
+    const double size = item.IsNumber() ? item.As<Napi::Number>().DoubleValue() : -1;
+    if (!(size >= static_cast<double>(minimum)) || size != std::floor(size)) {
+      throwTypeError(env, what + "[" + std::to_string(i) + "] must be a " +
+                              (minimum >= 1 ? "positive" : "non-negative") + " integer");
+    }
+    sizes.push_back(static_cast<int64_t>(size));
+  }
+  if (rank > 0 && sizes.size() != rank) {
+    throwTypeError(env, what + " must have " + std::to_string(rank) + " entries " + layout);
+  }
+  return sizes;
+}
+
 OptionReader::OptionReader(const Napi::Value& options, std::string where) : where_(std::move(where)) {
   if (!options.IsObject()) throwTypeError(options.Env(), where_ + " expects an options object");
   object_ = options.As<Napi::Object>();

@@ -10,6 +10,11 @@
 
 namespace missingu {
 
+// An array of integer sizes, each >= minimum (0 or 1), of exactly `rank` entries when rank > 0.
+// TypeErrors name `what` (and `layout`, e.g. "[C, H, W]", when given).
+std::vector<int64_t> sizesArgument(const Napi::Value& value, const std::string& what, int64_t minimum, size_t rank = 0,
+                                   const std::string& layout = "");
+
 class OptionReader {
  public:
   OptionReader(const Napi::Value& options, std::string where);

@@ -8,6 +8,7 @@
 #include "napi/async_job.h"
 #include "napi/device.h"
 #include "napi/errors.h"
+#include "napi/options.h"
 
 #include <vector>
 
@@ -122,18 +123,9 @@ Napi::Value createTensor(const Napi::CallbackInfo& info) {
       throwTypeError(env, "tensor(data, shape, device) expects a Float32Array, an array of sizes and a device");
     }
     auto data = info[0].As<Napi::Float32Array>();
-    const auto shapeArray = info[1].As<Napi::Array>();
-    std::vector<int64_t> shape;
+    const std::vector<int64_t> shape = sizesArgument(info[1], "shape", 0);
     int64_t count = 1;
-    for (uint32_t i = 0; i < shapeArray.Length(); ++i) {
-      const Napi::Value dim = shapeArray.Get(i);
-      const double size = dim.IsNumber() ? dim.As<Napi::Number>().DoubleValue() : -1;
-      if (!(size >= 0) || size != static_cast<double>(static_cast<int64_t>(size))) {
-        throwTypeError(env, "shape[" + std::to_string(i) + "] must be a non-negative integer");
-      }
-      shape.push_back(static_cast<int64_t>(size));
-      count *= shape.back();
-    }
+    for (int64_t size : shape) count *= size;
     if (count != static_cast<int64_t>(data.ElementLength())) {
       throw Napi::RangeError::New(env, "shape [" + c10::Join(", ", shape) + "] holds " + std::to_string(count) +
                                            " elements but data has " + std::to_string(data.ElementLength()));
