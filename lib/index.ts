@@ -35,4 +35,19 @@ export {
 } from './ode';
 export { info, setNumThreads, type Info } from './runtime';
 export { Tensor, tensor, type DType, type TensorOptions } from './tensor';
-export { train, type TrainConfig, type TrainProgress, type TrainResult } from './train';
+export {
+  disposeTrainerState,
+  train,
+  type ResumeFrom,
+  type TrainConfig,
+  type TrainerState,
+  type TrainProgress,
+  type TrainResult,
+} from './train';
+export {
+  loadCheckpoint,
+  loadTrainerState,
+  saveCheckpoint,
+  type CheckpointState,
+  type LoadedCheckpoint,
+} from './checkpoint/checkpoint';

@@ -116,11 +116,19 @@ export interface NativeDenoiseResult {
   stopped: boolean;
 }
 
+export interface NativeTrainerState {
+  step: number;
+  expAvg: Record<string, NativeTensor>;
+  expAvgSq: Record<string, NativeTensor>;
+  generator: Uint8Array;
+}
+
 export interface NativeTrainResult {
   model: NativeModel;
   ema: NativeModel;
   losses: Float64Array;
   stopped: boolean;
+  state: NativeTrainerState;
 }
 
 export interface NativeBinding {
@@ -165,6 +173,7 @@ export interface NativeBinding {
     shape: number[],
     onProgress: NativeProgress | undefined,
     abortFlag: Int32Array,
+    resume?: { model: NativeModel; ema: NativeModel; state: NativeTrainerState },
   ): Promise<NativeTrainResult>;
   resetPeakMemory(): void;
 }

@@ -6,6 +6,7 @@ import { deviceOrDefault } from './device';
 import type { DiffusionOptions } from './diffusion';
 import type { Denoiser, ModelPreset } from './models';
 import { native } from './native';
+import type { Tensor } from './tensor';
 
 export interface TrainConfig {
   model: { preset: ModelPreset; device?: Device };
@@ -16,6 +17,7 @@ export interface TrainConfig {
     snrWeighting?: boolean;
     minSnrGamma?: number;
   };
+  /** Optimizer steps of the whole run (a resumed run continues up to this many). */
   steps: number;
   batchSize: number;
   /** Micro-batches per optimizer step (gradient accumulation); default 1. */
@@ -41,24 +43,54 @@ export interface TrainProgress {
   stepsPerSecond: number;
 }
 
+/**
+ * Where a run stands beyond its weights: with the model and EMA weights, enough for `train` to
+ * continue it exactly as if it had never stopped. Holds native tensors: `disposeTrainerState` it.
+ */
+export interface TrainerState {
+  /** Optimizer steps done. */
+  step: number;
+  /** Adam's first moments, by parameter name (the names of `Denoiser.stateDict`). */
+  expAvg: Record<string, Tensor>;
+  /** Adam's second moments, by parameter name. */
+  expAvgSq: Record<string, Tensor>;
+  /** The state of the CPU generator that draws batches, diffusion steps and noise (torch's layout). */
+  generator: Uint8Array;
+}
+
+export function disposeTrainerState(state: TrainerState): void {
+  for (const t of [...Object.values(state.expAvg), ...Object.values(state.expAvgSq)]) t.dispose();
+}
+
+/** A run to continue: its weights and its trainer state, as `TrainResult` or a checkpoint holds them. */
+export interface ResumeFrom {
+  model: Denoiser;
+  ema: Denoiser;
+  state: TrainerState;
+}
+
 export interface TrainResult {
   model: Denoiser;
   /** The exponential moving average of the weights: usually the one to sample from. */
   ema: Denoiser;
-  /** Loss of every optimizer step. */
+  /** Loss of every optimizer step this call ran. */
   losses: Float64Array;
   /** True when the signal stopped the run early: the models hold the steps done. */
   aborted: boolean;
+  /** Where the run stands: pass it back with the models as `resume` to continue. */
+  state: TrainerState;
 }
 
 /**
  * Trains a model with the DDPM objective, the whole run in native code on a native thread. An
  * aborted run stops at the end of its current step and resolves with what it has (aborted: true).
- * A NaN or infinite loss rejects with an error naming the step.
+ * A NaN or infinite loss rejects with an error naming the step. With `resume` (the same config and
+ * data) the run continues from the state's step to `config.steps` and draws exactly what an
+ * uninterrupted run would have, so its losses continue the same curve; the given models are not changed.
  */
 export async function train(
   config: TrainConfig,
-  opts: { signal?: AbortSignal; onProgress?: (progress: TrainProgress) => void } = {},
+  opts: { signal?: AbortSignal; onProgress?: (progress: TrainProgress) => void; resume?: ResumeFrom } = {},
 ): Promise<TrainResult> {
   const data = config.data ?? loadMnistPackage();
   const options = {
@@ -83,7 +115,7 @@ export async function train(
     seed: config.seed,
   };
   const result = await runAbortable(
-    (onProgress, flag) => native.trainRun(options, data.data, [...data.shape], onProgress, flag),
+    (onProgress, flag) => native.trainRun(options, data.data, [...data.shape], onProgress, flag, opts.resume),
     opts,
   );
   return {
@@ -91,5 +123,6 @@ export async function train(
     ema: result.ema as Denoiser,
     losses: result.losses,
     aborted: result.stopped,
+    state: result.state as TrainerState,
   };
 }

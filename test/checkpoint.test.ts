@@ -123,7 +123,13 @@ describe('missing-u train and sample', () => {
       ),
     );
     expect(trained).toMatchObject({ steps: 3, aborted: false });
-    expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'ema.safetensors', 'model.safetensors', 'state.json']);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'config.json',
+      'ema.safetensors',
+      'model.safetensors',
+      'optimizer.safetensors',
+      'state.json',
+    ]);
     const png = path.join(dir, 'grid.png');
     const tensors = path.join(dir, 'samples.safetensors');
     const sampled = JSON.parse(
@@ -216,5 +222,36 @@ describe('missing-u train and sample', () => {
     expect(result.aborted).toBe(true);
     expect(result.steps).toBeLessThan(500);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'state.json'), 'utf8')).aborted).toBe(true);
+    // The interrupted run goes on from where it stopped.
+    const resumed = JSON.parse(
+      execFileSync(process.execPath, [CLI, 'train', '--resume', out, '--steps', String(result.steps + 2), '--json'], {
+        encoding: 'utf8',
+      }),
+    );
+    expect(resumed).toMatchObject({ steps: result.steps + 2, aborted: false });
+  });
+
+  it('--resume continues a run exactly: 3 + 3 steps save the same files as 6 steps', () => {
+    const config = path.join(dir, 'tiny.json');
+    const base = JSON.parse(fs.readFileSync(path.join(ROOT, 'configs', 'mnist-unet.json'), 'utf8'));
+    fs.writeFileSync(config, JSON.stringify({ ...base, train: { ...base.train, batchSize: 4, warmupSteps: 4 } }));
+    const trainCli = (...args: string[]) =>
+      JSON.parse(execFileSync(process.execPath, [CLI, 'train', ...args, '--json'], { encoding: 'utf8' }));
+    const whole = path.join(dir, 'whole');
+    const split = path.join(dir, 'split');
+    const straight = trainCli('--config', config, '--steps', '6', '--out', whole);
+    trainCli('--config', config, '--steps', '3', '--out', split);
+    const continued = trainCli('--resume', split, '--steps', '6');
+    expect(continued.lastLoss).toBe(straight.lastLoss);
+    for (const file of ['model.safetensors', 'ema.safetensors', 'optimizer.safetensors']) {
+      expect(fs.readFileSync(path.join(split, file)).equals(fs.readFileSync(path.join(whole, file)))).toBe(true);
+    }
+    const done = spawnSync(process.execPath, [CLI, 'train', '--resume', split, '--steps', '6'], { encoding: 'utf8' });
+    expect(done.status).toBe(1);
+    expect(done.stderr).toContain('already at step 6');
+    fs.rmSync(path.join(split, 'optimizer.safetensors'));
+    const lost = spawnSync(process.execPath, [CLI, 'train', '--resume', split, '--steps', '9'], { encoding: 'utf8' });
+    expect(lost.status).toBe(1);
+    expect(lost.stderr).toContain('has no optimizer state');
   });
 });

@@ -1,4 +1,4 @@
-import { loadMnistPackage, sample, train, type ImageDataset } from '../lib';
+import { disposeTrainerState, loadMnistPackage, sample, train, type ImageDataset, type TrainConfig } from '../lib';
 
 const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
 
@@ -43,6 +43,38 @@ describe('training', () => {
     const run = () => train({ model: { preset: 'unet-mnist' }, data: mnist, steps: 5, batchSize: 4, seed: 42 });
     const [a, b] = [await run(), await run()];
     expect(Array.from(a.losses)).toEqual(Array.from(b.losses));
+  });
+
+  it('resumes exactly: 4 steps then 4 more give the losses, weights and EMA of 8 steps in one go', async () => {
+    const config = (steps: number): TrainConfig => ({
+      model: { preset: 'unet-mnist' },
+      data: mnist,
+      steps,
+      batchSize: 4,
+      seed: 7,
+      warmupSteps: 6,
+      ema: { decay: 0.9, every: 3 },
+    });
+    const whole = await train(config(8));
+    const first = await train(config(4));
+    expect(first.state.step).toBe(4);
+    const rest = await train(config(8), { resume: first });
+    expect(rest.state.step).toBe(8);
+    expect([...first.losses, ...rest.losses]).toEqual(Array.from(whole.losses));
+    // Bit-for-bit: every weight and EMA weight as raw bytes.
+    const weights = (r: typeof whole) =>
+      Buffer.concat(
+        [r.model, r.ema].flatMap((m) => m.stateDict().map((e) => Buffer.from(e.tensor.toFloat32Array().buffer))),
+      );
+    expect(weights(rest).equals(weights(whole))).toBe(true);
+    expect(Object.keys(rest.state.expAvg).length).toBeGreaterThan(10);
+    expect(rest.state.generator).toEqual(whole.state.generator);
+    await expect(train(config(4), { resume: rest })).rejects.toThrow(/already at step 8: steps counts from the start/);
+    for (const r of [whole, first, rest]) {
+      r.model.dispose();
+      r.ema.dispose();
+      disposeTrainerState(r.state);
+    }
   });
 
   it('stops when aborted and resolves with the steps done', async () => {

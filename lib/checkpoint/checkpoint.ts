@@ -6,7 +6,9 @@ import { parseTrainConfig } from '../config/train-config';
 import type { Device } from '../device';
 import { MissingUError } from '../errors';
 import { models, type Denoiser } from '../models';
+import type { NativeTensor } from '../native';
 import { tensor, type Tensor } from '../tensor';
+import type { TrainerState } from '../train';
 import { syncDirectory, writeFileAtomic } from './atomic';
 import { readSafetensors, writeSafetensors, type StoredTensor } from './safetensors';
 
@@ -19,19 +21,34 @@ export interface CheckpointState {
   aborted: boolean;
   lastLoss: number | null;
   savedAt: string;
+  /** The trainer's generator state (base64 of torch's CPU generator state), for --resume. */
+  generator?: string;
 }
 
 /*
  * A checkpoint is a folder: model.safetensors and ema.safetensors (the weights, named as the
- * modules register them, e.g. odeblock_down1.odefunc.conv1.weight), config.json and state.json.
+ * modules register them, e.g. odeblock_down1.odefunc.conv1.weight), optimizer.safetensors (Adam's
+ * moments as <parameter>.exp_avg and <parameter>.exp_avg_sq, the step in its metadata),
+ * config.json and state.json.
  * It is written into a temporary sibling folder and swapped in with renames, so a crash or Ctrl-C
  * during a save leaves the previous checkpoint or the new one, never a mix.
  */
 
+function stored(t: NativeTensor): StoredTensor {
+  return { shape: t.shape, data: t.toFloat32Array() };
+}
+
+function optimizerTensors(state: TrainerState): Record<string, StoredTensor> {
+  const out: Record<string, StoredTensor> = {};
+  for (const [name, t] of Object.entries(state.expAvg)) out[`${name}.exp_avg`] = stored(t);
+  for (const [name, t] of Object.entries(state.expAvgSq)) out[`${name}.exp_avg_sq`] = stored(t);
+  return out;
+}
+
 function stateDictOf(model: Denoiser): Record<string, StoredTensor> {
   const out: Record<string, StoredTensor> = {};
   for (const { name, tensor: t } of model.stateDict()) {
-    out[name] = { shape: t.shape, data: t.toFloat32Array() };
+    out[name] = stored(t);
     t.dispose();
   }
   return out;
@@ -39,7 +56,14 @@ function stateDictOf(model: Denoiser): Record<string, StoredTensor> {
 
 export function saveCheckpoint(
   dir: string,
-  parts: { model: Denoiser; ema: Denoiser; config: TrainConfigJson; state: CheckpointState },
+  parts: {
+    model: Denoiser;
+    ema: Denoiser;
+    config: TrainConfigJson;
+    state: CheckpointState;
+    /** Saved as optimizer.safetensors and state.json's generator, so the run can be resumed. */
+    trainer?: TrainerState;
+  },
 ): void {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
@@ -49,8 +73,18 @@ export function saveCheckpoint(
   const metadata = { format: 'missing-u/1', preset: parts.config.model.preset };
   writeSafetensors(path.join(staging, 'model.safetensors'), stateDictOf(parts.model), metadata);
   writeSafetensors(path.join(staging, 'ema.safetensors'), stateDictOf(parts.ema), metadata);
+  const state = { ...parts.state };
+  if (parts.trainer) {
+    const { trainer } = parts;
+    writeSafetensors(path.join(staging, 'optimizer.safetensors'), optimizerTensors(trainer), {
+      format: 'missing-u/1',
+      optimizer: 'adam',
+      step: String(trainer.step),
+    });
+    state.generator = Buffer.from(trainer.generator).toString('base64');
+  }
   writeFileAtomic(path.join(staging, 'config.json'), `${JSON.stringify(parts.config, null, 2)}\n`);
-  writeFileAtomic(path.join(staging, 'state.json'), `${JSON.stringify(parts.state, null, 2)}\n`);
+  writeFileAtomic(path.join(staging, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
   const previous = `${target}.previous`;
   fs.rmSync(previous, { recursive: true, force: true });
   if (fs.existsSync(target)) fs.renameSync(target, previous);
@@ -64,6 +98,49 @@ export interface LoadedCheckpoint {
   ema: Denoiser;
   config: TrainConfigJson;
   state: CheckpointState;
+}
+
+/**
+ * The trainer state of a checkpoint folder (optimizer.safetensors and state.json's generator), to
+ * resume its run; a clear error when the checkpoint was saved without one.
+ */
+export function loadTrainerState(dir: string): TrainerState {
+  const root = checkpointRoot(dir);
+  const state = readJson(path.join(root, 'state.json')) as CheckpointState;
+  const file = path.join(root, 'optimizer.safetensors');
+  if (!fs.existsSync(file) || typeof state.generator !== 'string') {
+    throw new MissingUError(
+      `checkpoint ${dir} has no optimizer state (optimizer.safetensors and state.json's generator), so it ` +
+        'cannot be resumed exactly: start a new run, or sample from it as it is',
+    );
+  }
+  const { tensors, metadata } = readSafetensors(file);
+  if (Number(metadata.step) !== state.step) {
+    throw new MissingUError(
+      `${file} is from step ${metadata.step} but state.json says ${state.step}: the checkpoint is inconsistent`,
+    );
+  }
+  const trainer: TrainerState = {
+    step: state.step,
+    expAvg: {},
+    expAvgSq: {},
+    generator: new Uint8Array(Buffer.from(state.generator, 'base64')),
+  };
+  for (const [name, t] of Object.entries(tensors)) {
+    const moment = /^(.*)\.(exp_avg|exp_avg_sq)$/.exec(name);
+    if (!moment) throw new MissingUError(`${file}: unexpected tensor '${name}' (not an Adam moment)`);
+    const target = moment[2] === 'exp_avg' ? trainer.expAvg : trainer.expAvgSq;
+    target[moment[1]] = tensor(t.data, t.shape);
+  }
+  return trainer;
+}
+
+function checkpointRoot(dir: string): string {
+  const root = path.resolve(dir);
+  // A crash between the two renames of a save leaves only the previous checkpoint.
+  if (!fs.existsSync(root) && fs.existsSync(`${root}.previous`)) return `${root}.previous`;
+  if (!fs.existsSync(root)) throw new MissingUError(`checkpoint folder ${dir} does not exist`);
+  return root;
 }
 
 function readJson(file: string): unknown {
@@ -89,10 +166,7 @@ function loadWeights(model: Denoiser, file: string): void {
 }
 
 export function loadCheckpoint(dir: string, opts: { device?: Device } = {}): LoadedCheckpoint {
-  let root = path.resolve(dir);
-  // A crash between the two renames of a save leaves only the previous checkpoint.
-  if (!fs.existsSync(root) && fs.existsSync(`${root}.previous`)) root = `${root}.previous`;
-  if (!fs.existsSync(root)) throw new MissingUError(`checkpoint folder ${dir} does not exist`);
+  const root = checkpointRoot(dir);
   const config = parseTrainConfig(readJson(path.join(root, 'config.json')), `${root}/config.json`);
   const state = readJson(path.join(root, 'state.json')) as CheckpointState;
   const create = () =>

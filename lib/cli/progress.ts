@@ -1,10 +1,13 @@
-/** A progress line: redrawn in place on a TTY, printed every `every` updates otherwise. */
-export function progressPrinter(label: string, total: number, every = 50) {
+/**
+ * A progress line: redrawn in place on a TTY, printed every `every` updates otherwise. `start` is
+ * the count already done before this process (a resumed run), left out of the rate.
+ */
+export function progressPrinter(label: string, total: number, { every = 50, start = 0 } = {}) {
   const started = Date.now();
   const tty = process.stderr.isTTY;
   return (done: number, extra = '') => {
     const elapsed = (Date.now() - started) / 1000;
-    const rate = done / Math.max(elapsed, 1e-9);
+    const rate = (done - start) / Math.max(elapsed, 1e-9);
     const eta = rate > 0 ? (total - done) / rate : 0;
     const line = `${label} ${done}/${total} ${extra} ${rate.toFixed(2)} it/s, ETA ${eta.toFixed(0)} s`;
     if (tty) {

@@ -73,7 +73,7 @@ export function sampleCommand(): Command {
       }
       const n = opts.n ?? settings.n;
       const steps = opts.steps ?? settings.steps;
-      const show = progressPrinter('sample', steps ?? diffusion.diffusionSteps ?? 1000, 10);
+      const show = progressPrinter('sample', steps ?? diffusion.diffusionSteps ?? 1000, { every: 10 });
       const images = await sample(denoiser, {
         ...diffusion,
         n,

@@ -1,26 +1,63 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 import { Command } from 'commander';
 
-import { saveCheckpoint } from '../checkpoint/checkpoint';
-import { loadTrainConfig } from '../config/train-config';
+import { loadCheckpoint, loadTrainerState, saveCheckpoint } from '../checkpoint/checkpoint';
+import { loadTrainConfig, type TrainConfigJson } from '../config/train-config';
 import { loadDataset } from '../data/load';
 import type { Device } from '../device';
-import { train } from '../train';
+import { MissingUError } from '../errors';
+import { disposeTrainerState, train, type ResumeFrom } from '../train';
 import { progressPrinter } from './progress';
+
+interface TrainOptions {
+  config?: string;
+  out?: string;
+  steps?: number;
+  resume?: string | true;
+  json?: boolean;
+}
+
+/** --resume DIR continues DIR; a bare --resume continues the output folder. */
+function resolveRun(opts: TrainOptions): { config: TrainConfigJson; out: string; resumeDir?: string } {
+  const givenResumeDir = typeof opts.resume === 'string' ? opts.resume : undefined;
+  let config: TrainConfigJson;
+  if (opts.config) {
+    config = loadTrainConfig(opts.config);
+  } else if (givenResumeDir ?? (opts.resume && opts.out)) {
+    config = loadTrainConfig(path.join(givenResumeDir ?? opts.out ?? '', 'config.json'));
+  } else {
+    throw new MissingUError('train needs --config FILE (see configs/), or --resume DIR to continue a checkpoint');
+  }
+  if (opts.steps !== undefined) config.train.steps = opts.steps;
+  const out = opts.out ?? givenResumeDir ?? config.output?.dir ?? path.join('runs', config.name);
+  return { config, out, resumeDir: opts.resume ? (givenResumeDir ?? out) : undefined };
+}
+
+function loadResume(dir: string, config: TrainConfigJson): ResumeFrom {
+  if (!fs.existsSync(dir)) throw new MissingUError(`--resume: checkpoint folder ${dir} does not exist`);
+  const checkpoint = loadCheckpoint(dir, { device: config.model.device as Device });
+  if (checkpoint.config.model.preset !== config.model.preset) {
+    throw new MissingUError(
+      `--resume: ${dir} holds a ${checkpoint.config.model.preset} model but the config trains ${config.model.preset}`,
+    );
+  }
+  return { model: checkpoint.model, ema: checkpoint.ema, state: loadTrainerState(dir) };
+}
 
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a model from a JSON config; Ctrl-C saves a checkpoint and exits')
-    .requiredOption('--config <file>', 'a training config (see configs/)')
+    .option('--config <file>', 'a training config (see configs/); default with --resume: the checkpoint’s')
     .option('--out <dir>', 'checkpoint folder (default: the config’s output.dir, or runs/<name>)')
-    .option('--steps <n>', 'override train.steps', (v) => Number(v))
+    .option('--steps <n>', 'override train.steps (the whole run’s steps, also when resuming)', (v) => Number(v))
+    .option('--resume [dir]', 'continue the run saved in dir (default: the output folder) exactly where it stopped')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { config: string; out?: string; steps?: number; json?: boolean }) => {
-      const config = loadTrainConfig(opts.config);
-      if (opts.steps !== undefined) config.train.steps = opts.steps;
-      const out = opts.out ?? config.output?.dir ?? path.join('runs', config.name);
+    .action(async (opts: TrainOptions) => {
+      const { config, out, resumeDir } = resolveRun(opts);
       const data = await loadDataset(config.data);
+      const resume = resumeDir ? loadResume(resumeDir, config) : undefined;
       const controller = new AbortController();
       const interrupt = () => {
         process.stderr.write('\nmissing-u: stopping after this step to save a checkpoint (Ctrl-C again quits now)\n');
@@ -28,7 +65,7 @@ export function trainCommand(): Command {
         process.once('SIGINT', () => process.exit(130));
       };
       process.once('SIGINT', interrupt);
-      const show = progressPrinter('train', config.train.steps);
+      const show = progressPrinter('train', config.train.steps, { start: resume?.state.step ?? 0 });
       const { train: t, diffusion } = config;
       const result = await train(
         {
@@ -46,15 +83,22 @@ export function trainCommand(): Command {
           ema: t.ema,
           seed: t.seed,
         },
-        { signal: controller.signal, onProgress: (p) => show(p.step, `loss ${p.loss.toFixed(4)}`) },
-      );
-      process.removeListener('SIGINT', interrupt);
-      const step = result.losses.length;
-      const lastLoss = step > 0 ? result.losses[step - 1] : null;
+        { signal: controller.signal, onProgress: (p) => show(p.step, `loss ${p.loss.toFixed(4)}`), resume },
+      ).finally(() => {
+        process.removeListener('SIGINT', interrupt);
+        if (resume) {
+          resume.model.dispose();
+          resume.ema.dispose();
+          disposeTrainerState(resume.state);
+        }
+      });
+      const step = result.state.step;
+      const lastLoss = result.losses.length > 0 ? result.losses[result.losses.length - 1] : null;
       saveCheckpoint(out, {
         model: result.model,
         ema: result.ema,
         config,
+        trainer: result.state,
         state: {
           step,
           imageSize: data.shape[2],
@@ -67,6 +111,7 @@ export function trainCommand(): Command {
       });
       result.model.dispose();
       result.ema.dispose();
+      disposeTrainerState(result.state);
       const summary = { checkpoint: path.resolve(out), steps: step, aborted: result.aborted, lastLoss };
       process.stdout.write(
         opts.json ? `${JSON.stringify(summary)}\n` : `saved ${summary.checkpoint} after ${step} steps\n`,

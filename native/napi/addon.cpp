@@ -9,6 +9,7 @@
 #include "napi/runtime.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
+#include "napi/train_binding.h"
 #include "runtime/cpu_caching_allocator.h"
 
 #include <cstdlib>

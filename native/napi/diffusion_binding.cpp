@@ -20,7 +20,6 @@
 #include "napi/options.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
-#include "train/trainer.h"
 
 namespace missingu {
 namespace {
@@ -233,92 +232,6 @@ Napi::Value seededRandn(const Napi::CallbackInfo& info) {
       out = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
     });
     return TensorWrap::wrap(env, out);
-  });
-}
-
-Napi::Value trainRun(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  return rethrowAsJs(env, [&]() -> Napi::Value {
-    const OptionReader opts(info[0], "train");
-    train::TrainOptions o;
-    o.steps = opts.integer("steps", o.steps);
-    o.batchSize = opts.integer("batchSize", o.batchSize);
-    o.accumulate = opts.integer("accumulate", o.accumulate);
-    o.lr = opts.number("lr", o.lr);
-    o.beta1 = opts.number("beta1", o.beta1);
-    o.beta2 = opts.number("beta2", o.beta2);
-    o.weightDecay = opts.number("weightDecay", o.weightDecay);
-    o.warmupSteps = opts.integer("warmupSteps", o.warmupSteps);
-    o.gradClip = opts.number("gradClip", o.gradClip);
-    o.emaDecay = opts.number("emaDecay", o.emaDecay);
-    o.emaEvery = opts.integer("emaEvery", o.emaEvery);
-    o.schedule = opts.string("schedule", o.schedule);
-    o.diffusionSteps = opts.integer("diffusionSteps", o.diffusionSteps);
-    o.objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
-    o.snrWeighting = opts.boolean("snrWeighting", false);
-    o.minSnrGamma = opts.number("minSnrGamma", 0.0);
-    o.seed = static_cast<uint64_t>(opts.integer("seed", 0));
-    train::validate(o);
-    diffusion::makeSchedule(o.schedule, o.diffusionSteps);  // checks the schedule name now
-
-    ModelWrap::Spec spec;
-    spec.preset = opts.string("preset", "");
-    spec.device = resolveDevice(opts.string("device", "cpu"));
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-      throwTypeError(env, "train: the dataset must be a Float32Array with its shape [N, C, H, W]");
-    }
-    auto data = info[1].As<Napi::Float32Array>();
-    const std::vector<int64_t> shape = sizesArgument(info[2], "train: dataset shape", 1, 4, "[N, C, H, W]");
-    if (shape[0] * shape[1] * shape[2] * shape[3] != static_cast<int64_t>(data.ElementLength())) {
-      throw std::invalid_argument("train: dataset shape " + c10::str(shape) + " does not match its length " +
-                                  std::to_string(data.ElementLength()));
-    }
-    if (shape[2] != shape[3]) throw std::invalid_argument("train: images must be square, got " + c10::str(shape));
-    spec.channels = shape[1];
-    spec.imageSize = shape[2];
-    at::Tensor dataset;
-    std::shared_ptr<models::DenoiserImpl> ema;
-    runOnComputeThread([&] {
-      dataset = at::from_blob(data.Data(), shape, at::TensorOptions().dtype(at::kFloat)).clone();
-      at::manual_seed(o.seed);
-      spec.model = models::createModel(spec.preset, spec.imageSize, spec.channels);
-      ema = models::createModel(spec.preset, spec.imageSize, spec.channels);
-      spec.model->to(spec.device);
-      ema->to(spec.device);
-      ema->eval();
-    });
-    auto control = std::make_shared<JobControl>(env, info[3], info[4]);
-    auto outcome = std::make_shared<train::TrainOutcome>();
-    const int64_t totalSteps = o.steps;
-    return runAsync(
-        env,
-        [=] {
-          *outcome =
-              train::trainDiffusion(*spec.model, *ema, dataset, o, [control, totalSteps](const train::StepReport& r) {
-                control->report([r, totalSteps](Napi::Env e, Napi::Function fn) {
-                  Napi::Object p = Napi::Object::New(e);
-                  p.Set("step", static_cast<double>(r.step));
-                  p.Set("totalSteps", static_cast<double>(totalSteps));
-                  p.Set("loss", r.loss);
-                  p.Set("stepsPerSecond", r.stepsPerSecond);
-                  fn.Call({p});
-                });
-                return !control->aborted();
-              });
-        },
-        [spec, ema, outcome](Napi::Env e) -> Napi::Value {
-          Napi::Object out = Napi::Object::New(e);
-          out.Set("model", ModelWrap::wrap(e, spec));
-          ModelWrap::Spec emaSpec = spec;
-          emaSpec.model = ema;
-          out.Set("ema", ModelWrap::wrap(e, emaSpec));
-          Napi::Float64Array losses = Napi::Float64Array::New(e, outcome->losses.size());
-          for (size_t i = 0; i < outcome->losses.size(); ++i) losses[i] = outcome->losses[i];
-          out.Set("losses", losses);
-          out.Set("stopped", outcome->stopped);
-          return out;
-        },
-        "", control);
   });
 }
 

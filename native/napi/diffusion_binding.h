@@ -13,7 +13,5 @@ Napi::Value diffusionSchedule(const Napi::CallbackInfo& info);
 Napi::Value diffusionQSample(const Napi::CallbackInfo& info);
 // randn(shape, seed) -> what torch.manual_seed(seed); torch.randn(shape) gives
 Napi::Value seededRandn(const Napi::CallbackInfo& info);
-// trainRun(options, data, shape, onProgress, abortFlag) -> Promise<{ model, ema, losses, stopped }>
-Napi::Value trainRun(const Napi::CallbackInfo& info);
 
 }  // namespace missingu

@@ -34,6 +34,48 @@ void updateEma(models::DenoiserImpl& ema, models::DenoiserImpl& model, double de
 
 void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from) { updateEma(to, from, 0.0); }
 
+using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
+
+const at::Tensor* findByName(const NamedTensors& tensors, const std::string& name) {
+  for (const auto& [key, value] : tensors) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+// libtorch keys Adam's per-parameter state by the parameter's TensorImpl.
+void restoreAdam(torch::optim::Adam& optimizer, const NamedTensors& trainable, const TrainerState& resume) {
+  for (const auto& [name, parameter] : trainable) {
+    const at::Tensor* expAvg = findByName(resume.expAvg, name);
+    const at::Tensor* expAvgSq = findByName(resume.expAvgSq, name);
+    require(expAvg && expAvgSq, "the optimizer state has no moments for parameter '" + name +
+                                    "': it was saved by another model (start a new run instead of resuming)");
+    require(expAvg->sizes() == parameter.sizes() && expAvgSq->sizes() == parameter.sizes(),
+            "the optimizer state of '" + name + "' has shape " + c10::str(expAvg->sizes()) + " but the parameter is " +
+                c10::str(parameter.sizes()));
+    auto state = std::make_unique<torch::optim::AdamParamState>();
+    state->step(resume.step);
+    state->exp_avg(expAvg->to(parameter.options()).clone());
+    state->exp_avg_sq(expAvgSq->to(parameter.options()).clone());
+    optimizer.state()[parameter.unsafeGetTensorImpl()] = std::move(state);
+  }
+}
+
+TrainerState captureState(torch::optim::Adam& optimizer, const NamedTensors& trainable, int64_t step,
+                          at::Generator& generator) {
+  TrainerState out;
+  out.step = step;
+  for (const auto& [name, parameter] : trainable) {
+    const auto found = optimizer.state().find(parameter.unsafeGetTensorImpl());
+    if (found == optimizer.state().end()) continue;
+    const auto& adam = static_cast<const torch::optim::AdamParamState&>(*found->second);
+    out.expAvg.emplace_back(name, adam.exp_avg().cpu().clone());
+    out.expAvgSq.emplace_back(name, adam.exp_avg_sq().cpu().clone());
+  }
+  out.generator = generator.get_state();
+  return out;
+}
+
 }  // namespace
 
 void validate(const TrainOptions& o) {
@@ -51,27 +93,40 @@ void validate(const TrainOptions& o) {
 }
 
 TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
-                            const TrainOptions& o, const ProgressCallback& onStep) {
+                            const TrainOptions& o, const TrainerState* resume, const ProgressCallback& onStep) {
   validate(o);
   require(data.dim() == 4 && data.size(0) >= 1, "the dataset must be (N, C, H, W) with N >= 1");
+  const int64_t firstStep = resume ? resume->step + 1 : 1;
+  require(firstStep <= o.steps, "the run is already at step " + std::to_string(firstStep - 1) +
+                                    ": steps counts from the start of the run, so ask for more than that");
   const diffusion::Schedule schedule = diffusion::makeSchedule(o.schedule, o.diffusionSteps);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
+  if (resume) generator.set_state(resume->generator);
   const auto device = model.parameters().front().device();
   const auto cpuLong = at::TensorOptions().dtype(at::kLong);
   const auto cpuFloat = at::TensorOptions().dtype(at::kFloat);
 
-  std::vector<at::Tensor> trainable;
-  for (const at::Tensor& p : model.parameters()) {
-    if (p.requires_grad()) trainable.push_back(p);
+  NamedTensors trainable;
+  std::vector<at::Tensor> parameters;
+  for (const auto& item : model.named_parameters()) {
+    if (!item.value().requires_grad()) continue;
+    trainable.emplace_back(item.key(), item.value());
+    parameters.push_back(item.value());
   }
-  torch::optim::Adam optimizer(trainable,
+  torch::optim::Adam optimizer(parameters,
                                torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).weight_decay(o.weightDecay));
-  copyWeights(ema, model);
+  if (resume) {
+    restoreAdam(optimizer, trainable, *resume);
+  } else {
+    copyWeights(ema, model);
+  }
   model.train();
 
   TrainOutcome outcome;
+  int64_t step = firstStep - 1;
   const auto started = std::chrono::steady_clock::now();
-  for (int64_t step = 1; step <= o.steps; ++step) {
+  while (step < o.steps) {
+    ++step;
     const double lr = o.warmupSteps > 0 ? o.lr * std::min(1.0, static_cast<double>(step) / o.warmupSteps) : o.lr;
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     optimizer.zero_grad();
@@ -96,17 +151,19 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
       loss.backward();
       stepLoss += value / static_cast<double>(o.accumulate);
     }
-    if (o.gradClip > 0) torch::nn::utils::clip_grad_norm_(trainable, o.gradClip);
+    if (o.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, o.gradClip);
     optimizer.step();
     if (step % o.emaEvery == 0) updateEma(ema, model, o.emaDecay);
     outcome.losses.push_back(stepLoss);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (onStep && !onStep({step, stepLoss, static_cast<double>(step) / seconds})) {
+    const double rate = static_cast<double>(step - firstStep + 1) / seconds;
+    if (onStep && !onStep({step, stepLoss, rate})) {
       outcome.stopped = true;
       break;
     }
   }
   model.eval();
+  outcome.state = captureState(optimizer, trainable, step, generator);
   return outcome;
 }
 

@@ -41,16 +41,27 @@ struct StepReport {
 // false stops the run after the current step.
 using ProgressCallback = std::function<bool(const StepReport&)>;
 
+// What a run needs beyond the weights to continue exactly where it stopped.
+struct TrainerState {
+  int64_t step = 0;  // optimizer steps done
+  // Adam's first and second moments, by parameter name (as named_parameters() names them).
+  std::vector<std::pair<std::string, at::Tensor>> expAvg, expAvgSq;
+  at::Tensor generator;  // the CPU generator's state (uint8) that draws batches, steps and noise
+};
+
 struct TrainOutcome {
-  std::vector<double> losses;  // one per optimizer step
+  std::vector<double> losses;  // one per optimizer step of this call
   bool stopped = false;
+  TrainerState state;
 };
 
 // Validates options (std::invalid_argument naming the field). Trains `model` in place and keeps
 // `ema` (same architecture) as its exponential moving average. Throws std::runtime_error naming
 // the step when the loss becomes NaN or infinite. data: (N, C, H, W) float32 in [-1, 1].
+// With `resume` (and model/ema holding that run's weights) it continues from resume->step up to
+// options.steps in total, drawing exactly what the uninterrupted run would have drawn.
 TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
-                            const TrainOptions& options, const ProgressCallback& onStep);
+                            const TrainOptions& options, const TrainerState* resume, const ProgressCallback& onStep);
 
 void validate(const TrainOptions& options);
 
