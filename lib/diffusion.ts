@@ -58,6 +58,8 @@ export interface DenoiseStep {
   /** Against the clean image. */
   mse: number;
   psnr: number;
+  /** Seconds since the reverse process started (metrics included). */
+  seconds: number;
   image?: Tensor;
 }
 

@@ -51,3 +51,20 @@ export {
   type CheckpointState,
   type LoadedCheckpoint,
 } from './checkpoint/checkpoint';
+export { evaluation as eval } from './eval';
+export type {
+  BaselineRow,
+  DenoiseStudy,
+  DenoiseStudyOptions,
+  EfficiencyEntry,
+  EfficiencyOptions,
+  EfficiencyRow,
+  Extractor,
+  ExtractorInput,
+  FeatureStats,
+  FidOptions,
+  FidResult,
+  StudyCurvePoint,
+  StudyDenoiser,
+  StudyRow,
+} from './eval';

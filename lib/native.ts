@@ -112,7 +112,7 @@ export interface NativeReverseResult {
 
 export interface NativeDenoiseResult {
   noisy: NativeTensor;
-  trace: Array<{ t: number; mse: number; psnr: number; image?: NativeTensor }>;
+  trace: Array<{ t: number; mse: number; psnr: number; seconds: number; image?: NativeTensor }>;
   stopped: boolean;
 }
 
@@ -129,6 +129,22 @@ export interface NativeTrainResult {
   losses: Float64Array;
   stopped: boolean;
   state: NativeTrainerState;
+}
+
+export interface NativeFeatureOptions {
+  batchSize?: number;
+  inputRange?: '-1,1' | '0,1' | '0,255';
+  size?: number;
+  channels?: number;
+}
+
+export interface NativeFeatureStats {
+  count: number;
+  dim: number;
+  mean: Float64Array;
+  /** Row-major (dim x dim), unbiased. */
+  covariance: Float64Array;
+  stopped: boolean;
 }
 
 export interface NativeBinding {
@@ -176,6 +192,32 @@ export interface NativeBinding {
     resume?: { model: NativeModel; ema: NativeModel; state: NativeTrainerState },
   ): Promise<NativeTrainResult>;
   resetPeakMemory(): void;
+  metricsSsim(a: NativeTensor, b: NativeTensor, options: { dataRange?: number }): Promise<Float64Array>;
+  metricsPsnr(a: NativeTensor, b: NativeTensor, options: { dataRange?: number }): Promise<Float64Array>;
+  metricsFeatureStats(
+    extractor: NativeScriptModule,
+    images: NativeTensor,
+    options: NativeFeatureOptions,
+    onProgress: NativeProgress | undefined,
+    abortFlag: Int32Array,
+  ): Promise<NativeFeatureStats>;
+  metricsFeatures(
+    extractor: NativeScriptModule,
+    images: NativeTensor,
+    options: NativeFeatureOptions,
+  ): Promise<NativeTensor>;
+  metricsFrechet(
+    mean1: Float64Array,
+    covariance1: Float64Array,
+    mean2: Float64Array,
+    covariance2: Float64Array,
+  ): number;
+  metricsLpips(
+    network: NativeScriptModule,
+    a: NativeTensor,
+    b: NativeTensor,
+    options: { batchSize?: number },
+  ): Promise<Float64Array>;
 }
 
 function explainLoadFailure(err: Error): string {

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import { MissingUError } from '../errors';
 import { writeFileAtomic } from './atomic';
 
-/** A float32 tensor as stored in a safetensors file (row-major). */
-export interface StoredTensor {
+/** A tensor as stored in a safetensors file (row-major): float32 ('F32') unless it holds a Float64Array ('F64'). */
+export interface StoredTensor<Data extends Float32Array | Float64Array = Float32Array> {
   shape: number[];
-  data: Float32Array;
+  data: Data;
 }
 
 interface HeaderEntry {
@@ -21,7 +21,7 @@ interface HeaderEntry {
  */
 export function writeSafetensors(
   file: string,
-  tensors: Record<string, StoredTensor>,
+  tensors: Record<string, StoredTensor<Float32Array | Float64Array>>,
   metadata: Record<string, string> = {},
 ): void {
   const header: Record<string, HeaderEntry | Record<string, string>> = { __metadata__: metadata };
@@ -29,7 +29,8 @@ export function writeSafetensors(
   const names = Object.keys(tensors).sort();
   for (const name of names) {
     const bytes = tensors[name].data.byteLength;
-    header[name] = { dtype: 'F32', shape: tensors[name].shape, data_offsets: [offset, offset + bytes] };
+    const dtype = tensors[name].data.BYTES_PER_ELEMENT === 8 ? 'F64' : 'F32'; // not instanceof: arrays may come from another realm
+    header[name] = { dtype, shape: tensors[name].shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -47,9 +48,26 @@ export function writeSafetensors(
   writeFileAtomic(file, out);
 }
 
-/** Reads a safetensors file of float32 tensors; a truncated or foreign file is a MissingUError saying which. */
+/**
+ * Reads a safetensors file of float32 tensors; a truncated or foreign file is a MissingUError saying which.
+ * With `{ float64: true }`, F64 tensors are read too (as Float64Arrays).
+ */
 export function readSafetensors(file: string): {
   tensors: Record<string, StoredTensor>;
+  metadata: Record<string, string>;
+};
+export function readSafetensors(
+  file: string,
+  opts: { float64: true },
+): {
+  tensors: Record<string, StoredTensor<Float32Array | Float64Array>>;
+  metadata: Record<string, string>;
+};
+export function readSafetensors(
+  file: string,
+  opts: { float64?: boolean } = {},
+): {
+  tensors: Record<string, StoredTensor<Float32Array | Float64Array>>;
   metadata: Record<string, string>;
 } {
   if (!fs.existsSync(file)) throw new MissingUError(`${file} does not exist`);
@@ -69,17 +87,20 @@ export function readSafetensors(file: string): {
     throw fail('its header is not JSON');
   }
   const dataStart = 8 + headerLength;
-  const tensors: Record<string, StoredTensor> = {};
+  const tensors: Record<string, StoredTensor<Float32Array | Float64Array>> = {};
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const entry = value as HeaderEntry;
-    if (entry.dtype !== 'F32') throw fail(`tensor '${name}' is ${entry.dtype}; missing-u reads F32`);
+    const wide = entry.dtype === 'F64' && opts.float64 === true;
+    if (entry.dtype !== 'F32' && !wide) {
+      throw fail(`tensor '${name}' is ${entry.dtype}; missing-u reads ${opts.float64 ? 'F32 and F64' : 'F32'}`);
+    }
     const [begin, end] = entry.data_offsets;
     const count = entry.shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * 4 || dataStart + end > buffer.length) {
+    if (end - begin !== count * (wide ? 8 : 4) || dataStart + end > buffer.length) {
       throw fail(`tensor '${name}' lies outside the file or does not match its shape (truncated?)`);
     }
-    const data = new Float32Array(count);
+    const data = wide ? new Float64Array(count) : new Float32Array(count);
     Buffer.from(data.buffer).set(buffer.subarray(dataStart + begin, dataStart + end));
     tensors[name] = { shape: entry.shape, data };
   }

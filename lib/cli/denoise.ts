@@ -4,9 +4,9 @@ import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { loadDataset } from '../data/load';
 import type { Device } from '../device';
 import { denoise } from '../diffusion';
-import { MissingUError } from '../errors';
 import { writeImageGrid } from '../report/image-grid';
 import { tensor } from '../tensor';
+import { count } from './parse';
 
 interface DenoiseCliOptions {
   checkpoint: string;
@@ -18,12 +18,6 @@ interface DenoiseCliOptions {
   out?: string;
   json?: boolean;
 }
-
-const count = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new MissingUError(`${name} must be a non-negative integer (got ${v})`);
-  return n;
-};
 
 export function denoiseCommand(): Command {
   return new Command('denoise')

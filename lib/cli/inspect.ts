@@ -1,24 +1,14 @@
 import { Command } from 'commander';
 
 import { MissingUError } from '../errors';
+import { modelCost, type ModelCost } from '../eval/model-cost';
 import { models, type ModelPreset } from '../models';
 
-export interface InspectRow {
+export interface InspectRow extends ModelCost {
   preset: string;
   imageSize: number;
   channels: number;
-  parameters: number;
-  trainable: number;
-  /** thop-style multiply-accumulates of one forward pass at batch 1, in G. */
-  gflops: number;
-  /** fp32 weights, gradients and two Adam moments, 16 bytes per parameter, in MiB: the paper's "MB" column. */
-  trainingStateMiB: number;
-  /** Measured peak CPU tensor memory of a forward pass at batch 1, without and with autograd. */
-  peakInferenceMB: number | null;
-  peakTrainingMB: number | null;
 }
-
-const MB = 1e6;
 
 export function inspectPreset(preset: string, imageSize?: number): InspectRow {
   const known = models.presets().find((p) => p.name === preset);
@@ -27,21 +17,7 @@ export function inspectPreset(preset: string, imageSize?: number): InspectRow {
     throw new MissingUError(`unknown preset '${preset}': use one of ${names.join(', ')} (or 'all')`);
   }
   using model = models.create({ preset: preset as ModelPreset, imageSize, seed: 0 });
-  const shape = [1, model.channels, model.imageSize, model.imageSize];
-  const count = model.parameterCount();
-  const peak = model.peakMemory(shape);
-  const round = (x: number) => Math.round(x * 100) / 100;
-  return {
-    preset,
-    imageSize: model.imageSize,
-    channels: model.channels,
-    parameters: count.total,
-    trainable: count.trainable,
-    gflops: round(model.flops(shape).macs / 1e9),
-    trainingStateMiB: round((count.total * 16) / 2 ** 20),
-    peakInferenceMB: peak ? round(peak.inference / MB) : null,
-    peakTrainingMB: peak ? round(peak.training / MB) : null,
-  };
+  return { preset, imageSize: model.imageSize, channels: model.channels, ...modelCost(model) };
 }
 
 export function inspectCommand(): Command {

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../package-root';
 import { benchCommand } from './bench';
 import { denoiseCommand } from './denoise';
+import { evalCommand } from './eval';
 import { infoCommand } from './info';
 import { inspectCommand } from './inspect';
 import { sampleCommand } from './sample';
@@ -20,6 +21,7 @@ function program(): Command {
   cli.addCommand(sampleCommand());
   cli.addCommand(denoiseCommand());
   cli.addCommand(inspectCommand());
+  cli.addCommand(evalCommand());
   cli.addCommand(benchCommand());
   return cli;
 }

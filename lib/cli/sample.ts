@@ -8,13 +8,8 @@ import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { writeImageGrid } from '../report/image-grid';
+import { count } from './parse';
 import { progressPrinter } from './progress';
-
-const count = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new MissingUError(`${name} must be a non-negative integer (got ${v})`);
-  return n;
-};
 
 interface SampleCliOptions {
   checkpoint?: string;

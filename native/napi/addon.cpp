@@ -4,6 +4,7 @@
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
 #include "napi/diffusion_binding.h"
+#include "napi/metrics_binding.h"
 #include "napi/model_binding.h"
 #include "napi/ode_binding.h"
 #include "napi/runtime.h"
@@ -65,6 +66,12 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("jitLoad", Napi::Function::New<jitLoad>(env, "jitLoad"));
   exports.Set("odeSolve", Napi::Function::New<odeSolve>(env, "odeSolve"));
   exports.Set("odeStageUpdate", Napi::Function::New<odeStageUpdate>(env, "odeStageUpdate"));
+  exports.Set("metricsSsim", Napi::Function::New<metricsSsim>(env, "metricsSsim"));
+  exports.Set("metricsPsnr", Napi::Function::New<metricsPsnr>(env, "metricsPsnr"));
+  exports.Set("metricsFeatureStats", Napi::Function::New<metricsFeatureStats>(env, "metricsFeatureStats"));
+  exports.Set("metricsFeatures", Napi::Function::New<metricsFeatures>(env, "metricsFeatures"));
+  exports.Set("metricsFrechet", Napi::Function::New<metricsFrechet>(env, "metricsFrechet"));
+  exports.Set("metricsLpips", Napi::Function::New<metricsLpips>(env, "metricsLpips"));
   exports.Set("memoryStats", Napi::Function::New<memoryStats>(env, "memoryStats"));
   exports.Set("resetPeakMemory", Napi::Function::New<resetPeakMemory>(env, "resetPeakMemory"));
   return exports;

@@ -171,6 +171,7 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
             row.Set("t", static_cast<double>(s.t));
             row.Set("mse", s.mse);
             row.Set("psnr", s.psnr);
+            row.Set("seconds", s.seconds);
             if (s.image.defined()) row.Set("image", TensorWrap::wrap(e, s.image));
             steps.Set(i, row);
           }

@@ -1,0 +1,401 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { Command } from 'commander';
+
+import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { loadDataset } from '../data/load';
+import type { DiffusionOptions } from '../diffusion';
+import { MissingUError } from '../errors';
+import { denoiseStudy, type StudyDenoiser } from '../eval/denoise-study';
+import { denoiseStudyReport } from '../eval/denoise-study-report';
+import { efficiency, type EfficiencyEntry } from '../eval/efficiency';
+import { efficiencyReport } from '../eval/efficiency-report';
+import { cachedDatasetStats, fid, loadExtractor, MNIST_EXTRACTOR_FILE, type ExtractorInput } from '../eval/fid';
+import { loadImageSource } from '../eval/image-source';
+import { lpipsInput } from '../eval/lpips-input';
+import { loadFeatureStats, lpips, psnr, ssim } from '../eval/metrics';
+import { jit, type ScriptModule } from '../jit';
+import { models, type ModelPreset } from '../models';
+import { markdownTable } from '../report/markdown';
+import { writeReport, type Report } from '../report/write-report';
+import { info } from '../runtime';
+import { tensor, type Tensor } from '../tensor';
+import { collect, count, counts, positive } from './parse';
+import { progressPrinter } from './progress';
+
+interface OutputOptions {
+  json?: boolean;
+  report?: string;
+}
+
+async function emit(report: Report, opts: OutputOptions): Promise<void> {
+  if (opts.report) {
+    const files = await writeReport(opts.report, report);
+    if (!opts.json) process.stderr.write(`wrote ${files.join(', ')}\n`);
+  }
+  process.stdout.write(opts.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.markdown);
+}
+
+function withOutput(command: Command): Command {
+  return command
+    .option('--json', 'print the result as JSON')
+    .option('--report <dir>', 'write <metric>.json, <metric>.md and PNG/SVG plots into dir');
+}
+
+/** name=path, or a bare path named after its folder or file. */
+function named(spec: string): { name: string; file: string } {
+  const at = spec.indexOf('=');
+  if (at > 0) return { name: spec.slice(0, at), file: spec.slice(at + 1) };
+  return { name: path.basename(spec.replace(/\/+$/, '')).replace(/\.pt$/, ''), file: spec };
+}
+
+interface PairOptions extends OutputOptions {
+  a: string;
+  b: string;
+  n?: number;
+  imageSize?: number;
+  channels?: 1 | 3;
+}
+
+function pairCommand(name: 'ssim' | 'psnr' | 'lpips', description: string): Command {
+  const command = new Command(name)
+    .description(description)
+    .requiredOption('--a <source>', "images: 'mnist', a .safetensors file, a checkpoint folder or an image folder")
+    .requiredOption('--b <source>', 'the images to compare with, in the same order and shape')
+    .option('--n <n>', 'compare the first n images', count('--n'))
+    .option('--image-size <n>', 'size to load image folders at', count('--image-size'))
+    .option('--channels <c>', 'channels to load image folders with (1 or 3)', (v) => (v === '1' ? 1 : 3));
+  if (name === 'lpips') command.option('--lpips <file>', 'the LPIPS v0.1 TorchScript file (docs/lpips.md)');
+  else command.option('--data-range <r>', 'the images’ value range (2 for [-1, 1])', positive('--data-range'), 2);
+  return withOutput(command).action(async (opts: PairOptions & { lpips?: string; dataRange?: number }) => {
+    let module: ScriptModule | undefined;
+    if (name === 'lpips') {
+      if (!opts.lpips) {
+        throw new MissingUError('eval lpips needs --lpips FILE: an LPIPS v0.1 TorchScript file (see docs/lpips.md)');
+      }
+      module = jit.load(opts.lpips);
+    }
+    const load = { n: opts.n, imageSize: opts.imageSize, channels: opts.channels };
+    using a = await loadImageSource(opts.a, load);
+    using b = await loadImageSource(opts.b, { ...load, n: a.shape[0] });
+    if (a.shape.join() !== b.shape.join()) {
+      throw new MissingUError(
+        `--a gives images [${a.shape.join(', ')}] but --b gives [${b.shape.join(', ')}]: ${name} compares images of the same shape (use --n, --image-size, --channels)`,
+      );
+    }
+    const lpipsOf = async () => {
+      using ra = lpipsInput(a);
+      using rb = lpipsInput(b);
+      return lpips(module, ra, rb);
+    };
+    const values =
+      name === 'lpips' ? await lpipsOf() : await (name === 'ssim' ? ssim : psnr)(a, b, { dataRange: opts.dataRange });
+    module?.dispose();
+    const list = Array.from(values);
+    const finite = list.filter(Number.isFinite);
+    const mean = finite.length ? finite.reduce((x, y) => x + y, 0) / finite.length : Infinity;
+    const summary = {
+      metric: name,
+      a: opts.a,
+      b: opts.b,
+      images: list.length,
+      mean,
+      min: Math.min(...list),
+      max: Math.max(...list),
+      perImage: list.map((v) => (Number.isFinite(v) ? v : null)),
+      ...(name === 'lpips' ? { lpips: opts.lpips } : { dataRange: opts.dataRange }),
+    };
+    const table = markdownTable(
+      [summary],
+      [
+        { title: 'metric', value: (r) => r.metric },
+        { title: 'images', value: (r) => r.images },
+        { title: 'mean', value: (r) => r.mean, digits: 4 },
+        { title: 'min', value: (r) => r.min, digits: 4 },
+        { title: 'max', value: (r) => r.max, digits: 4 },
+      ],
+    );
+    await emit(
+      {
+        name,
+        json: summary,
+        markdown: `# ${name.toUpperCase()}\n\n${opts.a} against ${opts.b}${name === 'psnr' ? ' (infinite PSNR: identical images, left out of the mean)' : ''}.\n\n${table}`,
+        charts: {
+          images: {
+            kind: 'line',
+            title: `${name.toUpperCase()} per image`,
+            rows: list.map((v, i) => ({ image: i, value: Number.isFinite(v) ? v : null, metric: name })),
+            x: { field: 'image', title: 'image' },
+            y: { field: 'value', title: name.toUpperCase() },
+            series: 'metric',
+          },
+        },
+      },
+      opts,
+    );
+  });
+}
+
+function extractorRange(v: string): '-1,1' | '0,1' | '0,255' {
+  const range = v.replace(/(\d)-(\d)/, '$1,$2');
+  if (range === '-1,1' || range === '0,1' || range === '0,255') return range;
+  throw new MissingUError(`--extractor-range must be -1,1, 0,1 or 0,255 (got ${v})`);
+}
+
+interface FidCliOptions extends OutputOptions {
+  real: string;
+  fake: string;
+  extractor: string;
+  extractorRange?: '-1,1' | '0,1' | '0,255';
+  extractorSize?: number;
+  extractorChannels?: 1 | 3;
+  n: number;
+  cache: string | false;
+  imageSize?: number;
+  sampler?: 'ddpm' | 'ddim';
+  steps?: number;
+}
+
+function fidCommand(): Command {
+  return withOutput(
+    new Command('fid')
+      .description('Fréchet distance between the features of two image sets, labelled with the extractor used')
+      .requiredOption(
+        '--real <source>',
+        "reference images ('mnist', a folder, .safetensors) or cached .stats.safetensors",
+      )
+      .requiredOption('--fake <source>', 'generated images: a checkpoint folder (sampled), .safetensors or a folder')
+      .option(
+        '--extractor <file>',
+        "'mnist' (bundled, for 1x28x28 digits) or a TorchScript forward(x) -> (B, D)",
+        'mnist',
+      )
+      .option('--extractor-range <r>', 'value range the extractor expects: -1,1 | 0,1 | 0,255', extractorRange)
+      .option(
+        '--extractor-size <n>',
+        'square size the extractor expects (images are resized)',
+        count('--extractor-size'),
+      )
+      .option('--extractor-channels <c>', '3 repeats grey images to RGB', (v) => (v === '3' ? 3 : 1))
+      .option('--n <n>', 'images per side', count('--n'), 1000)
+      .option('--image-size <n>', 'size to load image folders at', count('--image-size'))
+      .option('--cache <dir>', 'where the real images’ statistics are cached')
+      .option('--no-cache', 'do not cache the real images’ statistics')
+      .option('--sampler <name>', 'for a checkpoint --fake: ddpm or ddim')
+      .option('--steps <n>', 'for a checkpoint --fake: reverse steps', count('--steps')),
+  ).action(async (opts: FidCliOptions) => {
+    const input: ExtractorInput = {
+      inputRange: opts.extractorRange,
+      size: opts.extractorSize,
+      channels: opts.extractorChannels,
+    };
+    const extractor = loadExtractor(opts.extractor, input);
+    const extractorFile = opts.extractor === 'mnist' ? MNIST_EXTRACTOR_FILE : opts.extractor;
+    const show = progressPrinter('features', opts.n, { every: 500 });
+    const load = { n: opts.n, imageSize: opts.imageSize, sampler: opts.sampler, steps: opts.steps };
+    const real = opts.real.endsWith('.stats.safetensors')
+      ? { stats: loadFeatureStats(opts.real), cached: true, file: opts.real }
+      : await cachedDatasetStats(
+          { source: opts.real, n: opts.n, extractorFile },
+          extractor,
+          () => loadImageSource(opts.real, load),
+          {
+            cacheDir: opts.cache === false ? fs.mkdtempSync(path.join(os.tmpdir(), 'mu-fid-')) : opts.cache,
+            onProgress: (p) => show(p.done),
+          },
+        );
+    using fake = await loadImageSource(opts.fake, load);
+    const result = await fid(extractor, real.stats, fake, { onProgress: (p) => show(p.done) });
+    extractor.module.dispose();
+    const summary = { ...result, real: opts.real, fake: opts.fake, realStats: real.file, realStatsCached: real.cached };
+    await emit(
+      {
+        name: 'fid',
+        json: summary,
+        markdown:
+          `# FID\n\n${markdownTable(
+            [summary],
+            [
+              { title: 'real', value: (r) => r.real },
+              { title: 'fake', value: (r) => r.fake },
+              { title: 'images', value: (r) => `${r.realCount} / ${r.fakeCount}` },
+              { title: 'extractor', value: (r) => r.extractor },
+              { title: 'FID ↓', value: (r) => r.fid, digits: 3 },
+            ],
+          )}` + '\nFIDs are comparable only between runs with the same extractor and image counts.\n',
+        charts: {
+          fid: {
+            kind: 'bar',
+            title: `FID (${result.extractor})`,
+            rows: [{ fake: opts.fake, extractor: result.extractor, fid: result.fid }],
+            category: { field: 'extractor', title: 'extractor' },
+            y: { field: 'fid', title: 'FID' },
+            series: 'fake',
+          },
+        },
+      },
+      opts,
+    );
+  });
+}
+
+interface StudyCliOptions extends OutputOptions {
+  checkpoint: string[];
+  torchscript: string[];
+  data?: string;
+  n: number;
+  noiseSteps?: number[];
+  sampler: 'ddpm' | 'ddim';
+  seed: number;
+  lpips?: string;
+  baseline: boolean;
+  chunk: number;
+  schedule?: 'linear' | 'cosine' | 'sigmoid';
+  objective?: 'eps' | 'x0' | 'v';
+}
+
+function denoiseStudyCommand(): Command {
+  return withOutput(
+    new Command('denoise-study')
+      .description('the paper’s denoising study: best SSIM/LPIPS per noise step, where it peaked and how long it took')
+      .option('--checkpoint <name=dir>', 'a trained checkpoint (repeat for several)', collect, [])
+      .option('--torchscript <name=file>', 'a TorchScript denoiser forward(x, t) (repeat for several)', collect, [])
+      .option(
+        '--data <source>',
+        "clean images: 'mnist', a folder or .safetensors (default: evenly spaced images of the checkpoint’s dataset)",
+      )
+      .option('--n <n>', 'how many images (the paper used 300)', count('--n'), 16)
+      .option('--noise-steps <list>', 'noise steps (default 50,100,150,200,250,400,600,800)', counts('--noise-steps'))
+      .option('--sampler <name>', 'ddpm or ddim', 'ddpm')
+      .option('--seed <n>', 'seed of the noise', count('--seed'), 0)
+      .option('--lpips <file>', 'an LPIPS v0.1 TorchScript file (docs/lpips.md); without it: SSIM and PSNR only')
+      .option('--no-baseline', 'leave out the Gaussian-blur baseline')
+      .option('--chunk <n>', 'images per reverse-process call (memory bound)', count('--chunk'), 16)
+      .option('--schedule <name>', 'for --torchscript: the noise schedule it was trained with')
+      .option('--objective <name>', 'for --torchscript: eps, x0 or v'),
+  ).action(async (opts: StudyCliOptions) => {
+    if (opts.checkpoint.length + opts.torchscript.length === 0) {
+      throw new MissingUError('eval denoise-study needs at least one --checkpoint NAME=DIR or --torchscript NAME=FILE');
+    }
+    const denoisers: StudyDenoiser[] = [];
+    let dataFromCheckpoint: Awaited<ReturnType<typeof loadCheckpoint>>['config']['data'] | undefined;
+    const lpipsModule = opts.lpips ? jit.load(opts.lpips) : undefined;
+    try {
+      for (const spec of opts.checkpoint) {
+        const { name, file } = named(spec);
+        const checkpoint = loadCheckpoint(file);
+        checkpoint.model.dispose();
+        dataFromCheckpoint ??= checkpoint.config.data;
+        denoisers.push({ name, denoiser: checkpoint.ema, diffusion: checkpoint.config.diffusion });
+      }
+      const diffusion: DiffusionOptions = { schedule: opts.schedule, objective: opts.objective };
+      for (const spec of opts.torchscript) {
+        const { name, file } = named(spec);
+        denoisers.push({ name, denoiser: jit.load(file), diffusion });
+      }
+      let images: Tensor;
+      if (opts.data) {
+        images = await loadImageSource(opts.data, { n: opts.n });
+      } else if (dataFromCheckpoint) {
+        // Evenly spaced through the dataset, so that class-ordered data (the npm digits) is covered.
+        const data = await loadDataset(dataFromCheckpoint);
+        const [total, c, h, w] = data.shape;
+        const n = Math.min(opts.n, total);
+        const per = c * h * w;
+        const picked = new Float32Array(n * per);
+        for (let i = 0; i < n; i++) {
+          const from = Math.floor((i * total) / n) * per;
+          picked.set(data.data.subarray(from, from + per), i * per);
+        }
+        images = tensor(picked, [n, c, h, w]);
+      } else {
+        throw new MissingUError('eval denoise-study with only --torchscript needs --data SOURCE (clean images)');
+      }
+      const show = progressPrinter('denoise-study', denoisers.length * (opts.noiseSteps?.length ?? 8), { every: 1 });
+      let done = 0;
+      const study = await denoiseStudy(denoisers, images, {
+        noiseSteps: opts.noiseSteps,
+        sampler: opts.sampler,
+        seed: opts.seed,
+        lpips: lpipsModule,
+        baseline: opts.baseline,
+        chunk: opts.chunk,
+        onProgress: (p) => {
+          if (p.imagesDone === p.images) show(++done, `${p.denoiser} t0=${p.noiseStep}`);
+        },
+      });
+      images.dispose();
+      await emit(denoiseStudyReport(study), opts);
+    } finally {
+      denoisers.forEach((d) => d.denoiser.dispose());
+      lpipsModule?.dispose();
+    }
+  });
+}
+
+interface EfficiencyCliOptions extends OutputOptions {
+  preset: string[];
+  checkpoint: string[];
+  sampler?: 'ddpm' | 'ddim';
+  steps?: number;
+  batch: number;
+  repeats: number;
+}
+
+function efficiencyCommand(): Command {
+  return withOutput(
+    new Command('efficiency')
+      .description('the paper’s efficiency table: params, GFLOPs, memory, seconds per sample at each model’s steps')
+      .option('--preset <name>', 'a model preset, untrained weights (repeat for several)', collect, [])
+      .option('--checkpoint <name=dir>', 'a checkpoint, with its config’s sampler and steps (repeat)', collect, [])
+      .option('--sampler <name>', 'override every model’s sampler: ddpm or ddim')
+      .option('--steps <n>', 'override every model’s reverse step count', count('--steps'))
+      .option('--batch <n>', 'images per timing run', count('--batch'), 4)
+      .option('--repeats <n>', 'timing runs per model (median kept)', count('--repeats'), 1),
+  ).action(async (opts: EfficiencyCliOptions) => {
+    if (opts.preset.length + opts.checkpoint.length === 0) {
+      throw new MissingUError('eval efficiency needs at least one --preset NAME or --checkpoint NAME=DIR');
+    }
+    const entries: EfficiencyEntry[] = [];
+    try {
+      for (const preset of opts.preset) {
+        entries.push({
+          name: preset,
+          model: models.create({ preset: preset as ModelPreset, seed: 0 }),
+          sampler: opts.sampler ?? 'ddpm',
+          steps: opts.steps ?? 1000,
+        });
+      }
+      for (const spec of opts.checkpoint) {
+        const { name, file } = named(spec);
+        const checkpoint = loadCheckpoint(file);
+        checkpoint.model.dispose();
+        entries.push({
+          name,
+          model: checkpoint.ema,
+          diffusion: checkpoint.config.diffusion,
+          sampler: opts.sampler ?? checkpoint.config.sample.sampler,
+          steps: opts.steps ?? checkpoint.config.sample.steps ?? checkpoint.config.diffusion.diffusionSteps,
+        });
+      }
+      const rows = await efficiency(entries, { batch: opts.batch, repeats: opts.repeats });
+      const runtime = info();
+      await emit(efficiencyReport(rows, { torch: runtime.torch, threads: runtime.threads, cuda: runtime.cuda }), opts);
+    } finally {
+      entries.forEach((e) => e.model.dispose());
+    }
+  });
+}
+
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description('evaluate: ssim, psnr, lpips, fid, denoise-study, efficiency (JSON, Markdown and plots)')
+    .addCommand(pairCommand('ssim', 'SSIM per image (Gaussian window 11, sigma 1.5, as scikit-image)'))
+    .addCommand(pairCommand('psnr', 'PSNR per image, in dB'))
+    .addCommand(pairCommand('lpips', 'LPIPS v0.1 per image, with a TorchScript backbone (docs/lpips.md)'))
+    .addCommand(fidCommand())
+    .addCommand(denoiseStudyCommand())
+    .addCommand(efficiencyCommand());
+}

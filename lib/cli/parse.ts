@@ -1,0 +1,21 @@
+import { MissingUError } from '../errors';
+
+/** A commander parser for a non-negative integer option, naming the option when the value is not one. */
+export const count = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new MissingUError(`${name} must be a non-negative integer (got ${v})`);
+  return n;
+};
+
+/** A commander parser for a comma-separated list of non-negative integers. */
+export const counts = (name: string) => (v: string) => v.split(',').map((part) => count(name)(part.trim()));
+
+/** A commander parser for a positive number. */
+export const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new MissingUError(`${name} must be a positive number (got ${v})`);
+  return n;
+};
+
+/** Collects a repeatable option's values. */
+export const collect = (v: string, previous: string[] = []) => [...previous, v];

@@ -1,0 +1,288 @@
+import { denoise, noiseSchedule, type DiffusionOptions } from '../diffusion';
+import { MissingUError } from '../errors';
+import type { ScriptModule } from '../jit';
+import type { Denoiser } from '../models';
+import { tensor, type Tensor } from '../tensor';
+import { gaussianBlur } from './gaussian-blur';
+import { lpipsInput } from './lpips-input';
+import { lpips, psnr, ssim } from './metrics';
+
+/** The noise steps of the paper's denoising study (section 4.2). */
+export const PAPER_NOISE_STEPS = [50, 100, 150, 200, 250, 400, 600, 800];
+
+export interface StudyDenoiser {
+  /** The label in tables and plots. */
+  name: string;
+  denoiser: Denoiser | ScriptModule;
+  /** How it was trained (schedule, T, objective); default linear, 1000, eps. */
+  diffusion?: DiffusionOptions;
+}
+
+export interface DenoiseStudyOptions {
+  /** Default: the paper's {50, 100, 150, 200, 250, 400, 600, 800}. */
+  noiseSteps?: number[];
+  /** Reverse sampler (default 'ddpm', the paper's). */
+  sampler?: 'ddpm' | 'ddim';
+  /** Seeds the noise; the same for every denoiser, so they all start from the same noisy images. */
+  seed?: number;
+  /** An LPIPS v0.1 TorchScript file (docs/lpips.md); without it the study reports SSIM and PSNR only. */
+  lpips?: ScriptModule;
+  /** Add the Gaussian-blur baseline (x_t / sqrt(abar_t) blurred at the best sigma); default true. */
+  baseline?: boolean;
+  /** Images per reverse-process call: bounds the memory of the kept trace; default 16. */
+  chunk?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { denoiser: string; noiseStep: number; imagesDone: number; images: number }) => void;
+}
+
+/** One denoiser at one noise step: the best value of each metric over the reverse steps, where and when. */
+export interface StudyRow {
+  denoiser: string;
+  noiseStep: number;
+  /** Mean over the images at each reverse step; the best step of that mean. */
+  bestSsim: number;
+  /** The diffusion step t at which the mean SSIM peaked (0 is the end of the reverse process). */
+  ssimPeakT: number;
+  /** Seconds of the reverse process until that step (all images). */
+  ssimPeakSeconds: number;
+  bestLpips: number | null;
+  lpipsPeakT: number | null;
+  lpipsPeakSeconds: number | null;
+  bestPsnr: number;
+  psnrPeakT: number;
+  /** At t = 0. */
+  finalSsim: number;
+  finalLpips: number | null;
+  totalSeconds: number;
+}
+
+export interface StudyCurvePoint {
+  denoiser: string;
+  noiseStep: number;
+  t: number;
+  ssim: number;
+  lpips: number | null;
+  psnr: number;
+  seconds: number;
+}
+
+/** The Gaussian-blur baseline at one noise step, at the sigma with the best mean SSIM. */
+export interface BaselineRow {
+  noiseStep: number;
+  sigma: number;
+  ssim: number;
+  lpips: number | null;
+  psnr: number;
+}
+
+export interface DenoiseStudy {
+  images: number;
+  imageShape: number[];
+  noiseSteps: number[];
+  sampler: 'ddpm' | 'ddim';
+  seed: number;
+  lpips: boolean;
+  rows: StudyRow[];
+  curves: StudyCurvePoint[];
+  baseline: BaselineRow[];
+}
+
+const BLUR_SIGMAS = [0, 0.5, 0.75, 1, 1.5, 2, 3];
+
+function slice(images: Tensor, start: number, end: number): Tensor {
+  const [, c, h, w] = images.shape;
+  const per = c * h * w;
+  return tensor(images.toFloat32Array().slice(start * per, end * per), [end - start, c, h, w]);
+}
+
+const sum = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0);
+
+async function lpipsSum(module: ScriptModule | undefined, a: Tensor, b: Tensor): Promise<number | null> {
+  if (!module) return null;
+  using ra = lpipsInput(a);
+  using rb = lpipsInput(b);
+  return sum(await lpips(module, ra, rb));
+}
+
+// Per reverse step, sums over images of each metric, and the reverse-process seconds.
+interface StepTotals {
+  t: number[];
+  ssim: number[];
+  lpips: number[];
+  psnr: number[];
+  seconds: number[];
+}
+
+async function traceChunk(
+  entry: StudyDenoiser,
+  clean: Tensor,
+  noiseStep: number,
+  opts: DenoiseStudyOptions,
+  seed: number,
+  totals: StepTotals,
+): Promise<Tensor> {
+  const trace = await denoise(entry.denoiser, clean, {
+    ...entry.diffusion,
+    noiseStep,
+    seed,
+    sampler: opts.sampler ?? 'ddpm',
+    trace: 'images',
+    signal: opts.signal,
+  });
+  try {
+    for (let i = 0; i < trace.steps.length; i++) {
+      const step = trace.steps[i];
+      const image = step.image as Tensor;
+      if (totals.t.length <= i) {
+        totals.t.push(step.t);
+        totals.ssim.push(0);
+        totals.lpips.push(0);
+        totals.psnr.push(0);
+        totals.seconds.push(0);
+      }
+      totals.ssim[i] += sum(await ssim(image, clean));
+      totals.psnr[i] += sum(await psnr(image, clean));
+      totals.lpips[i] += (await lpipsSum(opts.lpips, image, clean)) ?? 0;
+      totals.seconds[i] += step.seconds;
+      image.dispose();
+    }
+  } catch (err) {
+    trace.noisy.dispose();
+    throw err;
+  } finally {
+    trace.steps.forEach((s) => s.image?.dispose());
+  }
+  return trace.noisy;
+}
+
+function argBest(values: number[], better: (a: number, b: number) => boolean): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (better(values[i], values[best])) best = i;
+  return best;
+}
+
+async function baselineAt(
+  noisy: Tensor[],
+  clean: Tensor[],
+  noiseStep: number,
+  diffusion: DiffusionOptions | undefined,
+  module: ScriptModule | undefined,
+  images: number,
+): Promise<BaselineRow> {
+  const { alphasCumprod } = noiseSchedule(diffusion?.schedule, diffusion?.diffusionSteps);
+  const scale = 1 / Math.sqrt(alphasCumprod[noiseStep]);
+  let best: BaselineRow | undefined;
+  for (const sigma of BLUR_SIGMAS) {
+    let s = 0;
+    let p = 0;
+    let l: number | null = module ? 0 : null;
+    for (let i = 0; i < noisy.length; i++) {
+      const data = noisy[i].toFloat32Array().map((v) => v * scale);
+      using rescaled = tensor(data, noisy[i].shape);
+      using blurred = gaussianBlur(rescaled, sigma);
+      s += sum(await ssim(blurred, clean[i]));
+      p += sum(await psnr(blurred, clean[i]));
+      if (l !== null) l += (await lpipsSum(module, blurred, clean[i])) ?? 0;
+    }
+    const row = { noiseStep, sigma, ssim: s / images, psnr: p / images, lpips: l === null ? null : l / images };
+    if (!best || row.ssim > best.ssim) best = row;
+  }
+  return best as BaselineRow;
+}
+
+/**
+ * The paper's denoising study (section 4.2, tables 2-4): each clean image is noised to each noise
+ * step with the same seeded noise for every denoiser, the reverse process runs back to t = 0, and
+ * SSIM, PSNR (and LPIPS with a backbone) against the clean image are traced at every reverse step.
+ * Each row reports the best mean value, the step where it peaked and the seconds taken to reach it.
+ */
+export async function denoiseStudy(
+  denoisers: StudyDenoiser[],
+  images: Tensor,
+  opts: DenoiseStudyOptions = {},
+): Promise<DenoiseStudy> {
+  if (denoisers.length === 0) throw new MissingUError('denoiseStudy needs at least one denoiser');
+  const names = denoisers.map((d) => d.name);
+  if (new Set(names).size !== names.length) {
+    throw new MissingUError(`denoiseStudy: denoiser names must differ, got ${names.join(', ')}`);
+  }
+  if (images.shape.length !== 4 || images.shape[0] < 1) {
+    throw new MissingUError(`denoiseStudy needs clean images (N, C, H, W), got [${images.shape.join(', ')}]`);
+  }
+  const noiseSteps = opts.noiseSteps ?? PAPER_NOISE_STEPS;
+  const seed = opts.seed ?? 0;
+  const n = images.shape[0];
+  const chunk = Math.max(1, opts.chunk ?? 16);
+  const study: DenoiseStudy = {
+    images: n,
+    imageShape: images.shape.slice(1),
+    noiseSteps,
+    sampler: opts.sampler ?? 'ddpm',
+    seed,
+    lpips: opts.lpips !== undefined,
+    rows: [],
+    curves: [],
+    baseline: [],
+  };
+  const cleanChunks: Tensor[] = [];
+  for (let start = 0; start < n; start += chunk) cleanChunks.push(slice(images, start, Math.min(n, start + chunk)));
+  let noisyChunks: Tensor[] = [];
+  try {
+    for (const noiseStep of noiseSteps) {
+      for (const entry of denoisers) {
+        const totals: StepTotals = { t: [], ssim: [], lpips: [], psnr: [], seconds: [] };
+        noisyChunks.forEach((t) => t.dispose());
+        noisyChunks = [];
+        let done = 0;
+        for (let c = 0; c < cleanChunks.length; c++) {
+          // Chunk c always gets the same seed, so every denoiser sees the same noisy images.
+          noisyChunks.push(await traceChunk(entry, cleanChunks[c], noiseStep, opts, seed + c, totals));
+          done += cleanChunks[c].shape[0];
+          opts.onProgress?.({ denoiser: entry.name, noiseStep, imagesDone: done, images: n });
+        }
+        const mean = (xs: number[]) => xs.map((x) => x / n);
+        const [ssims, psnrs] = [mean(totals.ssim), mean(totals.psnr)];
+        const lpipses = opts.lpips ? mean(totals.lpips) : null;
+        totals.t.forEach((t, i) =>
+          study.curves.push({
+            denoiser: entry.name,
+            noiseStep,
+            t,
+            ssim: ssims[i],
+            lpips: lpipses ? lpipses[i] : null,
+            psnr: psnrs[i],
+            seconds: totals.seconds[i],
+          }),
+        );
+        const s = argBest(ssims, (a, b) => a > b);
+        const p = argBest(psnrs, (a, b) => a > b);
+        const l = lpipses ? argBest(lpipses, (a, b) => a < b) : null;
+        const last = totals.t.length - 1;
+        study.rows.push({
+          denoiser: entry.name,
+          noiseStep,
+          bestSsim: ssims[s],
+          ssimPeakT: totals.t[s],
+          ssimPeakSeconds: totals.seconds[s],
+          bestLpips: lpipses && l !== null ? lpipses[l] : null,
+          lpipsPeakT: l !== null ? totals.t[l] : null,
+          lpipsPeakSeconds: l !== null ? totals.seconds[l] : null,
+          bestPsnr: psnrs[p],
+          psnrPeakT: totals.t[p],
+          finalSsim: ssims[last],
+          finalLpips: lpipses ? lpipses[last] : null,
+          totalSeconds: totals.seconds[last],
+        });
+      }
+      if (opts.baseline ?? true) {
+        study.baseline.push(
+          await baselineAt(noisyChunks, cleanChunks, noiseStep, denoisers[0].diffusion, opts.lpips, n),
+        );
+      }
+    }
+  } finally {
+    noisyChunks.forEach((t) => t.dispose());
+    cleanChunks.forEach((t) => t.dispose());
+  }
+  return study;
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { readSafetensors } from '../checkpoint/safetensors';
+import { loadImageFolder } from '../data/image-folder';
+import { loadMnistPackage } from '../data/mnist-package';
+import type { Device } from '../device';
+import { sample } from '../diffusion';
+import { MissingUError } from '../errors';
+import { tensor, type Tensor } from '../tensor';
+
+export interface ImageSourceOptions {
+  /** At most this many images (a checkpoint generates exactly this many; default 64 there). */
+  n?: number;
+  /** For image folders: the side and channels to load them at (default: 64 and 3). */
+  imageSize?: number;
+  channels?: 1 | 3;
+  /** For checkpoints: how to sample (default: the checkpoint config's sample section). */
+  sampler?: 'ddpm' | 'ddim';
+  steps?: number;
+  seed?: number;
+  device?: Device;
+  onProgress?: (p: { step: number; total: number }) => void;
+}
+
+function take(data: Float32Array, shape: readonly number[], n: number | undefined): Tensor {
+  const [count, c, h, w] = shape;
+  const keep = Math.min(count, n ?? count);
+  return tensor(data.slice(0, keep * c * h * w), [keep, c, h, w]);
+}
+
+/**
+ * Images (N, C, H, W) in [-1, 1] from a source named on the command line:
+ * `mnist` (the embedded digits), a `.safetensors` file (`sample --tensor-out`), a checkpoint
+ * folder (its EMA weights generate them) or a folder of PNG/JPEG/WebP images.
+ */
+export async function loadImageSource(source: string, opts: ImageSourceOptions = {}): Promise<Tensor> {
+  if (source === 'mnist') {
+    const mnist = loadMnistPackage(opts.n);
+    return take(mnist.data, mnist.shape, opts.n);
+  }
+  if (!fs.existsSync(source)) {
+    throw new MissingUError(
+      `image source ${source} does not exist: give 'mnist', a .safetensors file, a checkpoint folder or an image folder`,
+    );
+  }
+  if (source.endsWith('.safetensors')) {
+    const { tensors } = readSafetensors(source);
+    const names = Object.keys(tensors);
+    const name = names.includes('samples') ? 'samples' : names.length === 1 ? names[0] : undefined;
+    if (!name) throw new MissingUError(`${source} holds ${names.length} tensors and none is named 'samples'`);
+    const t = tensors[name];
+    if (t.shape.length !== 4) {
+      throw new MissingUError(`${source}: tensor '${name}' is [${t.shape.join(', ')}], not images (N, C, H, W)`);
+    }
+    return take(t.data as Float32Array, t.shape, opts.n);
+  }
+  if (fs.existsSync(path.join(source, 'config.json')) && fs.existsSync(path.join(source, 'ema.safetensors'))) {
+    const checkpoint = loadCheckpoint(source, { device: opts.device });
+    checkpoint.model.dispose();
+    try {
+      const settings = checkpoint.config.sample;
+      return await sample(checkpoint.ema, {
+        ...checkpoint.config.diffusion,
+        n: opts.n ?? settings.n,
+        sampler: opts.sampler ?? settings.sampler,
+        steps: opts.steps ?? settings.steps ?? 50,
+        seed: opts.seed ?? 0,
+        onProgress: opts.onProgress,
+      });
+    } finally {
+      checkpoint.ema.dispose();
+    }
+  }
+  const folder = await loadImageFolder(source, {
+    imageSize: opts.imageSize ?? 64,
+    channels: opts.channels ?? 3,
+    limit: opts.n,
+  });
+  return take(folder.data, folder.shape, opts.n);
+}
