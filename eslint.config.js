@@ -3,7 +3,18 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'build/', 'libtorch/', 'node_modules/', 'prebuilds/', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'build-cuda/',
+      'libtorch/',
+      'libtorch-cuda/',
+      'node_modules/',
+      'prebuilds/',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -41,6 +41,11 @@ export interface SampleOptions extends ReverseOptions {
   shape?: [number, number, number];
   /** Start from this x_T (n, C, H, W) instead of drawing it from the seed. */
   xT?: Tensor;
+  /**
+   * CUDA build, denoiser on CUDA: capture the denoiser's forward in a CUDA graph once and replay it at
+   * every step (fewer kernel launches). Opt-in; a CPU-only build throws. Not yet tested on a GPU.
+   */
+  cudaGraph?: boolean;
 }
 
 export interface DenoiseOptions extends ReverseOptions {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import loadAddon from 'node-gyp-build';
@@ -51,6 +52,7 @@ export interface NativeOdeRequest {
   maxSteps?: number;
   gradient?: 'none' | 'direct' | 'adjoint';
   outputGrads?: Array<NativeTensor | undefined>;
+  cudaGraph?: boolean;
 }
 
 export interface NativeOdeResult {
@@ -221,18 +223,47 @@ export interface NativeBinding {
 }
 
 function explainLoadFailure(err: Error): string {
+  const first = err.message.split('\n')[0];
+  if (process.env.MISSING_U_ADDON) {
+    return (
+      `missing-u's addon ${process.env.MISSING_U_ADDON} (MISSING_U_ADDON) could not be loaded: ${first}. ` +
+      'For the CUDA build, rerun `npm run build:cuda` (it relinks ./libtorch-cuda and its CUDA libraries); ' +
+      'unset MISSING_U_ADDON to use the CPU addon.'
+    );
+  }
   const libtorch = path.join(PACKAGE_ROOT, 'libtorch', 'lib');
   if (/lib(torch|c10)[\w.]*\.so/.test(err.message)) {
     return (
-      `missing-u's native addon could not load libtorch from ${libtorch} (${err.message.split('\n')[0]}). ` +
+      `missing-u's native addon could not load libtorch from ${libtorch} (${first}). ` +
       'Run `npm rebuild missing-u` (or `node scripts/libtorch.js` in the package) to locate or fetch libtorch ' +
       '2.13.0, or set LIBTORCH to a libtorch folder and reinstall.'
     );
   }
   return (
-    `missing-u's native addon could not be loaded: ${err.message.split('\n')[0]}. No prebuilt binary fits ` +
+    `missing-u's native addon could not be loaded: ${first}. No prebuilt binary fits ` +
     'this platform or it failed to load; run `npm rebuild missing-u` to build it from source (needs g++ and python3).'
   );
+}
+
+/** Where `npm run build:cuda` puts the CUDA addon. */
+export const CUDA_ADDON = path.join(PACKAGE_ROOT, 'build-cuda', 'Release', 'missing_u.node');
+
+/**
+ * The addon file MISSING_U_ADDON selects: `cuda` for the CUDA build (build-cuda/), or a path to a
+ * .node file; undefined when unset, and node-gyp-build picks build/Release or prebuilds/ as usual.
+ */
+export function selectedAddon(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const choice = env.MISSING_U_ADDON;
+  if (!choice) return undefined;
+  const file = choice === 'cuda' ? CUDA_ADDON : path.resolve(choice);
+  if (!fs.existsSync(file)) {
+    throw new MissingUError(
+      choice === 'cuda'
+        ? `MISSING_U_ADDON=cuda, but ${file} does not exist: run \`npm run build:cuda\` in ${PACKAGE_ROOT} first`
+        : `MISSING_U_ADDON=${choice}, but there is no file ${file}: give a built missing_u.node, or 'cuda'`,
+    );
+  }
+  return file;
 }
 
 function load(): NativeBinding {
@@ -241,8 +272,10 @@ function load(): NativeBinding {
   // on 2 busy cores; sleeping workers cost little when the machine is idle.
   process.env.OMP_WAIT_POLICY ??= 'passive';
   let binding: NativeBinding;
+  const file = selectedAddon();
   try {
-    binding = loadAddon(PACKAGE_ROOT) as NativeBinding;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    binding = (file ? require(file) : loadAddon(PACKAGE_ROOT)) as NativeBinding;
   } catch (err) {
     throw new MissingUError(explainLoadFailure(err as Error));
   }

@@ -26,14 +26,23 @@ interface CommonOptions {
   maxSteps?: number;
 }
 
-export interface SolveOptions extends CommonOptions {
+/** Opt-in CUDA graph capture of the fixed-step loop (solve and solveFirstOrder; not vjp). */
+interface GraphOption {
+  /**
+   * CUDA build, state on CUDA, fixed-step method, f taking s as a Tensor: capture one step in a CUDA
+   * graph and replay it for every step. A CPU-only build throws. Not yet tested on a GPU.
+   */
+  cudaGraph?: boolean;
+}
+
+export interface SolveOptions extends CommonOptions, GraphOption {
   /** TorchScript module with forward(h, v, s) returning the acceleration d2h/ds2. */
   f: ScriptModule;
   x0: Tensor;
   v0: Tensor;
 }
 
-export interface SolveFirstOrderOptions extends CommonOptions {
+export interface SolveFirstOrderOptions extends CommonOptions, GraphOption {
   /** TorchScript module with forward(z, s) returning dz/ds. */
   f: ScriptModule;
   z0: Tensor;
@@ -50,7 +59,7 @@ export interface FirstOrderSolution {
   stats: OdeStats;
 }
 
-export interface VjpOptions extends SolveOptions {
+export interface VjpOptions extends Omit<SolveOptions, 'cudaGraph'> {
   /** 'direct' backpropagates through every solver step; 'adjoint' solves the adjoint ODE backwards. */
   gradient: 'direct' | 'adjoint';
   /** Gradients of a loss with respect to x(s1) and v(s1); a missing one counts as zero. */
@@ -64,9 +73,9 @@ export interface VjpResult extends SecondOrderSolution {
   grads: { x0: Tensor; v0: Tensor; parameters: Record<string, Tensor> };
 }
 
-function common(opts: CommonOptions): Omit<NativeOdeRequest, 'f' | 'order' | 'state'> {
-  const { s0, s1, method, steps, rtol, atol, maxSteps } = opts;
-  return { s0, s1, method, steps, rtol, atol, maxSteps };
+function common(opts: CommonOptions & GraphOption): Omit<NativeOdeRequest, 'f' | 'order' | 'state'> {
+  const { s0, s1, method, steps, rtol, atol, maxSteps, cudaGraph } = opts;
+  return { s0, s1, method, steps, rtol, atol, maxSteps, cudaGraph };
 }
 
 async function run(request: NativeOdeRequest): Promise<NativeOdeResult> {

@@ -25,15 +25,16 @@ function walk(dir, base = ROOT) {
     .sort();
 }
 
-/** C++ sources of the addon (native/cuda holds .cu files, built by CMake only when libtorch has CUDA). */
+/** C++ sources of the addon (native/cuda is built by CMake only, in the CUDA build: see cudaSources). */
 function sources({ withBuildInfo = false } = {}) {
   return walk(NATIVE).filter(
     (file) => file.endsWith('.cpp') && !file.startsWith('native/cuda/') && (withBuildInfo || file !== BUILD_INFO),
   );
 }
 
+/** native/cuda: .cu kernels (nvcc) and .cpp host code that needs CUDA libtorch headers (the C++ compiler). */
 function cudaSources() {
-  return walk(NATIVE).filter((file) => file.startsWith('native/cuda/') && file.endsWith('.cu'));
+  return walk(NATIVE).filter((file) => file.startsWith('native/cuda/') && /\.(cu|cpp)$/.test(file));
 }
 
 /** sha256 over the path and content of every native file and build input, in sorted order. */

@@ -34,8 +34,26 @@ function nodeGypEnv(env = process.env) {
   return out;
 }
 
+/**
+ * The CUDA toolkit that builds the CUDA variant: CUDA_HOME, CUDA_PATH, the toolkit of the nvcc on PATH
+ * (asked where it lives, since PATH may hold a wrapper script), /usr/local/cuda. Null when none has bin/nvcc.
+ */
+function cudaHome(env = process.env) {
+  const candidates = [env.CUDA_HOME, env.CUDA_PATH];
+  if (which('nvcc')) {
+    const dry = spawnSync('nvcc', ['--dryrun', '-v', '-x', 'cu', '-c', '/dev/null', '-o', '/dev/null'], {
+      encoding: 'utf8',
+    });
+    const here = `${dry.stdout}${dry.stderr}`.match(/^#\$ _HERE_=(.+)$/m);
+    if (here) candidates.push(path.resolve(here[1].trim(), '..'));
+  }
+  candidates.push('/usr/local/cuda');
+  const home = candidates.filter(Boolean).find((dir) => fs.existsSync(path.join(dir, 'bin', 'nvcc')));
+  return home ? fs.realpathSync(home) : null;
+}
+
 function nodeGypBin() {
   return require.resolve('node-gyp/bin/node-gyp.js');
 }
 
-module.exports = { which, runOrExit, nodeGypEnv, nodeGypBin };
+module.exports = { which, runOrExit, nodeGypEnv, nodeGypBin, cudaHome };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { denoise, jit, models, noiseSchedule, qSample, randn, sample, tensor, type Tensor } from '../lib';
+import { denoise, info, jit, models, noiseSchedule, qSample, randn, sample, tensor, type Tensor } from '../lib';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const closeTo = (a: Float32Array, b: ArrayLike<number>, tol: number) =>
@@ -159,6 +159,11 @@ describe('samplers', () => {
     await expect(sample(model, { n: 1, steps: 5000 })).rejects.toThrow('sampling steps must be between 1 and T = 1000');
     using scripted = jit.load(path.join(FIXTURES, 'tiny_denoiser.pt'));
     await expect(sample(scripted, { n: 1 })).rejects.toThrow('give shape [C, H, W] for a TorchScript denoiser');
+    await expect(sample(model, { n: 1, steps: 2, cudaGraph: true })).rejects.toThrow(
+      info().build.cuda === 'yes'
+        ? 'cudaGraph needs a denoiser on a CUDA device'
+        : 'cudaGraph: true needs the CUDA build of missing-u (npm run build:cuda); this build is CPU-only',
+    );
   });
 });
 

@@ -5,10 +5,13 @@ import { info } from '../lib';
 
 const ROOT = path.resolve(__dirname, '..');
 
+// The CPU build pins libtorch 2.13.0; the CUDA build (npm run build:cuda, MISSING_U_ADDON=cuda) 2.14.1.
+const TORCH = info().build.cudaVersion ? '2.14.1' : '2.13.0';
+
 describe('info', () => {
   it('reports the pinned torch, CUDA state, threads and build flags', () => {
     const i = info();
-    expect(i.torch).toBe('2.13.0');
+    expect(i.torch).toBe(TORCH);
     expect(typeof i.cuda).toBe('boolean');
     expect(i.cudaDeviceCount).toBeGreaterThanOrEqual(0);
     expect(i.threads).toBeGreaterThan(0);
@@ -21,7 +24,7 @@ describe('info', () => {
     const json = JSON.parse(execFileSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8' }));
     expect(json).toEqual(info());
     const text = execFileSync(process.execPath, [cli, 'info'], { encoding: 'utf8' });
-    expect(text).toMatch(/^torch\s+2\.13\.0$/m);
+    expect(text).toMatch(new RegExp(`^torch\\s+${TORCH}$`, 'm'));
     expect(text).toMatch(/^threads\s+\d+$/m);
   });
 });

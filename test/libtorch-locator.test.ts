@@ -4,12 +4,19 @@ import path from 'node:path';
 
 // The install-time locator is plain JS (it runs before TypeScript is compiled).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { locate, PINNED_VERSION } = require('../scripts/libtorch.js') as {
-  locate(opts?: { fetch?: boolean }): { version: string; root: string; source: string };
+const { locate, PINNED_VERSION, CUDA_VERSION } = require('../scripts/libtorch.js') as {
+  locate(opts?: { fetch?: boolean; cuda?: boolean }): {
+    version: string;
+    root: string;
+    source: string;
+    cuda: boolean;
+    cudaRuntime?: string;
+  };
   PINNED_VERSION: string;
+  CUDA_VERSION: string;
 };
 
-const KEYS = ['LIBTORCH', 'TORCH_DIR', 'Torch_DIR', 'PYTHON', 'MISSING_U_CACHE'] as const;
+const KEYS = ['LIBTORCH', 'LIBTORCH_CUDA', 'TORCH_DIR', 'Torch_DIR', 'PYTHON', 'MISSING_U_CACHE'] as const;
 const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
 let scratch: string;
 
@@ -23,6 +30,14 @@ function fakeLibtorch(version: string, cxx11: boolean): string {
   );
   fs.mkdirSync(path.join(root, 'lib'));
   fs.writeFileSync(path.join(root, 'lib', 'libc10.so'), cxx11 ? 'ELF _ZNSt7__cxx1112basic_string' : 'ELF _ZNSs');
+  return root;
+}
+
+/** A fake CUDA libtorch: libtorch_cuda.so, and a libc10_cuda.so naming the CUDA runtime it needs. */
+function fakeCudaLibtorch(version: string, cudaRuntime: string): string {
+  const root = fakeLibtorch(version, true);
+  fs.writeFileSync(path.join(root, 'lib', 'libtorch_cuda.so'), 'ELF');
+  fs.writeFileSync(path.join(root, 'lib', 'libc10_cuda.so'), `ELF libcudart.so.${cudaRuntime}\0`);
   return root;
 }
 
@@ -81,5 +96,30 @@ describe('libtorch locator', () => {
     const found = locate();
     expect(found.version).toBe(PINNED_VERSION);
     expect(found.source).toBe(`pip wheel torch==${PINNED_VERSION}`);
+  });
+});
+
+describe('libtorch locator, CUDA variant (build:cuda)', () => {
+  it('takes LIBTORCH_CUDA, not LIBTORCH, and checks version and CUDA runtime', () => {
+    process.env.LIBTORCH = fakeLibtorch(PINNED_VERSION, true);
+    process.env.LIBTORCH_CUDA = fakeCudaLibtorch(CUDA_VERSION, '13');
+    expect(locate({ cuda: true })).toMatchObject({
+      version: CUDA_VERSION,
+      cuda: true,
+      cudaRuntime: '13',
+      source: 'LIBTORCH_CUDA',
+    });
+  });
+
+  it('rejects a CPU-only libtorch and one built for another CUDA runtime', () => {
+    process.env.LIBTORCH_CUDA = fakeLibtorch(CUDA_VERSION, true);
+    expect(() => locate({ cuda: true })).toThrow(/CPU-only libtorch[\s\S]*Fix: set LIBTORCH_CUDA/);
+    process.env.LIBTORCH_CUDA = fakeCudaLibtorch(CUDA_VERSION, '12');
+    expect(() => locate({ cuda: true })).toThrow('built for CUDA runtime 12');
+  });
+
+  it('wants 2.14.1+cu130, not the CPU pin', () => {
+    process.env.LIBTORCH_CUDA = fakeCudaLibtorch(PINNED_VERSION, '13');
+    expect(() => locate({ cuda: true })).toThrow(`version ${PINNED_VERSION}, but this build needs ${CUDA_VERSION}`);
   });
 });

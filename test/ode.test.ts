@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { jit, ode, tensor, type OdeMethod, type ScriptModule, type Tensor } from '../lib';
+import { info, jit, ode, tensor, type OdeMethod, type ScriptModule, type Tensor } from '../lib';
 import { native } from '../lib/native';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -217,6 +217,17 @@ describe('bad options', () => {
     );
     await expect(ode.solve({ f, x0, v0, method: 'rk4' })).rejects.toThrow('steps must be an integer >= 1');
     await expect(ode.solve({ f, x0, v0, method: 'rk4', steps: 2.5 })).rejects.toThrow('steps must be an integer');
+  });
+
+  it('explains cudaGraph: the CUDA build only, fixed-step methods only', async () => {
+    const message =
+      info().build.cuda === 'yes'
+        ? 'cudaGraph applies to fixed-step methods'
+        : 'cudaGraph: true needs the CUDA build of missing-u (npm run build:cuda); this build is CPU-only';
+    await expect(ode.solve({ f, x0, v0, method: 'dopri5', cudaGraph: true })).rejects.toThrow(message);
+    if (info().build.cuda === 'no') {
+      await expect(ode.solve({ f, x0, v0, method: 'rk4', steps: 2, cudaGraph: true })).rejects.toThrow(message);
+    }
   });
 
   it('rejects negative tolerances', async () => {

@@ -15,7 +15,7 @@ const char* sourceHash() { return MISSING_U_SOURCE_HASH; }
 
 std::map<std::string, std::string> buildFlags() {
   const auto yesNo = [](bool value) { return std::string(value ? "yes" : "no"); };
-  return {
+  std::map<std::string, std::string> flags = {
       {"sourceHash", MISSING_U_SOURCE_HASH},
       {"buildSystem", MISSING_U_BUILD_SYSTEM},
       {"compiler", "gcc " __VERSION__},
@@ -28,6 +28,12 @@ std::map<std::string, std::string> buildFlags() {
       {"mkl", yesNo(at::hasMKL())},
       {"lapack", yesNo(at::hasLAPACK())},
   };
+#ifdef MISSING_U_CUDA_VERSION
+  // The CUDA build (CMakeLists.txt): the toolkit that compiled native/cuda and the architectures targeted.
+  flags["cudaVersion"] = MISSING_U_CUDA_VERSION;
+  flags["cudaArchs"] = MISSING_U_CUDA_ARCHS;
+#endif
+  return flags;
 }
 
 }  // namespace missingu

@@ -20,6 +20,9 @@
 #include "napi/options.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
+#ifdef MISSING_U_WITH_CUDA
+#include "cuda/graph.h"
+#endif
 
 namespace missingu {
 namespace {
@@ -73,6 +76,25 @@ BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
   return bound;
 }
 
+// sample's cudaGraph option: the denoiser's forward captured once in a CUDA graph and replayed at every
+// step (the per-step update around it stays eager: its noise comes from the CPU generator).
+void graphDenoiser(BoundDenoiser& denoiser, const std::string& where) {
+#ifdef MISSING_U_WITH_CUDA
+  if (!denoiser.device.is_cuda()) {
+    throw std::invalid_argument(where + ": cudaGraph needs a denoiser on a CUDA device, not " +
+                                c10::str(denoiser.device));
+  }
+  auto graphed = std::make_shared<cuda::GraphedFunction>([call = denoiser.call](const std::vector<at::Tensor>& in) {
+    return std::vector<at::Tensor>{call(in[0], in[1])};
+  });
+  // Cloned: the graph's output buffer is overwritten by the next step.
+  denoiser.call = [graphed](const at::Tensor& x, const at::Tensor& t) { return (*graphed)({x, t})[0].clone(); };
+#else
+  throw std::invalid_argument(where + ": cudaGraph: true needs the CUDA build of missing-u (npm run build:cuda); " +
+                              "this build is CPU-only");
+#endif
+}
+
 std::vector<int64_t> imageShape(const OptionReader& opts, const BoundDenoiser& denoiser, const std::string& where) {
   if (opts.has("shape")) {
     return sizesArgument(opts.value("shape"), where + ": shape", 1, 3, "[C, H, W]");
@@ -102,8 +124,9 @@ diffusion::StepCallback reporting(const std::shared_ptr<JobControl>& control) {
 Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
-    const BoundDenoiser denoiser = bindDenoiser(info[0], "sample");
+    BoundDenoiser denoiser = bindDenoiser(info[0], "sample");
     const OptionReader opts(info[1], "sample");
+    if (opts.boolean("cudaGraph", false)) graphDenoiser(denoiser, "sample");
     const DiffusionSetup setup = readDiffusion(opts);
     const int64_t n = opts.integer("n", 1);
     if (n < 1) throw std::invalid_argument("sample: n must be >= 1");

@@ -153,12 +153,22 @@ Napi::Value odeSolve(const Napi::CallbackInfo& info) {
     r.options.atol = opts.number("atol", r.options.atol);
     r.options.maxSteps = opts.integer("maxSteps", r.options.maxSteps);
     r.gradient = opts.oneOf("gradient", {"none", "direct", "adjoint"}, "none");
+    r.options.cudaGraph = opts.boolean("cudaGraph", false);
     if (opts.has("outputGrads")) r.outputGrads = tensorList(opts.value("outputGrads"), "ode.solve: outputGrads", true);
 
     // Everything checkable before the solve fails here, synchronously.
     ode::validate(r.options);
     r.secondOrder ? ode::validateSecondOrderState(r.state) : ode::validateState(r.state);
     dynamicsOf(r);
+    if (r.options.cudaGraph) {
+      if (r.gradient != "none")
+        throw std::invalid_argument("ode: cudaGraph cannot record gradients (gradient '" + r.gradient + "')");
+      if (ode::scriptTakesFloatTime(r.module)) {
+        throw std::invalid_argument(
+            "ode.solve: cudaGraph needs f's forward to take s as a Tensor (a float s would be frozen into the graph)");
+      }
+      if (!r.state[0].is_cuda()) throw std::invalid_argument("ode.solve: cudaGraph needs the state on a CUDA device");
+    }
     for (size_t i = 0; i < r.outputGrads.size() && i < r.state.size(); ++i) {
       if (r.outputGrads[i].defined() && r.outputGrads[i].sizes() != r.state[i].sizes()) {
         throw std::invalid_argument("ode.solve: outputGrads[" + std::to_string(i) + "] has shape " +

@@ -1,8 +1,11 @@
 #include "ode/script_function.h"
 
+#include <ATen/TensorOperators.h>
 #include <ATen/ops/scalar_tensor.h>
 
 #include <stdexcept>
+
+#include "ode/time_origin.h"
 
 namespace missingu::ode {
 namespace {
@@ -24,11 +27,23 @@ at::Tensor call(torch::jit::Module module, std::vector<c10::IValue> inputs, cons
 }
 
 c10::IValue timeValue(double s, bool asFloat, const at::Tensor& like) {
+  if (const at::Tensor* origin = TimeOrigin::current()) {
+    if (asFloat) {
+      throw std::invalid_argument(
+          "cudaGraph needs f's forward to take s as a Tensor: a float s would be frozen into the captured graph");
+    }
+    return *origin + s;
+  }
   if (asFloat) return s;
   return at::scalar_tensor(s, like.options().requires_grad(false));
 }
 
 }  // namespace
+
+bool scriptTakesFloatTime(const torch::jit::Module& module) {
+  const auto& args = module.get_method("forward").function().getSchema().arguments();
+  return !args.empty() && args.back().type()->kind() == c10::TypeKind::FloatType;
+}
 
 Acceleration scriptAcceleration(const torch::jit::Module& module) {
   const std::string expected = "(h, v, s)";

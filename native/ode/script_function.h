@@ -19,4 +19,7 @@ VectorField scriptVectorField(const torch::jit::Module& module);
 
 std::vector<at::Tensor> scriptParameters(const torch::jit::Module& module);
 
+// Whether the module's forward takes s as a float (its last argument), rather than as a tensor.
+bool scriptTakesFloatTime(const torch::jit::Module& module);
+
 }  // namespace missingu::ode

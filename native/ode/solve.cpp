@@ -11,6 +11,12 @@
 #include "ode/stage_update.h"
 #include "ode/step_controller.h"
 #include "ode/tableau.h"
+#include "ode/time_origin.h"
+#ifdef MISSING_U_WITH_CUDA
+#include <ATen/ops/scalar_tensor.h>
+
+#include "cuda/graph.h"
+#endif
 
 namespace missingu::ode {
 namespace {
@@ -27,6 +33,39 @@ Solution solveFixed(const Dynamics& f, const Tableau& tableau, const State& y0, 
   }
   return out;
 }
+
+#ifdef MISSING_U_WITH_CUDA
+// The fixed-step loop with one step captured in a CUDA graph: the step reads the state and its start
+// time s_n from static buffers (the stage times are s_n + c_i dt, device ops under TimeOrigin), so the
+// same graph serves every step.
+Solution solveFixedGraphed(const Dynamics& f, const Tableau& tableau, const State& y0, double s0, double s1,
+                           int64_t steps) {
+  if (!y0[0].is_cuda()) {
+    throw std::invalid_argument("cudaGraph: the state must be on a CUDA device, got " + c10::str(y0[0].device()));
+  }
+  if (at::GradMode::is_enabled()) {
+    throw std::invalid_argument("cudaGraph: a CUDA graph cannot record gradients; solve without gradients");
+  }
+  const double dt = (s1 - s0) / static_cast<double>(steps);
+  const size_t components = y0.size();
+  cuda::GraphedFunction step([&f, &tableau, dt, components](const std::vector<at::Tensor>& in) {
+    const TimeOrigin origin(in[components]);
+    const State y(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(components));
+    int64_t nfe = 0;
+    return rkStep(f, tableau, 0.0, dt, y, std::nullopt, nfe).y1;
+  });
+  Solution out{y0, {}};
+  for (int64_t n = 0; n < steps; ++n) {
+    std::vector<at::Tensor> in = out.y;
+    in.push_back(at::scalar_tensor(s0 + static_cast<double>(n) * dt, y0[0].options()));
+    out.y = step(in);
+    out.stats.nfe += tableau.stages();
+    ++out.stats.accepted;
+  }
+  for (at::Tensor& t : out.y) t = t.clone();  // the graph's buffers die with it
+  return out;
+}
+#endif
 
 // RMS over all components of the embedded error estimate, scaled by the tolerances: one host read.
 double errorRatio(const State& y0, const RkStep& step, const Tableau& tableau, double dt, Tolerances tol) {
@@ -101,6 +140,16 @@ void validate(const SolveOptions& options) {
     throw std::invalid_argument("method '" + options.method + "' is fixed-step: steps must be an integer >= 1 (got " +
                                 std::to_string(options.steps) + ")");
   }
+  if (options.cudaGraph) {
+#ifndef MISSING_U_WITH_CUDA
+    throw std::invalid_argument(
+        "cudaGraph: true needs the CUDA build of missing-u (npm run build:cuda); this build is CPU-only");
+#endif
+    if (tableau.adaptive()) {
+      throw std::invalid_argument("cudaGraph applies to fixed-step methods; '" + options.method +
+                                  "' reads its error estimate on the host every step");
+    }
+  }
 }
 
 void validateState(const State& y0) {
@@ -127,8 +176,11 @@ Solution solve(const Dynamics& f, const State& y0, double s0, double s1, const S
   validateState(y0);
   if (!std::isfinite(s0) || !std::isfinite(s1)) throw std::invalid_argument("s0 and s1 must be finite numbers");
   const Tableau& tableau = tableauNamed(options.method);
-  return tableau.adaptive() ? solveAdaptive(f, tableau, y0, s0, s1, options)
-                            : solveFixed(f, tableau, y0, s0, s1, options.steps);
+  if (tableau.adaptive()) return solveAdaptive(f, tableau, y0, s0, s1, options);
+#ifdef MISSING_U_WITH_CUDA
+  if (options.cudaGraph) return solveFixedGraphed(f, tableau, y0, s0, s1, options.steps);
+#endif
+  return solveFixed(f, tableau, y0, s0, s1, options.steps);
 }
 
 }  // namespace missingu::ode

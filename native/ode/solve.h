@@ -13,6 +13,9 @@ struct SolveOptions {
   double rtol = 1e-7;
   double atol = 1e-9;
   int64_t maxSteps = 10000;  // adaptive: accepted + rejected steps before giving up
+  // Fixed-step methods on CUDA, CUDA build only: capture one step in a CUDA graph and replay it for
+  // every step. Needs gradients off and a right-hand side that takes s as a tensor (TimeOrigin).
+  bool cudaGraph = false;
 };
 
 struct SolveStats {
@@ -26,7 +29,8 @@ struct Solution {
   SolveStats stats;
 };
 
-// Throws std::invalid_argument naming the bad option and what is allowed.
+// Throws std::invalid_argument naming the bad option and what is allowed (cudaGraph in a CPU-only
+// build or with an adaptive method included).
 void validate(const SolveOptions& options);
 // Throws std::invalid_argument when a component of y0 is missing.
 void validateState(const State& y0);

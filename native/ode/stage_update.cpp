@@ -10,6 +10,9 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "ode/stage_update_cpu.h"
+#ifdef MISSING_U_WITH_CUDA
+#include "cuda/stage_update_cuda.h"
+#endif
 
 namespace missingu::ode {
 namespace {
@@ -32,7 +35,7 @@ Terms nonZero(const std::vector<at::Tensor>& ks, const std::vector<double>& coef
   return terms;
 }
 
-bool fusable(const at::Tensor& y, const std::vector<at::Tensor>& ks) {
+bool cpuFusable(const at::Tensor& y, const std::vector<at::Tensor>& ks) {
   const auto ok = [&](const at::Tensor& t) {
     return t.device().is_cpu() && t.scalar_type() == at::kFloat && t.is_contiguous() && t.sizes() == y.sizes();
   };
@@ -41,6 +44,14 @@ bool fusable(const at::Tensor& y, const std::vector<at::Tensor>& ks) {
     if (!ok(k)) return false;
   }
   return true;
+}
+
+// Whether one of the fused kernels takes these tensors: the CPU one, or in the CUDA build the CUDA one.
+bool fusable(const at::Tensor& y, const std::vector<at::Tensor>& ks) {
+#ifdef MISSING_U_WITH_CUDA
+  if (cuda::stageUpdateSupported(y, ks)) return true;
+#endif
+  return cpuFusable(y, ks);
 }
 
 std::vector<const float*> pointers(const std::vector<at::Tensor>& ks) {
@@ -52,6 +63,9 @@ std::vector<const float*> pointers(const std::vector<at::Tensor>& ks) {
 std::vector<float> asFloat(const std::vector<double>& coefs) { return {coefs.begin(), coefs.end()}; }
 
 at::Tensor fusedForward(const at::Tensor& y, const std::vector<at::Tensor>& ks, const std::vector<double>& coefs) {
+#ifdef MISSING_U_WITH_CUDA
+  if (y.is_cuda()) return cuda::stageUpdate(y, ks, coefs);
+#endif
   at::Tensor out = at::empty_like(y);
   cpu::combine(out.mutable_data_ptr<float>(), y.const_data_ptr<float>(), pointers(ks), asFloat(coefs), y.numel());
   return out;
@@ -103,7 +117,7 @@ at::Tensor scaledErrorSumOfSquares(const at::Tensor& y0, const at::Tensor& y1, c
                                    const std::vector<double>& coefs, double rtol, double atol) {
   at::NoGradGuard noGrad;
   const Terms terms = nonZero(ks, coefs);
-  if (fusable(y0, terms.ks) && fusable(y1, {})) {
+  if (cpuFusable(y0, terms.ks) && cpuFusable(y1, {})) {
     const double sum = cpu::scaledErrorSumOfSquares(y0.const_data_ptr<float>(), y1.const_data_ptr<float>(),
                                                     pointers(terms.ks), asFloat(terms.coefs), static_cast<float>(rtol),
                                                     static_cast<float>(atol), y0.numel());

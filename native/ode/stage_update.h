@@ -6,9 +6,10 @@
 
 namespace missingu::ode {
 
-// y + sum_i coefs[i] * ks[i]. On CPU float32 contiguous tensors one vectorised, multi-threaded pass
-// (with its own backward under autograd); elsewhere the same result from a chain of torch ops.
-// Terms whose coefficient is zero are skipped.
+// y + sum_i coefs[i] * ks[i]. On CPU float32 contiguous tensors one vectorised, multi-threaded pass;
+// in the CUDA build, on contiguous CUDA float/double/half/bfloat16 tensors one kernel launch
+// (cuda/stage_update_cuda.h); either with its own backward under autograd. Elsewhere the same result
+// from a chain of torch ops. Terms whose coefficient is zero are skipped.
 at::Tensor stageUpdate(const at::Tensor& y, const std::vector<at::Tensor>& ks, const std::vector<double>& coefs);
 
 // The same sum as a chain of torch ops (one pass over memory per term), the reference the fused
