@@ -3,7 +3,9 @@
   # libtorch is reached through the <package>/libtorch link that scripts/libtorch.js maintains.
   "variables": {
     "libtorch": "<(module_root_dir)/libtorch",
-    "with_cuda": "<!(node scripts/libtorch.js --has-cuda)"
+    "with_cuda": "<!(node scripts/libtorch.js --has-cuda)",
+    # Empty when the Gloo headers are not available: distributed training is then compiled out.
+    "gloo_include": "<!(node scripts/gloo.js --include-dir)"
   },
   "target_defaults": {
     # NDEBUG as libtorch itself was built: its headers' debug-only asserts read state it never sets.
@@ -19,7 +21,10 @@
     # libtorch 2.13's headers are C++20 (its TorchConfig.cmake sets CXX_STANDARD 20).
     # -fopenmp: ATen's parallel_for is inline OpenMP (see CMakeLists.txt).
     "cflags_cc": ["-std=c++20", "-fPIC", "-fvisibility=hidden", "-O2", "-Wall", "-Wno-unused-parameter", "-Wno-psabi", "-fopenmp"],
-    "conditions": [["with_cuda==1", { "defines": ["MISSING_U_WITH_CUDA=1"] }]]
+    "conditions": [
+      ["with_cuda==1", { "defines": ["MISSING_U_WITH_CUDA=1"] }],
+      ["gloo_include!=''", { "defines": ["USE_C10D_GLOO", "MISSING_U_WITH_GLOO=1"], "include_dirs": ["<(gloo_include)"] }]
+    ]
   },
   "targets": [
     {

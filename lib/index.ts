@@ -18,6 +18,7 @@ export {
   type SampleOptions,
   type Schedule,
 } from './diffusion';
+export { distributedAvailable, distributedFromEnv, type DistributedOptions } from './distributed';
 export { MissingUError } from './errors';
 export { jit, type JitLoadOptions, type ScriptModule } from './jit';
 export { memory, type MemoryStats } from './memory';

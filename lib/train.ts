@@ -4,6 +4,7 @@ import { loadMnistPackage } from './data/mnist-package';
 import type { Device } from './device';
 import { deviceOrDefault } from './device';
 import type { DiffusionOptions } from './diffusion';
+import { nativeDistributed, type DistributedOptions } from './distributed';
 import type { Denoiser, ModelPreset } from './models';
 import { native } from './native';
 import type { Tensor } from './tensor';
@@ -19,6 +20,7 @@ export interface TrainConfig {
   };
   /** Optimizer steps of the whole run (a resumed run continues up to this many). */
   steps: number;
+  /** Images per optimizer step (per micro-batch); with `distributed`, per process: the global batch is worldSize times it. */
   batchSize: number;
   /** Micro-batches per optimizer step (gradient accumulation); default 1. */
   accumulate?: number;
@@ -87,15 +89,29 @@ export interface TrainResult {
  * A NaN or infinite loss rejects with an error naming the step. With `resume` (the same config and
  * data) the run continues from the state's step to `config.steps` and draws exactly what an
  * uninterrupted run would have, so its losses continue the same curve; the given models are not changed.
+ *
+ * With `distributed` this process is one rank of a data-parallel run (see `distributedFromEnv`):
+ * the promise settles once every rank has joined and trained; all ranks end with the same weights,
+ * equal (to float rounding) to one process training with worldSize x batchSize. Losses are the
+ * ranks' mean. Aborting any rank stops all after the same step; a rank that dies or is silent for
+ * the timeout makes the others reject with an error naming their rank and the cause.
  */
 export async function train(
   config: TrainConfig,
-  opts: { signal?: AbortSignal; onProgress?: (progress: TrainProgress) => void; resume?: ResumeFrom } = {},
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (progress: TrainProgress) => void;
+    resume?: ResumeFrom;
+    distributed?: DistributedOptions;
+  } = {},
 ): Promise<TrainResult> {
   const data = config.data ?? loadMnistPackage();
+  const { distributed } = opts;
+  let device = deviceOrDefault(config.model.device, 'train');
+  if (distributed && device === 'cuda') device = `cuda:${distributed.localRank ?? distributed.rank}`;
   const options = {
     preset: config.model.preset,
-    device: deviceOrDefault(config.model.device, 'train'),
+    device,
     steps: config.steps,
     batchSize: config.batchSize,
     accumulate: config.accumulate,
@@ -113,6 +129,7 @@ export async function train(
     snrWeighting: config.diffusion?.snrWeighting,
     minSnrGamma: config.diffusion?.minSnrGamma,
     seed: config.seed,
+    distributed: distributed ? nativeDistributed(distributed) : undefined,
   };
   const result = await runAbortable(
     (onProgress, flag) => native.trainRun(options, data.data, [...data.shape], onProgress, flag, opts.resume),

@@ -15,12 +15,20 @@ try {
   process.stderr.write(`check-prebuild: no prebuild for this platform: ${err.message}\n`);
   process.exit(1);
 }
-const built = require(binary).sourceHash;
+const addon = require(binary);
+const built = addon.sourceHash;
 const expected = sourceHash();
 if (built !== expected) {
   process.stderr.write(
     `check-prebuild: ${binary} was built from native sources ${built}, but the sources here hash to ${expected}.\n` +
       'Run `npm run prebuild` and commit prebuilds/ with the native change.\n',
+  );
+  process.exit(1);
+}
+if (addon.info().build.distributed !== 'gloo') {
+  process.stderr.write(
+    `check-prebuild: ${binary} was built without distributed training (no Gloo headers).\n` +
+      'Run `npm run prebuild` where scripts/gloo.js can fetch them (or set GLOO_INCLUDE_DIR) and commit prebuilds/.\n',
   );
   process.exit(1);
 }

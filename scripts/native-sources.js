@@ -12,7 +12,7 @@ const NATIVE = path.join(ROOT, 'native');
 // Compiled alone with the hash defined, so a change elsewhere never forces every file to rebuild.
 const BUILD_INFO = 'native/napi/build_info.cpp';
 // Files outside native/ whose content changes the binary.
-const BUILD_INPUTS = ['binding.gyp', 'scripts/native-sources.js'];
+const BUILD_INPUTS = ['binding.gyp', 'scripts/gloo.js', 'scripts/native-sources.js'];
 
 /** Files under `dir`, as sorted '/'-separated paths relative to `base`. */
 function walk(dir, base = ROOT) {

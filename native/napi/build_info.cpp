@@ -23,6 +23,11 @@ std::map<std::string, std::string> buildFlags() {
       {"cxx11Abi", yesNo(_GLIBCXX_USE_CXX11_ABI)},
       {"torchHeaders", TORCH_VERSION},
       {"cuda", yesNo(cudaCompiledIn())},
+#ifdef MISSING_U_WITH_GLOO
+      {"distributed", "gloo"},
+#else
+      {"distributed", "no"},
+#endif
       {"mkldnn", yesNo(at::hasMKLDNN())},
       {"openmp", yesNo(at::hasOpenMP())},
       {"mkl", yesNo(at::hasMKL())},

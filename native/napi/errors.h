@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "runtime/exception_message.h"  // currentExceptionMessage(), for async workers reporting errors as strings
+
 namespace missingu {
 
 template <typename Body>
@@ -23,9 +25,6 @@ decltype(auto) rethrowAsJs(const Napi::Env& env, Body&& body) {
     throw Napi::Error::New(env, e.what());
   }
 }
-
-// Message of the exception being handled, for async workers that report errors as strings.
-std::string currentExceptionMessage();
 
 [[noreturn]] void throwTypeError(const Napi::Env& env, const std::string& message);
 

@@ -5,6 +5,7 @@
 #include <ATen/ops/from_blob.h>
 #include <c10/util/StringUtil.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "napi/model_binding.h"
 #include "napi/options.h"
 #include "napi/tensor.h"
+#include "train/data_parallel.h"
 #include "train/trainer.h"
 
 namespace missingu {
@@ -46,6 +48,27 @@ train::TrainOptions readTrainOptions(const OptionReader& opts) {
   train::validate(o);
   diffusion::makeSchedule(o.schedule, o.diffusionSteps);  // checks the schedule name now
   return o;
+}
+
+// options.distributed: { rank, worldSize, masterAddr, masterPort, timeoutMs }, or absent for one process.
+std::optional<train::ProcessGroupOptions> distributedArgument(const OptionReader& opts) {
+  const Napi::Value value = opts.value("distributed");
+  if (value.IsUndefined() || value.IsNull()) return std::nullopt;
+  const OptionReader d(value, "train distributed");
+  train::ProcessGroupOptions out;
+  out.rank = d.integer("rank", out.rank);
+  out.worldSize = d.integer("worldSize", out.worldSize);
+  out.masterAddr = d.string("masterAddr", out.masterAddr);
+  out.masterPort = d.integer("masterPort", out.masterPort);
+  out.timeout = std::chrono::milliseconds(d.integer("timeoutMs", out.timeout.count()));
+  out.bucketBytes = d.integer("bucketBytes", out.bucketBytes);
+  train::validate(out);
+  if (!train::distributedAvailable()) {
+    throw std::runtime_error(
+        "train: this build has no distributed support (it was compiled without the Gloo headers); rebuild it "
+        "where scripts/gloo.js can fetch them (npm rebuild missing-u) to train with several processes");
+  }
+  return out;
 }
 
 // The dataset as a tensor that owns its memory; shape [N, C, H, W] with square images.
@@ -150,6 +173,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
     const train::TrainOptions o = readTrainOptions(opts);
     const at::Tensor dataset = datasetArgument(info[1], info[2]);
     const std::optional<Resume> resume = resumeArgument(info[5]);
+    const std::optional<train::ProcessGroupOptions> distributed = distributedArgument(opts);
 
     ModelWrap::Spec spec;
     spec.preset = opts.string("preset", "");
@@ -176,18 +200,23 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
     return runAsync(
         env,
         [=] {
-          *outcome = train::trainDiffusion(*spec.model, *ema, dataset, o, resumeState.get(),
-                                           [control, totalSteps](const train::StepReport& r) {
-                                             control->report([r, totalSteps](Napi::Env e, Napi::Function fn) {
-                                               Napi::Object p = Napi::Object::New(e);
-                                               p.Set("step", static_cast<double>(r.step));
-                                               p.Set("totalSteps", static_cast<double>(totalSteps));
-                                               p.Set("loss", r.loss);
-                                               p.Set("stepsPerSecond", r.stepsPerSecond);
-                                               fn.Call({p});
-                                             });
-                                             return !control->aborted();
-                                           });
+          // Joining the group blocks until every rank is there, so it happens here, off the JS thread.
+          std::unique_ptr<train::DataParallel> parallel;
+          if (distributed) parallel = std::make_unique<train::DataParallel>(*distributed);
+          *outcome = train::trainDiffusion(
+              *spec.model, *ema, dataset, o, resumeState.get(),
+              [control, totalSteps](const train::StepReport& r) {
+                control->report([r, totalSteps](Napi::Env e, Napi::Function fn) {
+                  Napi::Object p = Napi::Object::New(e);
+                  p.Set("step", static_cast<double>(r.step));
+                  p.Set("totalSteps", static_cast<double>(totalSteps));
+                  p.Set("loss", r.loss);
+                  p.Set("stepsPerSecond", r.stepsPerSecond);
+                  fn.Call({p});
+                });
+                return !control->aborted();
+              },
+              parallel.get());
         },
         [spec, ema, outcome](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "diffusion/schedule.h"
+#include "train/data_parallel.h"
 
 namespace missingu::train {
 namespace {
@@ -76,6 +77,13 @@ TrainerState captureState(torch::optim::Adam& optimizer, const NamedTensors& tra
   return out;
 }
 
+void checkFinite(double loss, int64_t step) {
+  if (std::isfinite(loss)) return;
+  throw std::runtime_error("training stopped at step " + std::to_string(step) + ": the loss became " +
+                           (std::isnan(loss) ? "NaN" : "infinite") +
+                           " (check the data for NaN/Inf, or lower lr / enable gradClip)");
+}
+
 }  // namespace
 
 void validate(const TrainOptions& o) {
@@ -93,7 +101,8 @@ void validate(const TrainOptions& o) {
 }
 
 TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
-                            const TrainOptions& o, const TrainerState* resume, const ProgressCallback& onStep) {
+                            const TrainOptions& o, const TrainerState* resume, const ProgressCallback& onStep,
+                            DataParallel* parallel) {
   validate(o);
   require(data.dim() == 4 && data.size(0) >= 1, "the dataset must be (N, C, H, W) with N >= 1");
   const int64_t firstStep = resume ? resume->step + 1 : 1;
@@ -112,6 +121,19 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     if (!item.value().requires_grad()) continue;
     trainable.emplace_back(item.key(), item.value());
     parameters.push_back(item.value());
+  }
+  const int64_t ranks = parallel ? parallel->worldSize() : 1;
+  const int64_t rank = parallel ? parallel->rank() : 0;
+  const int64_t globalBatch = o.batchSize * ranks;
+  if (parallel) {
+    // Resumed ranks all read the same checkpoint; rank 0's copy is the one that counts either way.
+    std::vector<at::Tensor> weights = model.parameters();
+    for (const auto& buffer : model.buffers()) weights.push_back(buffer);
+    if (resume) {
+      for (const auto& tensor : ema.parameters()) weights.push_back(tensor);
+      for (const auto& buffer : ema.buffers()) weights.push_back(buffer);
+    }
+    parallel->broadcast(weights, "the initial weights");
   }
   torch::optim::Adam optimizer(parameters,
                                torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).weight_decay(o.weightDecay));
@@ -132,10 +154,14 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     optimizer.zero_grad();
     double stepLoss = 0.0;
     for (int64_t micro = 0; micro < o.accumulate; ++micro) {
-      const at::Tensor index = at::randint(data.size(0), {o.batchSize}, generator, cpuLong);
-      const at::Tensor x0 = data.index_select(0, index).to(device);
-      const at::Tensor t = at::randint(o.diffusionSteps, {o.batchSize}, generator, cpuLong).to(device);
-      const at::Tensor noise = at::randn(x0.sizes(), generator, cpuFloat).to(device);
+      // The whole (global) batch is drawn on every rank, in the order one process would draw it.
+      const at::Tensor index = at::randint(data.size(0), {globalBatch}, generator, cpuLong);
+      const at::Tensor t0 = at::randint(o.diffusionSteps, {globalBatch}, generator, cpuLong);
+      const at::Tensor noise0 = at::randn({globalBatch, data.size(1), data.size(2), data.size(3)}, generator, cpuFloat);
+      const int64_t first = rank * o.batchSize;
+      const at::Tensor x0 = data.index_select(0, index.narrow(0, first, o.batchSize)).to(device);
+      const at::Tensor t = t0.narrow(0, first, o.batchSize).to(device);
+      const at::Tensor noise = noise0.narrow(0, first, o.batchSize).to(device);
       const at::Tensor xt = diffusion::qSample(schedule, x0, t, noise);
       const at::Tensor target = diffusion::target(o.objective, schedule, x0, noise, t);
       const at::Tensor perSample = (model.forward(xt, t) - target).square().mean({1, 2, 3}, /*keepdim=*/true);
@@ -143,13 +169,14 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
           diffusion::lossWeights(o.objective, schedule, t, o.snrWeighting, o.minSnrGamma, perSample);
       const at::Tensor loss = (perSample * weights).mean() / static_cast<double>(o.accumulate);
       const double value = loss.item<double>() * static_cast<double>(o.accumulate);
-      if (!std::isfinite(value)) {
-        throw std::runtime_error("training stopped at step " + std::to_string(step) + ": the loss became " +
-                                 (std::isnan(value) ? "NaN" : "infinite") +
-                                 " (check the data for NaN/Inf, or lower lr / enable gradClip)");
-      }
+      // With several ranks the check waits for the mean loss, so that every rank stops alike.
+      if (!parallel) checkFinite(value, step);
       loss.backward();
       stepLoss += value / static_cast<double>(o.accumulate);
+    }
+    if (parallel) {
+      parallel->averageGradients(parameters, &stepLoss, "averaging the gradients of step " + std::to_string(step));
+      checkFinite(stepLoss, step);
     }
     if (o.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, o.gradClip);
     optimizer.step();
@@ -157,7 +184,9 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     outcome.losses.push_back(stepLoss);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = static_cast<double>(step - firstStep + 1) / seconds;
-    if (onStep && !onStep({step, stepLoss, rate})) {
+    bool stop = onStep && !onStep({step, stepLoss, rate});
+    if (parallel) stop = parallel->any(stop, "agreeing whether to stop after step " + std::to_string(step));
+    if (stop) {
       outcome.stopped = true;
       break;
     }

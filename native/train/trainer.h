@@ -13,6 +13,8 @@
 
 namespace missingu::train {
 
+class DataParallel;  // train/data_parallel.h
+
 struct TrainOptions {
   int64_t steps = 1000;
   int64_t batchSize = 64;
@@ -38,7 +40,7 @@ struct StepReport {
   double stepsPerSecond;
 };
 
-// false stops the run after the current step.
+// false stops the run after the current step (with data parallelism: on every rank, when any says so).
 using ProgressCallback = std::function<bool(const StepReport&)>;
 
 // What a run needs beyond the weights to continue exactly where it stopped.
@@ -60,8 +62,14 @@ struct TrainOutcome {
 // the step when the loss becomes NaN or infinite. data: (N, C, H, W) float32 in [-1, 1].
 // With `resume` (and model/ema holding that run's weights) it continues from resume->step up to
 // options.steps in total, drawing exactly what the uninterrupted run would have drawn.
+// With `parallel` (W ranks), options.batchSize is per rank: every rank draws the same global batch of
+// W x batchSize (data rows, diffusion steps and noise, from identically seeded generators) and trains
+// on rows [rank x batchSize, (rank + 1) x batchSize) of it, so the run matches one process training
+// with batchSize W x batchSize up to float rounding. Gradients are averaged before clipping; the
+// losses are the mean over the ranks. The weights start from rank 0's.
 TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
-                            const TrainOptions& options, const TrainerState* resume, const ProgressCallback& onStep);
+                            const TrainOptions& options, const TrainerState* resume, const ProgressCallback& onStep,
+                            DataParallel* parallel = nullptr);
 
 void validate(const TrainOptions& options);
 
