@@ -1,6 +1,5 @@
 #include "napi/train_binding.h"
 
-#include <ATen/core/grad_mode.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/from_blob.h>
 #include <c10/util/StringUtil.h>
@@ -117,13 +116,7 @@ void copyResumedWeights(models::DenoiserImpl& to, const ModelWrap::Spec& from, c
                                 " model for " + std::to_string(expected.channels) + "x" +
                                 std::to_string(expected.imageSize) + "x" + std::to_string(expected.imageSize));
   }
-  at::NoGradGuard noGrad;
-  const auto target = to.parameters();
-  const auto source = from.model->parameters();
-  for (size_t i = 0; i < target.size(); ++i) target[i].copy_(source[i]);
-  const auto targetBuffers = to.buffers();
-  const auto sourceBuffers = from.model->buffers();
-  for (size_t i = 0; i < targetBuffers.size(); ++i) targetBuffers[i].copy_(sourceBuffers[i]);
+  train::copyWeights(to, *from.model);
 }
 
 struct Resume {

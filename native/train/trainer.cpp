@@ -33,8 +33,6 @@ void updateEma(models::DenoiserImpl& ema, models::DenoiserImpl& model, double de
   for (size_t i = 0; i < targetBuffers.size(); ++i) targetBuffers[i].copy_(sourceBuffers[i]);
 }
 
-void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from) { updateEma(to, from, 0.0); }
-
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
 const at::Tensor* findByName(const NamedTensors& tensors, const std::string& name) {
@@ -85,6 +83,16 @@ void checkFinite(double loss, int64_t step) {
 }
 
 }  // namespace
+
+void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from) {
+  at::NoGradGuard noGrad;
+  const auto target = to.parameters();
+  const auto source = from.parameters();
+  for (size_t i = 0; i < target.size(); ++i) target[i].copy_(source[i]);
+  const auto targetBuffers = to.buffers();
+  const auto sourceBuffers = from.buffers();
+  for (size_t i = 0; i < targetBuffers.size(); ++i) targetBuffers[i].copy_(sourceBuffers[i]);
+}
 
 void validate(const TrainOptions& o) {
   require(o.steps >= 1, "steps must be an integer >= 1");

@@ -57,6 +57,9 @@ struct TrainOutcome {
   TrainerState state;
 };
 
+// Copies parameters and buffers from a model of the same architecture (across devices too).
+void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from);
+
 // Validates options (std::invalid_argument naming the field). Trains `model` in place and keeps
 // `ema` (same architecture) as its exponential moving average. Throws std::runtime_error naming
 // the step when the loss becomes NaN or infinite. data: (N, C, H, W) float32 in [-1, 1].
