@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 
 import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { imageRange } from '../data/image-range';
 import { loadDataset } from '../data/load';
 import type { Device } from '../device';
 import { denoise } from '../diffusion';
@@ -34,9 +35,8 @@ export function denoiseCommand(): Command {
       const checkpoint = loadCheckpoint(opts.checkpoint, { device: opts.device as Device });
       checkpoint.model.dispose();
       const data = await loadDataset(checkpoint.config.data);
-      const [, c, h, w] = data.shape;
       const n = Math.max(1, Math.min(opts.n, data.shape[0]));
-      using clean = tensor(data.data.slice(0, n * c * h * w), [n, c, h, w]);
+      using clean = imageRange(data.data, data.shape, 0, n);
       const trace = await denoise(checkpoint.ema, clean, {
         ...checkpoint.config.diffusion,
         noiseStep: opts.noiseStep,
@@ -54,7 +54,7 @@ export function denoiseCommand(): Command {
         ];
         const all = new Float32Array(rows.reduce((s, r) => s + r.length, 0));
         rows.reduce((at, r) => (all.set(r, at), at + r.length), 0);
-        using grid = tensor(all, [3 * n, c, h, w]);
+        using grid = tensor(all, [3 * n, ...clean.shape.slice(1)]);
         await writeImageGrid(grid, opts.out, { columns: n });
       }
       trace.steps.forEach((s) => s.image?.dispose());

@@ -1,3 +1,4 @@
+import { imageRange } from '../data/image-range';
 import { denoise, noiseSchedule, type DiffusionOptions } from '../diffusion';
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
@@ -88,12 +89,6 @@ export interface DenoiseStudy {
 }
 
 const BLUR_SIGMAS = [0, 0.5, 0.75, 1, 1.5, 2, 3];
-
-function slice(images: Tensor, start: number, end: number): Tensor {
-  const [, c, h, w] = images.shape;
-  const per = c * h * w;
-  return tensor(images.toFloat32Array().slice(start * per, end * per), [end - start, c, h, w]);
-}
 
 const sum = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0);
 
@@ -225,7 +220,10 @@ export async function denoiseStudy(
     baseline: [],
   };
   const cleanChunks: Tensor[] = [];
-  for (let start = 0; start < n; start += chunk) cleanChunks.push(slice(images, start, Math.min(n, start + chunk)));
+  const pixels = images.toFloat32Array();
+  for (let start = 0; start < n; start += chunk) {
+    cleanChunks.push(imageRange(pixels, images.shape, start, Math.min(n, start + chunk)));
+  }
   let noisyChunks: Tensor[] = [];
   try {
     for (const noiseStep of noiseSteps) {

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { readSafetensors } from '../checkpoint/safetensors';
 import { loadImageFolder } from '../data/image-folder';
+import { imageRange } from '../data/image-range';
 import { loadMnistPackage } from '../data/mnist-package';
 import type { Device } from '../device';
 import { sample } from '../diffusion';
 import { MissingUError } from '../errors';
-import { tensor, type Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 
 export interface ImageSourceOptions {
   /** At most this many images (a checkpoint generates exactly this many; default 64 there). */
@@ -25,9 +26,7 @@ export interface ImageSourceOptions {
 }
 
 function take(data: Float32Array, shape: readonly number[], n: number | undefined): Tensor {
-  const [count, c, h, w] = shape;
-  const keep = Math.min(count, n ?? count);
-  return tensor(data.slice(0, keep * c * h * w), [keep, c, h, w]);
+  return imageRange(data, shape, 0, Math.min(shape[0], n ?? shape[0]));
 }
 
 /**
