@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import { type Device, deviceOrDefault } from './device';
+import { refuseIfNotRegular } from './io/bounded-read';
 import { native, type NativeScriptModule } from './native';
 import type { Tensor } from './tensor';
 
@@ -19,6 +20,7 @@ export interface JitLoadOptions {
 export const jit = {
   /** Loads a file written by torch.jit.save; a missing or corrupt file is an Error that names the file and the cause. */
   load(file: string, opts: JitLoadOptions = {}): ScriptModule {
+    refuseIfNotRegular(file, 'TorchScript file');
     return native.jitLoad(path.resolve(file), deviceOrDefault(opts.device, 'jit.load()')) as ScriptModule;
   },
 };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { saveCheckpoint, loadCheckpoint } from '../lib/checkpoint/checkpoint';
-import { readSafetensors, writeSafetensors } from '../lib/checkpoint/safetensors';
+import { readSafetensors, writeSafetensors } from '../lib/io/safetensors';
 import { parseTrainConfig } from '../lib/config/train-config';
 import { models } from '../lib';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { readSafetensors } from '../lib/checkpoint/safetensors';
+import { readSafetensors } from '../lib/io/safetensors';
 import { freePort } from '../lib/cli/launch';
 import { parseTrainConfig } from '../lib/config/train-config';
 import { distributedAvailable, distributedFromEnv, loadMnistPackage, models, train, type Denoiser } from '../lib';

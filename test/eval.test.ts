@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { saveCheckpoint } from '../lib/checkpoint/checkpoint';
-import { writeSafetensors } from '../lib/checkpoint/safetensors';
+import { writeSafetensors } from '../lib/io/safetensors';
 import { parseTrainConfig } from '../lib/config/train-config';
 import { gaussianBlur } from '../lib/eval/gaussian-blur';
 import { markdownTable } from '../lib/report/markdown';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { jit, tensor } from '../lib';
-import { readSafetensors } from '../lib/checkpoint/safetensors';
+import { readSafetensors } from '../lib/io/safetensors';
 import { MissingUError } from '../lib/errors';
 import { native } from '../lib/native';
 import {

@@ -9,8 +9,8 @@ import { models, type Denoiser } from '../models';
 import type { NativeTensor } from '../native';
 import { tensor, type Tensor } from '../tensor';
 import type { TrainerState } from '../train';
-import { syncDirectory, writeFileAtomic } from './atomic';
-import { readSafetensors, writeSafetensors, type StoredTensor } from './safetensors';
+import { syncDirectory, writeFileAtomic } from '../io/atomic';
+import { readSafetensors, writeSafetensors, type StoredTensor } from '../io/safetensors';
 
 /** state.json: where a run stands. */
 export interface CheckpointState {

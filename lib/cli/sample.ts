@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 
 import { loadCheckpoint } from '../checkpoint/checkpoint';
-import { writeSafetensors } from '../checkpoint/safetensors';
+import { writeSafetensors } from '../io/safetensors';
 import type { Device } from '../device';
 import { sample, type DiffusionOptions } from '../diffusion';
 import { MissingUError } from '../errors';

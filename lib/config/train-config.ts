@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-
 import { z } from 'zod';
 
 import { MissingUError } from '../errors';
+import { readJsonFile } from '../io/json-file';
 
 const PRESETS = [
   'cunet-paper',
@@ -108,13 +107,7 @@ export function parseTrainConfig(input: unknown, source = 'config'): TrainConfig
   throw new MissingUError(`${source} is invalid:\n${lines.join('\n')}`);
 }
 
+/** Reads (bounded: a regular file of at most 16 MiB) and validates a config file. */
 export function loadTrainConfig(file: string): TrainConfigJson {
-  if (!fs.existsSync(file)) throw new MissingUError(`config file ${file} does not exist`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new MissingUError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  return parseTrainConfig(parsed, `config file ${file}`);
+  return parseTrainConfig(readJsonFile(file, 'config file'), `config file ${file}`);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 
 import { MissingUError } from '../errors';
+import { READ_LIMITS, readBoundedAsync } from '../io/bounded-read';
 import type { ImageDataset } from './dataset';
 
 export interface ImageFolderOptions {
@@ -51,11 +52,14 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
   for (const file of files) {
     let raw: Buffer;
     try {
-      let pipeline = sharp(file).resize(size, size, { fit: 'cover', position: 'centre' }).removeAlpha();
+      // Through the bounded reader, so a FIFO or device named x.png is refused instead of read forever.
+      const bytes = await readBoundedAsync(file, 'image', READ_LIMITS.image);
+      let pipeline = sharp(bytes).resize(size, size, { fit: 'cover', position: 'centre' }).removeAlpha();
       pipeline = channels === 1 ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
       raw = await pipeline.raw().toBuffer();
     } catch (err) {
-      const message = `cannot read image ${file}: ${(err as Error).message}`;
+      const message =
+        err instanceof MissingUError ? err.message : `cannot read image ${file}: ${(err as Error).message}`;
       if (opts.onCorrupt === 'fail') throw new MissingUError(message);
       skipped.push(file);
       process.stderr.write(`missing-u: skipping ${message}\n`);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { MissingUError } from '../errors';
+import { READ_LIMITS, readBounded, statRegularFile } from '../io/bounded-read';
 import { jit, type ScriptModule } from '../jit';
 import { PACKAGE_ROOT } from '../package-root';
 import type { Tensor } from '../tensor';
@@ -40,6 +41,7 @@ export function loadExtractor(spec: string, input: ExtractorInput = {}): Extract
         "features (clean-fid's inception-2015-12-05.pt for comparable FIDs; see docs/fid.md)",
     );
   }
+  statRegularFile(spec, 'feature extractor');
   return { module: jit.load(spec), name: path.basename(spec), ...input };
 }
 
@@ -101,7 +103,7 @@ export async function cachedDatasetStats(
   hash.update(
     JSON.stringify([sourceStat, key.n, extractor.name, extractor.inputRange, extractor.size, extractor.channels]),
   );
-  hash.update(fs.readFileSync(key.extractorFile));
+  hash.update(readBounded(key.extractorFile, 'feature extractor', READ_LIMITS.model));
   const dir = opts.cacheDir ?? path.join(os.homedir(), '.cache', 'missing-u', 'fid-stats');
   const file = path.join(dir, `${hash.digest('hex').slice(0, 16)}.safetensors`);
   if (fs.existsSync(file)) return { stats: loadFeatureStats(file), cached: true, file };

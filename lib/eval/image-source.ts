@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { loadCheckpoint } from '../checkpoint/checkpoint';
-import { readSafetensors } from '../checkpoint/safetensors';
+import { readSafetensors } from '../io/safetensors';
 import { loadImageFolder } from '../data/image-folder';
 import { imageRange } from '../data/image-range';
 import { loadMnistPackage } from '../data/mnist-package';

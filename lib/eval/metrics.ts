@@ -1,5 +1,5 @@
 import { runAbortable } from '../abortable';
-import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
+import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import { native, type NativeFeatureOptions } from '../native';

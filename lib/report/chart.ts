@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
-import { writeFileAtomic } from '../checkpoint/atomic';
+import { writeFileAtomic } from '../io/atomic';
 
 export type ChartRow = Record<string, string | number | null>;
 

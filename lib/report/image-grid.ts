@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import sharp from 'sharp';
 
-import { writeFileAtomic } from '../checkpoint/atomic';
+import { writeFileAtomic } from '../io/atomic';
 import type { Tensor } from '../tensor';
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { writeFileAtomic } from '../checkpoint/atomic';
+import { writeFileAtomic } from '../io/atomic';
 import { writeChart, type Chart } from './chart';
 
 export interface Report {
