@@ -8,7 +8,14 @@
 // at <package>/libtorch-cuda (the CPU link is left alone). Order: LIBTORCH_CUDA, an importable Python
 // torch with CUDA, then the torch wheel and the nvidia-* wheels it loads, fetched with pip and unpacked
 // side by side (torch/, nvidia/) as in site-packages, so libtorch_cuda's own RPATH finds them.
+//
+// Trust: a fetched torch wheel must have the sha256 pinned below, or nothing is unpacked. The cache records
+// a manifest (size and sha256 of every file under torch/lib, and for CUDA under nvidia/, taken from the
+// pinned wheel's RECORD) and is checked against it on every run; a cache that differs is fetched again.
+// LIBTORCH, TORCH_DIR and Python torch are the user's own choice and are not hashed.
 
+const { Buffer } = require('node:buffer');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -18,7 +25,14 @@ const { cudaHome } = require('./toolchain');
 const PINNED_VERSION = '2.13.0';
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
 const LINK = path.join(PACKAGE_ROOT, 'libtorch');
+// In the cache folder: { version, wheel, sha256 (the wheel's), files: { 'torch/lib/libc10.so': { size, sha256 } },
+// seen?: { 'torch/lib/…': 'size:mtimeMs:ctimeMs:ino:dev' } }.
 const MARKER = '.missing-u-libtorch.json';
+// Caches up to this size are re-hashed in full on every run (the CPU one, 468 MB: about 0.6 s here).
+// Larger ones (CUDA: torch/lib and nvidia/) re-hash only files whose size, mtime, ctime or inode changed
+// since they were last hashed; any write, truncation, chmod or utimes changes the ctime.
+const FULL_HASH_BYTES = 1 << 30;
+const RACY_MS = 2000;
 
 const CUDA_VERSION = '2.14.1';
 const CUDA_RUNTIME_MAJOR = '13'; // the cu130 wheel
@@ -43,10 +57,37 @@ const CUDA_WHEELS = [
 // libcudart: from its wheel when pip has it, else copied from the CUDA toolkit that builds the addon.
 const CUDA_RUNTIME_WHEEL = 'nvidia-cuda-runtime==13.0.96';
 
-/** The two builds: the CPU libtorch (prebuilds, tests) and the CUDA one (build:cuda). */
+/**
+ * The two builds: the CPU libtorch (prebuilds, tests) and the CUDA one (build:cuda). `wheel` and `sha256` pin
+ * the file `pip download torch===<pip>` must produce (sha256sum of the wheels on the index this package is
+ * developed against; the CUDA one is the manylinux wheel whose torch/version.py says 2.14.1+cu130). `===`
+ * compares the version string exactly, so an extra index with other local versions (+cu130, +cpu) of the
+ * same release cannot make pip pick another build than the pinned one.
+ * The nvidia-* wheels are pinned by version only; their files enter the manifest from their own RECORD.
+ */
 const VARIANTS = {
-  cpu: { name: 'cpu', version: PINNED_VERSION, link: LINK, env: 'LIBTORCH', label: '(C++11 ABI)' },
-  cuda: { name: 'cuda', version: CUDA_VERSION, link: CUDA_LINK, env: 'LIBTORCH_CUDA', label: '+cu130 (C++11 ABI)' },
+  cpu: {
+    name: 'cpu',
+    version: PINNED_VERSION,
+    link: LINK,
+    env: 'LIBTORCH',
+    label: '(C++11 ABI)',
+    pip: '2.13.0+cpu',
+    wheel: 'torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl',
+    sha256: '6746dbcbeb526eb61330b76b41ff1b4eb848951103a892eeb080dfa2b264667b',
+    verified: ['torch/lib'],
+  },
+  cuda: {
+    name: 'cuda',
+    version: CUDA_VERSION,
+    link: CUDA_LINK,
+    env: 'LIBTORCH_CUDA',
+    label: '+cu130 (C++11 ABI)',
+    pip: '2.14.1',
+    wheel: 'torch-2.14.1-cp311-cp311-manylinux_2_28_x86_64.whl',
+    sha256: '305a61f61f35f128579f299c5bd33d475f6a01c6307336139632e30856c4854d',
+    verified: ['torch/lib', 'nvidia'],
+  },
 };
 
 function wantsCuda(argv = process.argv) {
@@ -137,7 +178,7 @@ function fromPython() {
 }
 
 function run(cmd, args, what) {
-  const result = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const result = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
   if (result.error || result.status !== 0) {
     const detail = result.error ? result.error.message : result.stderr.trim().split('\n').slice(-3).join(' | ');
     throw new LibtorchError(`${what} failed: ${detail}`);
@@ -184,30 +225,181 @@ function toolkitCudart() {
   return null;
 }
 
+/** The sha256 (hex) of `file`, read in 4 MiB pieces so memory stays flat whatever its size. */
+function sha256File(file) {
+  const hash = crypto.createHash('sha256');
+  const buffer = Buffer.allocUnsafe(4 << 20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0;) hash.update(buffer.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** Refuses `file` unless its sha256 is the one pinned for `variant`'s torch wheel; returns the digest. */
+function verifyWheel(file, variant = VARIANTS.cpu) {
+  const actual = sha256File(file);
+  if (actual !== variant.sha256) {
+    throw new LibtorchError(
+      `${file} is not the pinned torch ${variant.version} wheel: its sha256 is ${actual}, but missing-u pins ` +
+        `${variant.wheel} to sha256 ${variant.sha256}; nothing was unpacked. Fix: run again for a fresh download; ` +
+        `if the digest repeats, pip's index serves a different file than the pinned one, so point pip at an ` +
+        `index that serves ${variant.wheel} (PIP_INDEX_URL, PIP_FIND_LINKS), or set ${variant.env} to a libtorch ` +
+        'folder you trust.',
+    );
+  }
+  return actual;
+}
+
+/** The files that `wheel` unpacks under `prefix`, from its RECORD: { 'torch/lib/libc10.so': { size, sha256 } }. */
+function wheelFiles(wheel, prefix) {
+  const text = run('unzip', ['-p', wheel, '*.dist-info/RECORD'], `unzip -p ${path.basename(wheel)} RECORD`);
+  const files = {};
+  for (const line of text.split('\n')) {
+    const m = line.match(/^([^",]+),sha256=([A-Za-z0-9_-]+),(\d+)\r?$/);
+    if (m && m[1].startsWith(prefix)) {
+      files[m[1]] = { size: Number(m[3]), sha256: Buffer.from(m[2], 'base64url').toString('hex') };
+    }
+  }
+  if (Object.keys(files).length === 0) {
+    throw new LibtorchError(`${path.basename(wheel)}: its RECORD lists no files under ${prefix}`);
+  }
+  return files;
+}
+
+/** Every non-folder entry under `dir`'s `folders` (relative to `dir`), with its lstat. */
+function listFiles(dir, folders) {
+  const out = {};
+  const walk = (rel) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(child);
+      else out[child] = fs.lstatSync(path.join(dir, child));
+    }
+  };
+  for (const folder of folders) {
+    if (fs.existsSync(path.join(dir, folder))) walk(folder);
+  }
+  return out;
+}
+
+const statKey = (st) => [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.dev].join(':');
+
 /**
- * Downloads the torch wheel (and, for CUDA, the nvidia-* wheels it loads) with pip and unpacks
- * torch/{include,lib,share} (and nvidia/) into the cache; a no-op when done before.
+ * Compares the files under `dir`'s `folders` with the manifest `files`: exactly the listed files, regular
+ * files of the listed size and sha256. A file whose statKey equals seen[rel] (hashed and matching before) is
+ * not re-hashed. Returns the first difference as a phrase, or null; `seenOut` gets the statKey of each file
+ * that matched and was not changed in the last racyMs.
+ */
+function manifestDifference(dir, files, folders, { seen = {}, seenOut = {}, racyMs = RACY_MS } = {}) {
+  const present = listFiles(dir, folders);
+  for (const rel of Object.keys(files).sort()) {
+    const st = present[rel];
+    if (!st) return `${rel} is missing`;
+    if (!st.isFile()) return `${rel} is not a regular file`;
+    if (st.size !== files[rel].size) return `${rel} has ${st.size} bytes, expected ${files[rel].size}`;
+  }
+  const extra = Object.keys(present).find((rel) => !files[rel]);
+  if (extra) return `${extra} is not a file of the pinned wheels`;
+  for (const rel of Object.keys(files).sort()) {
+    const key = statKey(present[rel]);
+    if (seen[rel] !== key) {
+      const actual = sha256File(path.join(dir, rel));
+      if (actual !== files[rel].sha256) return `${rel} has sha256 ${actual}, expected ${files[rel].sha256}`;
+    }
+    // File times tick coarsely: a file changed within racyMs of now might change again with the same
+    // stat, so it is not marked as seen (it is hashed again next time).
+    if (seen[rel] === key || Date.now() - present[rel].ctimeMs > racyMs) seenOut[rel] = key;
+  }
+  return null;
+}
+
+function writeMarker(dir, record) {
+  const temp = path.join(dir, `${MARKER}.${process.pid}.tmp`);
+  fs.writeFileSync(temp, JSON.stringify(record) + '\n');
+  fs.renameSync(temp, path.join(dir, MARKER));
+}
+
+/**
+ * Checks the fetched cache `dest` against its marker: the pinned wheel's digest and every file of the manifest
+ * (see FULL_HASH_BYTES for when unchanged files are not re-hashed). Returns null when it may be used, else why not.
+ */
+function verifyCache(dest, variant = VARIANTS.cpu, { fullHashBytes = FULL_HASH_BYTES, racyMs = RACY_MS } = {}) {
+  let record;
+  try {
+    record = JSON.parse(fs.readFileSync(path.join(dest, MARKER), 'utf8'));
+  } catch (err) {
+    return `has an unreadable ${MARKER} (${err.message})`;
+  }
+  if (!record || typeof record !== 'object') return `has an unreadable ${MARKER}`;
+  if (record.version !== variant.version) return `holds torch ${record.version}, not ${variant.version}`;
+  if (!record.files || typeof record.files !== 'object') {
+    return 'has no manifest of its files (made by an older missing-u)';
+  }
+  if (record.sha256 !== variant.sha256) {
+    return `was not made from the pinned wheel ${variant.wheel} (sha256 ${variant.sha256})`;
+  }
+  const total = Object.values(record.files).reduce((sum, f) => sum + f.size, 0);
+  const seen = total > fullHashBytes && record.seen ? record.seen : {};
+  const seenOut = {};
+  const difference = manifestDifference(dest, record.files, variant.verified, { seen, seenOut, racyMs });
+  if (difference) return `differs from what was fetched: ${difference}`;
+  if (total > fullHashBytes && JSON.stringify(seenOut) !== JSON.stringify(record.seen)) {
+    try {
+      writeMarker(dest, { ...record, seen: seenOut });
+    } catch {
+      /* a read-only cache: verified all the same, only re-hashed next time */
+    }
+  }
+  return null;
+}
+
+/**
+ * Downloads the torch wheel (and, for CUDA, the nvidia-* wheels it loads) with pip, checks the torch wheel's
+ * pinned sha256 and unpacks torch/{include,lib,share} (and nvidia/) into the cache; a no-op when the cache
+ * is there and matches its manifest. A cache that does not is fetched again (or, with its manifest rebuilt
+ * from the wheels, kept when its files already match).
  */
 function fetchWheel(variant, log) {
+  const dest = path.join(
+    cacheRoot(),
+    variant.name === 'cuda' ? `libtorch-${variant.version}-cu130` : `libtorch-${variant.version}-cpu`,
+  );
+  const root = path.join(dest, 'torch');
+  let stale = null;
+  if (fs.existsSync(path.join(dest, MARKER))) {
+    stale = verifyCache(dest, variant);
+    if (!stale) return root;
+    log(`missing-u: the libtorch cache ${dest} ${stale}; fetching torch===${variant.pip} to check it`);
+  }
+  try {
+    fetchInto(dest, variant, log);
+  } catch (err) {
+    if (!stale) throw err;
+    throw new LibtorchError(`the cache ${dest} ${stale}, so it is not used, and fetching again failed: ${err.message}`);
+  }
+  return root;
+}
+
+function fetchInto(dest, variant, log) {
   const { version } = variant;
   const cuda = variant.name === 'cuda';
-  const dest = path.join(cacheRoot(), cuda ? `libtorch-${version}-cu130` : `libtorch-${version}-cpu`);
-  const root = path.join(dest, 'torch');
-  if (fs.existsSync(path.join(dest, MARKER))) return root;
   fs.mkdirSync(cacheRoot(), { recursive: true });
   const work = fs.mkdtempSync(path.join(cacheRoot(), '.fetch-'));
   try {
-    log(`missing-u: fetching torch==${version}${cuda ? ' (cu130) and its nvidia-* wheels' : ''} with pip into ${dest}`);
-    const wheels = path.join(work, 'wheel');
-    const wheel = pipDownload([`torch==${version}`], wheels).find((f) => f.startsWith('torch-'));
-    if (!wheel) throw new LibtorchError('pip download produced no wheel');
-    const staged = path.join(work, 'out');
-    run(
-      'unzip',
-      ['-q', path.join(wheels, wheel), 'torch/include/*', 'torch/lib/*', 'torch/share/*', '-d', staged],
-      'unzip',
+    log(
+      `missing-u: fetching torch===${variant.pip}${cuda ? ' (cu130) and its nvidia-* wheels' : ''} with pip into ${dest}`,
     );
-    const record = { version, wheel };
+    const wheels = path.join(work, 'wheel');
+    const wheel = pipDownload([`torch===${variant.pip}`], wheels).find((f) => f.startsWith('torch-'));
+    if (!wheel) throw new LibtorchError('pip download produced no wheel');
+    const torchWheel = path.join(wheels, wheel);
+    const record = { version, wheel, sha256: verifyWheel(torchWheel, variant) };
+    const files = wheelFiles(torchWheel, 'torch/lib/');
+    let nvidiaWheels = [];
+    let cudart = null;
     if (cuda) {
       const nvidia = path.join(work, 'nvidia-wheels');
       record.nvidia = pipDownload(CUDA_WHEELS, nvidia, { platforms: MANYLINUX });
@@ -217,35 +409,61 @@ function fetchWheel(variant, log) {
       } catch {
         /* not on this index: the toolkit's copy below */
       }
-      const files = [
+      nvidiaWheels = [
         ...record.nvidia.map((f) => path.join(nvidia, f)),
         ...runtime.map((f) => path.join(work, 'runtime-wheel', f)),
       ];
-      for (const file of files)
-        run('unzip', ['-q', '-o', file, 'nvidia/*', '-d', staged], `unzip ${path.basename(file)}`);
+      // Unpacked in this order with unzip -o: a later wheel's copy of a shared path wins, in the manifest too.
+      for (const file of nvidiaWheels) Object.assign(files, wheelFiles(file, 'nvidia/'));
       if (runtime.length > 0) {
         record.cudart = runtime[0];
       } else {
-        const cudart = toolkitCudart();
+        cudart = toolkitCudart();
         if (!cudart) {
           throw new LibtorchError(
             `${CUDA_RUNTIME_WHEEL} is not on the pip index and no CUDA ${CUDA_RUNTIME_MAJOR} toolkit ` +
               `(CUDA_HOME, nvcc on PATH, /usr/local/cuda) has libcudart.so.${CUDA_RUNTIME_MAJOR}`,
           );
         }
-        const libDir = path.join(staged, 'nvidia', 'cu13', 'lib');
-        fs.mkdirSync(libDir, { recursive: true });
-        fs.copyFileSync(cudart, path.join(libDir, `libcudart.so.${CUDA_RUNTIME_MAJOR}`));
+        files[`nvidia/cu13/lib/libcudart.so.${CUDA_RUNTIME_MAJOR}`] = {
+          size: fs.statSync(cudart).size,
+          sha256: sha256File(cudart),
+        };
         record.cudart = cudart;
       }
     }
-    fs.writeFileSync(path.join(staged, MARKER), JSON.stringify(record) + '\n');
-    fs.rmSync(dest, { recursive: true, force: true });
+    record.files = files;
+
+    // A cache made before manifests existed (or damaged only in its marker) whose files already match: keep it.
+    if (
+      fs.existsSync(path.join(dest, MARKER)) &&
+      fs.existsSync(path.join(dest, 'torch')) &&
+      !manifestDifference(dest, files, variant.verified)
+    ) {
+      writeMarker(dest, record);
+      log(`missing-u: ${dest} matches the pinned wheel's files; its manifest is recorded`);
+      return;
+    }
+
+    const staged = path.join(work, 'out');
+    run('unzip', ['-q', torchWheel, 'torch/include/*', 'torch/lib/*', 'torch/share/*', '-d', staged], 'unzip');
+    for (const file of nvidiaWheels) {
+      run('unzip', ['-q', '-o', file, 'nvidia/*', '-d', staged], `unzip ${path.basename(file)}`);
+    }
+    if (cudart) {
+      const libDir = path.join(staged, 'nvidia', 'cu13', 'lib');
+      fs.mkdirSync(libDir, { recursive: true });
+      fs.copyFileSync(cudart, path.join(libDir, `libcudart.so.${CUDA_RUNTIME_MAJOR}`));
+    }
+    const difference = manifestDifference(staged, files, variant.verified);
+    if (difference) throw new LibtorchError(`the unpacked wheels do not match their RECORD: ${difference}`);
+    writeMarker(staged, record);
+    const old = path.join(work, 'old');
+    if (fs.existsSync(dest)) fs.renameSync(dest, old);
     fs.renameSync(staged, dest);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  return root;
 }
 
 /**
@@ -300,10 +518,11 @@ function failure(tried, variant = VARIANTS.cpu) {
   const fix =
     variant.name === 'cuda'
       ? `Fix: set LIBTORCH_CUDA to an unpacked CUDA libtorch ${variant.version} (cu130, cxx11 ABI; its CUDA ` +
-        `libraries in its lib/ or in ../nvidia/*/lib), or make \`pip download torch==${variant.version}\` and the ` +
+        `libraries in its lib/ or in ../nvidia/*/lib), or make \`pip download torch===${variant.pip}\` and the ` +
         'nvidia-* wheels work (e.g. PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cu130).'
       : `Fix: set LIBTORCH to an unpacked libtorch folder (the cxx11 ABI zip from pytorch.org, version ` +
-        `${variant.version}), or TORCH_DIR to its share/cmake/Torch folder, or make \`pip download torch==${variant.version}\` work.`;
+        `${variant.version}), or TORCH_DIR to its share/cmake/Torch folder, or make ` +
+        `\`pip download torch===${variant.pip}\` work (e.g. PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu).`;
   return new LibtorchError(
     [
       `libtorch ${variant.version} ${variant.label} was not found. Tried, in order:`,
@@ -360,7 +579,10 @@ module.exports = {
   LINK,
   CUDA_LINK,
   LibtorchError,
+  VARIANTS,
   describe,
+  verifyWheel,
+  verifyCache,
   locate,
   link,
   ensure,
