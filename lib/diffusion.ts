@@ -1,4 +1,5 @@
 import { runAbortable } from './abortable';
+import { MissingUError } from './errors';
 import type { ScriptModule } from './jit';
 import type { Denoiser } from './models';
 import { native } from './native';
@@ -75,7 +76,11 @@ export interface DenoiseTrace {
 
 type AnyDenoiser = Denoiser | ScriptModule;
 
-function nativeOptions(opts: ReverseOptions): object {
+function nativeOptions(opts: ReverseOptions, where: string): object {
+  // steps 0 once meant "all T" and ran T steps while reporting progress as n/0.
+  if (opts.steps !== undefined && !(Number.isSafeInteger(opts.steps) && opts.steps >= 1)) {
+    throw new MissingUError(`${where}: steps must be an integer >= 1, got ${opts.steps} (leave it out to run all T)`);
+  }
   const { signal, onProgress, ...rest } = opts;
   void signal;
   void onProgress;
@@ -100,7 +105,7 @@ export function randn(shape: number[], seed: number): Tensor {
 /** Generates `n` images with the reverse process, in one native call off the event loop. */
 export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promise<Tensor> {
   const result = await runAbortable(
-    (onProgress, flag) => native.diffusionSample(denoiser, nativeOptions(opts), onProgress, flag),
+    (onProgress, flag) => native.diffusionSample(denoiser, nativeOptions(opts, 'sample'), onProgress, flag),
     opts,
   );
   if (result.stopped) {
@@ -113,7 +118,7 @@ export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promis
 /** The denoising study: noise `image` (B, C, H, W) to `noiseStep`, reverse to 0, trace every step. */
 export async function denoise(denoiser: AnyDenoiser, image: Tensor, opts: DenoiseOptions): Promise<DenoiseTrace> {
   const result = await runAbortable(
-    (onProgress, flag) => native.diffusionDenoise(denoiser, image, nativeOptions(opts), onProgress, flag),
+    (onProgress, flag) => native.diffusionDenoise(denoiser, image, nativeOptions(opts, 'denoise'), onProgress, flag),
     opts,
   );
   if (result.stopped) {

@@ -45,8 +45,19 @@ export const models = {
     return native.modelsCreate({ preset, imageSize, channels, seed, device }) as Denoiser;
   },
 
-  /** The presets, with their default image size and channels. */
+  /** The presets, with their default image size and channels and the image sides they take. */
   presets(): NativePreset[] {
     return native.modelsPresets();
+  },
+
+  /**
+   * Why `preset` cannot take square images of side `imageSize` (too large, too small for its levels,
+   * or not a multiple of its down-sampling), or null when it can: the check models.create makes.
+   */
+  checkImageSize(preset: ModelPreset, imageSize: number): string | null {
+    if (!Number.isSafeInteger(imageSize) || imageSize < 1) {
+      return `imageSize ${imageSize} does not suit model preset '${preset}': it must be a positive integer`;
+    }
+    return native.modelsCheckImageSize(preset, imageSize);
   },
 };

@@ -102,6 +102,12 @@ export interface NativePreset {
   description: string;
   imageSize: number;
   channels: number;
+  /** Image sides must be a multiple of this (2^k for the model's k exact 2x down-samplings). */
+  sizeMultiple: number;
+  /** The smallest image side: the deepest level keeps at least one pixel. */
+  minImageSize: number;
+  /** The largest image side any preset takes (1024). */
+  maxImageSize: number;
 }
 
 export type NativeProgress = (report: Record<string, number>) => void;
@@ -169,6 +175,8 @@ export interface NativeBinding {
     seed?: number;
   }): NativeModel;
   modelsPresets(): NativePreset[];
+  /** Why `preset` cannot take images of side `imageSize` (a safe integer >= 1), or null when it can. */
+  modelsCheckImageSize(preset: string, imageSize: number): string | null;
   diffusionSample(
     denoiser: NativeModel | NativeScriptModule,
     options: object,

@@ -192,3 +192,24 @@ describe('denoising', () => {
     (trace.noisy as Tensor).dispose();
   });
 });
+
+describe('broken settings and weights', () => {
+  it('steps 0 is refused by name instead of running all T steps', async () => {
+    using model = models.create({ preset: 'unet-mnist', imageSize: 8, seed: 0 });
+    await expect(sample(model, { n: 1, steps: 0 })).rejects.toThrow(
+      'sample: steps must be an integer >= 1, got 0 (leave it out to run all T)',
+    );
+    using image = tensor(new Float32Array(64), [1, 1, 8, 8]);
+    await expect(denoise(model, image, { noiseStep: 10, steps: 0 })).rejects.toThrow(
+      'denoise: steps must be an integer >= 1, got 0',
+    );
+  });
+
+  it('a sample holding NaN is an error, not an all-black image', async () => {
+    using model = models.create({ preset: 'unet-mnist', imageSize: 8, seed: 0 });
+    using xT = tensor(new Float32Array(64).fill(Number.NaN), [1, 1, 8, 8]);
+    await expect(sample(model, { n: 1, steps: 3, xT })).rejects.toThrow(
+      "the reverse process produced NaN or Inf values over its 3 steps from t=999 to 0: the model's weights or the diffusion settings are broken",
+    );
+  });
+});

@@ -202,7 +202,7 @@ describeGloo('data-parallel training over Gloo on loopback', () => {
     expect(exit.code).toBe(1);
     expect(exit.at - killedAt).toBeLessThan(30000);
     expect(first.stderr).toMatch(
-      /missing-u: data-parallel training: rank 0 of 2 failed averaging the gradients of step \d+: .*Connection closed by peer/,
+      /missing-u: data-parallel training: rank 0 of 2 failed averaging the gradients of step \d+/,
     );
     expect(fs.readFileSync(path.join(out, 'state.json'), 'utf8')).toBe(state);
   });

@@ -3,7 +3,17 @@ import { MissingUError } from '../errors';
 /** A commander parser for a non-negative integer option, naming the option when the value is not one. */
 export const count = (name: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new MissingUError(`${name} must be a non-negative integer (got ${v})`);
+  // Safe integers only: 1e20 passes Number.isInteger but is no longer exact, and wraps in native code.
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new MissingUError(`${name} must be a non-negative integer of at most 2^53 - 1 (got ${v})`);
+  }
+  return n;
+};
+
+/** A commander parser for a positive integer option (a count where 0 means nothing sensible). */
+export const positiveCount = (name: string) => (v: string) => {
+  const n = count(name)(v);
+  if (n < 1) throw new MissingUError(`${name} must be at least 1 (got ${v})`);
   return n;
 };
 

@@ -8,7 +8,7 @@ import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { writeImageGrid } from '../report/image-grid';
-import { count } from './parse';
+import { count, positiveCount } from './parse';
 import { progressPrinter } from './progress';
 
 interface SampleCliOptions {
@@ -32,9 +32,9 @@ export function sampleCommand(): Command {
     .option('--checkpoint <dir>', 'a folder written by missing-u train')
     .option('--torchscript <file>', 'a torch.jit.save file with forward(x, t)')
     .option('--shape <c,h,w>', 'image shape, for --torchscript')
-    .option('--n <n>', 'number of images', count('--n'))
+    .option('--n <n>', 'number of images', positiveCount('--n'))
     .option('--sampler <name>', 'ddpm or ddim')
-    .option('--steps <n>', 'reverse steps (respaced when fewer than T)', count('--steps'))
+    .option('--steps <n>', 'reverse steps (respaced when fewer than T)', positiveCount('--steps'))
     .option('--eta <x>', 'DDIM noise (0: deterministic)', Number)
     .option('--seed <n>', 'seed of x_T and the sampler noise', count('--seed'))
     .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')

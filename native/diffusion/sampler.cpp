@@ -3,6 +3,7 @@
 #include <ATen/TensorOperators.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/full.h>
+#include <ATen/ops/isfinite.h>
 #include <ATen/ops/randn.h>
 
 #include <cmath>
@@ -62,6 +63,12 @@ ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Te
       result.stopped = true;
       break;
     }
+  }
+  // One reduction after the loop (nothing per step): NaN would otherwise leave as an all-black image.
+  if (!result.stopped && !at::isfinite(x).all().item<bool>()) {
+    throw std::runtime_error("the reverse process produced NaN or Inf values over its " + std::to_string(n) +
+                             " steps from t=" + std::to_string(fromStep) +
+                             " to 0: the model's weights or the diffusion settings are broken");
   }
   result.x = x;
   return result;

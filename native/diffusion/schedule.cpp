@@ -35,7 +35,10 @@ at::Tensor betasFromCumulative(const at::Tensor& abar) {
 }  // namespace
 
 Schedule makeSchedule(const std::string& kind, int64_t steps) {
-  if (steps < 2) throw std::invalid_argument("the diffusion needs at least 2 steps (T), got " + std::to_string(steps));
+  if (steps < 2 || steps > kMaxDiffusionSteps) {
+    throw std::invalid_argument("diffusionSteps (T) must be in [2, " + std::to_string(kMaxDiffusionSteps) + "], got " +
+                                std::to_string(steps));
+  }
   if (kind == "linear") {
     // Ho et al.'s 1e-4 .. 0.02 at T = 1000, scaled so other T keep the same total noise.
     const double scale = 1000.0 / static_cast<double>(steps);

@@ -14,8 +14,13 @@ struct Schedule {
   int64_t steps() const { return betas.size(0); }
 };
 
+// The most diffusion steps (T) a schedule takes: a hundred times the usual 1000, far beyond any
+// published schedule; more only slows sampling and hides a typo.
+inline constexpr int64_t kMaxDiffusionSteps = 100000;
+
 // 'linear' (1e-4 .. 0.02, Ho et al.), 'cosine' (Nichol & Dhariwal, s = 0.008, betas clipped at 0.999),
-// 'sigmoid' (lucidrains' default: start -3, end 3, tau 1). std::invalid_argument otherwise.
+// 'sigmoid' (lucidrains' default: start -3, end 3, tau 1). std::invalid_argument otherwise, and for
+// steps outside [2, kMaxDiffusionSteps].
 Schedule makeSchedule(const std::string& kind, int64_t steps);
 
 // improved-diffusion's space_timesteps for one section: `count` steps spread evenly over [0, T - 1],

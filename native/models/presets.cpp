@@ -3,6 +3,7 @@
 #include <c10/util/StringUtil.h>
 
 #include <functional>
+#include <optional>
 #include <stdexcept>
 
 #include "models/cunet.h"
@@ -33,29 +34,33 @@ CUNetOptions cunetFaithful(int64_t channels) {
 
 std::shared_ptr<DenoiserImpl> cunet(const CUNetOptions& options) { return std::make_shared<CUNetImpl>(options); }
 
+// Image sides: a cU-Net halves its feature maps once per level (4 levels, 3 for cunet-mnist) with bilinear
+// resampling, which takes odd sides, so any side leaving the deepest level a pixel works. The U-Nets
+// down-sample exactly (pixel unshuffle, stride-2 conv) at every level but the last and concatenate the
+// up-sampled maps with their skips, so the side must divide by 2 per down-sampling.
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> all = {
-      {{"cunet-paper", "the official cU-Net layout exactly (t-blind, first order over [h; v]), nf 16", 64, 3},
+      {{"cunet-paper", "the official cU-Net layout exactly (t-blind, first order over [h; v]), nf 16", 64, 3, 1, 16},
        [](int64_t, int64_t c) { return cunet(cunetPaper(c)); }},
-      {{"cunet-paper-noattn", "cunet-paper without its two attention layers", 64, 3},
+      {{"cunet-paper-noattn", "cunet-paper without its two attention layers", 64, 3, 1, 16},
        [](int64_t, int64_t c) { return cunet(cunetPaper(c).attentionEncoder({}).attentionDecoder({})); }},
-      {{"cunet", "the paper as written: time-conditioned, true second-order coupling", 64, 3},
+      {{"cunet", "the paper as written: time-conditioned, true second-order coupling", 64, 3, 1, 16},
        [](int64_t, int64_t c) { return cunet(cunetFaithful(c)); }},
-      {{"cunet-noattn", "ablation: cunet without attention", 64, 3},
+      {{"cunet-noattn", "ablation: cunet without attention", 64, 3, 1, 16},
        [](int64_t, int64_t c) { return cunet(cunetFaithful(c).attentionEncoder({}).attentionDecoder({})); }},
-      {{"cunet-noresidual", "ablation: cunet without the residual term in its ODE functions", 64, 3},
+      {{"cunet-noresidual", "ablation: cunet without the residual term in its ODE functions", 64, 3, 1, 16},
        [](int64_t, int64_t c) { return cunet(cunetFaithful(c).residual(false)); }},
-      {{"cunet-notime", "ablation: cunet without time conditioning", 64, 3},
+      {{"cunet-notime", "ablation: cunet without time conditioning", 64, 3, 1, 16},
        [](int64_t, int64_t c) { return cunet(cunetFaithful(c).timeConditioning(false)); }},
-      {{"cunet-mnist", "small 1-channel cunet for MNIST on a CPU: nf 8, mults (1,2,4)", 28, 1},
+      {{"cunet-mnist", "small 1-channel cunet for MNIST on a CPU: nf 8, mults (1,2,4)", 28, 1, 1, 8},
        [](int64_t, int64_t c) {
          return cunet(cunetFaithful(c).nf(8).mults({1, 2, 4}).attentionEncoder({3}).attentionDecoder({1}));
        }},
-      {{"unet-paper", "the paper's baseline: lucidrains Unet(dim=64, dim_mults=(1,2,4,8))", 64, 3},
+      {{"unet-paper", "the paper's baseline: lucidrains Unet(dim=64, dim_mults=(1,2,4,8))", 64, 3, 8, 8},
        [](int64_t, int64_t c) { return std::make_shared<UNetPaperImpl>(UNetPaperOptions().channels(c)); }},
-      {{"unet-ddpm", "Ho et al. (2020) CIFAR-10 U-Net: ch 128, mult (1,2,2,2), attention at 16x16", 32, 3},
+      {{"unet-ddpm", "Ho et al. (2020) CIFAR-10 U-Net: ch 128, mult (1,2,2,2), attention at 16x16", 32, 3, 8, 8},
        [](int64_t s, int64_t c) { return std::make_shared<UNetDdpmImpl>(UNetDdpmOptions().channels(c).imageSize(s)); }},
-      {{"unet-mnist", "small 1-channel lucidrains U-Net for MNIST on a CPU: dim 16, mults (1,2,4)", 28, 1},
+      {{"unet-mnist", "small 1-channel lucidrains U-Net for MNIST on a CPU: dim 16, mults (1,2,4)", 28, 1, 4, 4},
        [](int64_t, int64_t c) {
          return std::make_shared<UNetPaperImpl>(
              UNetPaperOptions().channels(c).dim(16).dimMults({1, 2, 4}).fullAttention({false, false, true}));
@@ -75,15 +80,56 @@ const std::vector<Preset>& presets() {
   return all;
 }
 
-std::shared_ptr<DenoiserImpl> createModel(const std::string& name, int64_t imageSize, int64_t channels) {
+namespace {
+
+const Entry& entryNamed(const std::string& name) {
   for (const Entry& e : entries()) {
-    if (e.preset.name != name) continue;
-    if (imageSize < 0 || channels < 0) throw std::invalid_argument("imageSize and channels must be positive");
-    return e.create(imageSize > 0 ? imageSize : e.preset.imageSize, channels > 0 ? channels : e.preset.channels);
+    if (e.preset.name == name) return e;
   }
   std::vector<std::string> names;
   for (const Preset& p : presets()) names.push_back(p.name);
   throw std::invalid_argument("unknown model preset '" + name + "': use one of " + c10::Join(", ", names));
+}
+
+// "3 times" for 8: how often a side of `power` (a power of 2) halves down to 1.
+std::string halvings(int64_t power) {
+  int64_t k = 0;
+  for (; power > 1; power /= 2) ++k;
+  return std::to_string(k) + (k == 1 ? " time" : " times");
+}
+
+}  // namespace
+
+std::optional<std::string> imageSizeProblem(const std::string& name, int64_t imageSize) {
+  const Preset& p = entryNamed(name).preset;
+  if (imageSize == 0) return std::nullopt;
+  const std::string prefix = "imageSize " + std::to_string(imageSize) + " does not suit model preset '" + name + "': ";
+  if (imageSize < 0) return prefix + "it must be a positive integer";
+  if (imageSize > kMaxImageSize) {
+    return prefix + "the most missing-u takes is " + std::to_string(kMaxImageSize) +
+           " px, as datasets are held in memory whole and one batch of activations alone would need gigabytes; "
+           "resize the images to " +
+           std::to_string(kMaxImageSize) + " px or less";
+  }
+  if (imageSize < p.minImageSize) {
+    return prefix + "the model halves the image " + halvings(p.minImageSize) + ", so it needs at least " +
+           std::to_string(p.minImageSize) + " px";
+  }
+  if (imageSize % p.sizeMultiple != 0) {
+    const int64_t below = imageSize / p.sizeMultiple * p.sizeMultiple;
+    const std::string nearest = below >= p.minImageSize ? std::to_string(below) + " or " : "";
+    return prefix + "the model halves the image exactly " + halvings(p.sizeMultiple) +
+           ", so the size must be a multiple of " + std::to_string(p.sizeMultiple) + " (use " + nearest +
+           std::to_string(below + p.sizeMultiple) + ")";
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<DenoiserImpl> createModel(const std::string& name, int64_t imageSize, int64_t channels) {
+  const Entry& e = entryNamed(name);
+  if (const auto problem = imageSizeProblem(name, imageSize)) throw std::invalid_argument(*problem);
+  if (channels < 0) throw std::invalid_argument("channels must be a positive integer, got " + std::to_string(channels));
+  return e.create(imageSize > 0 ? imageSize : e.preset.imageSize, channels > 0 ? channels : e.preset.channels);
 }
 
 }  // namespace missingu::models

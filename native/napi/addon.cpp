@@ -53,6 +53,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Model", modelClass);
   exports.Set("modelsCreate", Napi::Function::New<modelsCreate>(env, "modelsCreate"));
   exports.Set("modelsPresets", Napi::Function::New<modelsPresets>(env, "modelsPresets"));
+  exports.Set("modelsCheckImageSize", Napi::Function::New<modelsCheckImageSize>(env, "modelsCheckImageSize"));
   exports.Set("diffusionSample", Napi::Function::New<diffusionSample>(env, "diffusionSample"));
   exports.Set("diffusionDenoise", Napi::Function::New<diffusionDenoise>(env, "diffusionDenoise"));
   exports.Set("trainRun", Napi::Function::New<trainRun>(env, "trainRun"));

@@ -27,6 +27,10 @@
 namespace missingu {
 namespace {
 
+int64_t diffusionSteps(const OptionReader& opts) {
+  return opts.integer("diffusionSteps", 1000, 2, diffusion::kMaxDiffusionSteps);
+}
+
 struct DiffusionSetup {
   diffusion::Schedule schedule;
   diffusion::SamplerOptions sampler;
@@ -34,14 +38,14 @@ struct DiffusionSetup {
 
 DiffusionSetup readDiffusion(const OptionReader& opts) {
   DiffusionSetup setup;
-  setup.schedule = diffusion::makeSchedule(opts.string("schedule", "linear"), opts.integer("diffusionSteps", 1000));
+  setup.schedule = diffusion::makeSchedule(opts.string("schedule", "linear"), diffusionSteps(opts));
   setup.sampler.kind = diffusion::samplerNamed(opts.string("sampler", "ddpm"));
-  setup.sampler.steps = opts.integer("steps", 0);
+  // Absent: every step (0 inside). Given: at least 1 (steps 0 used to run all T and report "100/0").
+  setup.sampler.steps = opts.integer("steps", 0, 1, diffusion::kMaxDiffusionSteps);
   setup.sampler.eta = opts.number("eta", 0.0);
   setup.sampler.fixedLarge = opts.oneOf("variance", {"fixedlarge", "fixedsmall"}, "fixedlarge") == "fixedlarge";
   setup.sampler.clip = opts.boolean("clip", true);
   setup.sampler.objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
-  if (setup.sampler.steps < 0) throw std::invalid_argument("steps must be >= 1 (or 0 for every step)");
   return setup;
 }
 
@@ -128,11 +132,10 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
     const OptionReader opts(info[1], "sample");
     if (opts.boolean("cudaGraph", false)) graphDenoiser(denoiser, "sample");
     const DiffusionSetup setup = readDiffusion(opts);
-    const int64_t n = opts.integer("n", 1);
-    if (n < 1) throw std::invalid_argument("sample: n must be >= 1");
+    const int64_t n = opts.integer("n", 1, 1, kMaxSafeInteger);
     std::vector<int64_t> shape = imageShape(opts, denoiser, "sample");
     shape.insert(shape.begin(), n);
-    const auto seed = static_cast<uint64_t>(opts.integer("seed", 0));
+    const uint64_t seed = opts.seed("seed");
     const std::optional<at::Tensor> start = opts.optionalTensor("xT");
     if (start && start->sizes() != at::IntArrayRef(shape)) {
       throw std::invalid_argument("sample: xT has shape " + c10::str(start->sizes()) + ", expected " + c10::str(shape));
@@ -168,13 +171,13 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
     const at::Tensor x0 = TensorWrap::unwrap(info[1], "denoise: image");
     const OptionReader opts(info[2], "denoise");
     const DiffusionSetup setup = readDiffusion(opts);
-    const int64_t noiseStep = opts.integer("noiseStep", -1);
+    const int64_t noiseStep = opts.integer("noiseStep", -1, 0, setup.schedule.steps() - 1);
     if (noiseStep < 0 || noiseStep >= setup.schedule.steps()) {
       throw std::invalid_argument("denoise: noiseStep must be in [0, " + std::to_string(setup.schedule.steps() - 1) +
                                   "], got " + std::to_string(noiseStep));
     }
     if (x0.dim() != 4) throw std::invalid_argument("denoise: image must be (B, C, H, W), got " + c10::str(x0.sizes()));
-    const auto seed = static_cast<uint64_t>(opts.integer("seed", 0));
+    const uint64_t seed = opts.seed("seed");
     const bool keepImages = opts.oneOf("trace", {"metrics", "images"}, "metrics") == "images";
     auto control = std::make_shared<JobControl>(env, info[3], info[4]);
     auto trace = std::make_shared<diffusion::DenoiseTrace>();
@@ -212,7 +215,8 @@ Napi::Value diffusionSchedule(const Napi::CallbackInfo& info) {
     if (!info[0].IsString() || !info[1].IsNumber())
       throwTypeError(env, "schedule(kind, T) expects a name and a number");
     const diffusion::Schedule s =
-        diffusion::makeSchedule(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int64Value());
+        diffusion::makeSchedule(info[0].As<Napi::String>().Utf8Value(),
+                                integerArgument(info[1], "schedule: diffusionSteps", 2, diffusion::kMaxDiffusionSteps));
     const auto copy = [&](const at::Tensor& values) {
       Napi::Float64Array out = Napi::Float64Array::New(env, values.size(0));
       const auto a = values.accessor<double, 1>();
@@ -233,8 +237,7 @@ Napi::Value diffusionQSample(const Napi::CallbackInfo& info) {
     const at::Tensor t = TensorWrap::unwrap(info[1], "qSample: t");
     const at::Tensor noise = TensorWrap::unwrap(info[2], "qSample: noise");
     const OptionReader opts(info[3], "qSample");
-    const diffusion::Schedule s =
-        diffusion::makeSchedule(opts.string("schedule", "linear"), opts.integer("diffusionSteps", 1000));
+    const diffusion::Schedule s = diffusion::makeSchedule(opts.string("schedule", "linear"), diffusionSteps(opts));
     if (t.dim() != 1 || t.size(0) != x0.size(0) || noise.sizes() != x0.sizes()) {
       throw std::invalid_argument("qSample: t must be (B,) and noise the shape of x0");
     }
@@ -249,7 +252,7 @@ Napi::Value seededRandn(const Napi::CallbackInfo& info) {
   return rethrowAsJs(env, [&]() -> Napi::Value {
     if (!info[0].IsArray() || !info[1].IsNumber()) throwTypeError(env, "randn(shape, seed) expects sizes and a seed");
     const std::vector<int64_t> shape = sizesArgument(info[0], "randn: shape", 0);
-    const auto seed = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+    const uint64_t seed = seedArgument(info[1], "randn: seed");
     at::Tensor out;
     runOnComputeThread([&] {
       at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);

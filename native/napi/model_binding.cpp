@@ -2,6 +2,7 @@
 
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/full.h>
+#include <ATen/ops/isfinite.h>
 #include <ATen/ops/zeros.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
@@ -22,6 +23,9 @@
 
 namespace missingu {
 namespace {
+
+// The most image channels models.create takes (images have 1, 3 or 4).
+constexpr int64_t kMaxChannels = 64;
 
 std::vector<int64_t> shapeArgument(const Napi::Value& value, const std::string& what) {
   return sizesArgument(value, what, 1, 4, "[batch, channels, height, width]");
@@ -64,16 +68,18 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     imageSize_ = spec.imageSize;
     channels_ = spec.channels;
     device_ = spec.device;
+    account(env);
     return;
   }
   rethrowAsJs(env, [&] {
     const OptionReader opts(info[0], "models.create");
     preset_ = opts.string("preset", "");
     if (preset_.empty()) throwTypeError(env, "models.create: preset must be a preset name such as 'cunet-mnist'");
-    imageSize_ = opts.integer("imageSize", 0);
-    channels_ = opts.integer("channels", 0);
+    // 0 keeps the preset's default; createModel says why a size does not suit the preset.
+    imageSize_ = opts.integer("imageSize", 0, 0, kMaxSafeInteger);
+    channels_ = opts.integer("channels", 0, 0, kMaxChannels);
     device_ = resolveDevice(opts.string("device", "cpu"));
-    if (opts.has("seed")) at::manual_seed(static_cast<uint64_t>(opts.integer("seed", 0)));
+    if (opts.has("seed")) at::manual_seed(opts.seed("seed"));
     for (const models::Preset& p : models::presets()) {
       if (p.name != preset_) continue;
       if (imageSize_ == 0) imageSize_ = p.imageSize;
@@ -84,7 +90,25 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
       model_->to(device_);
       model_->eval();
     });
+    account(env);
   });
+}
+
+ModelWrap::~ModelWrap() { release(); }
+
+void ModelWrap::account(Napi::Env env) {
+  int64_t bytes = 0;
+  for (const at::Tensor& p : model_->parameters(/*recurse=*/true)) bytes += static_cast<int64_t>(p.nbytes());
+  for (const at::Tensor& b : model_->buffers(/*recurse=*/true)) bytes += static_cast<int64_t>(b.nbytes());
+  accountedBytes_ = bytes;
+  Napi::MemoryManagement::AdjustExternalMemory(env, accountedBytes_);
+}
+
+void ModelWrap::release() {
+  if (!model_) return;
+  model_.reset();
+  Napi::MemoryManagement::AdjustExternalMemory(Env(), -accountedBytes_);
+  accountedBytes_ = 0;
 }
 
 Napi::Object ModelWrap::wrap(Napi::Env env, Spec spec) {
@@ -251,6 +275,13 @@ std::vector<std::pair<std::string, at::Tensor>> namedState(const models::Denoise
   return out;
 }
 
+// NaN or Inf weights sample to garbage (an all-black image) without an error: refuse them by name.
+void requireFinite(const std::string& name, const at::Tensor& tensor) {
+  if (!at::isFloatingType(tensor.scalar_type()) || at::isfinite(tensor).all().item<bool>()) return;
+  throw std::invalid_argument("tensor '" + name +
+                              "' holds NaN or Inf values: the checkpoint is corrupt or the run diverged");
+}
+
 }  // namespace
 
 Napi::Value ModelWrap::stateDict(const Napi::CallbackInfo& info) {
@@ -274,7 +305,11 @@ void ModelWrap::loadStateDict(const Napi::CallbackInfo& info) {
     if (!info[0].IsObject()) throwTypeError(env, "loadStateDict expects an object of name -> Tensor");
     const Napi::Object given = info[0].As<Napi::Object>();
     const auto state = namedState(*live(env));
-    std::vector<std::pair<at::Tensor, at::Tensor>> copies;
+    struct Copy {
+      const std::string& name;
+      at::Tensor target, source;
+    };
+    std::vector<Copy> copies;
     for (const auto& [name, target] : state) {
       if (!given.Has(name)) throw std::invalid_argument("the checkpoint has no tensor '" + name + "' for " + preset_);
       const at::Tensor source = TensorWrap::unwrap(given.Get(name), "tensor '" + name + "'");
@@ -283,7 +318,7 @@ void ModelWrap::loadStateDict(const Napi::CallbackInfo& info) {
                                     " in the checkpoint but " + c10::str(target.sizes()) + " in a " + preset_ +
                                     " model: was it trained with other options?");
       }
-      copies.emplace_back(target, source);
+      copies.push_back({name, target, source});
     }
     const Napi::Array keys = given.GetPropertyNames();
     if (keys.Length() != state.size()) {
@@ -292,14 +327,26 @@ void ModelWrap::loadStateDict(const Napi::CallbackInfo& info) {
     }
     runOnComputeThread([&] {
       at::NoGradGuard noGrad;
-      for (auto& [target, source] : copies) target.copy_(source);
+      // Every tensor is checked before any is copied: a corrupt checkpoint leaves the model as it was.
+      for (const Copy& c : copies) requireFinite(c.name, c.source);
+      for (Copy& c : copies) c.target.copy_(c.source);
     });
   });
 }
 
-void ModelWrap::dispose(const Napi::CallbackInfo&) { model_.reset(); }
+void ModelWrap::dispose(const Napi::CallbackInfo&) { release(); }
 
 Napi::Value modelsCreate(const Napi::CallbackInfo& info) { return addonData(info.Env()).modelClass.New({info[0]}); }
+
+Napi::Value modelsCheckImageSize(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    if (!info[0].IsString()) throwTypeError(env, "checkImageSize(preset, imageSize): preset must be a preset name");
+    const int64_t imageSize = integerArgument(info[1], "checkImageSize: imageSize", 1, kMaxSafeInteger);
+    const auto problem = models::imageSizeProblem(info[0].As<Napi::String>().Utf8Value(), imageSize);
+    return problem ? Napi::String::New(env, *problem) : env.Null();
+  });
+}
 
 Napi::Value modelsPresets(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -311,6 +358,9 @@ Napi::Value modelsPresets(const Napi::CallbackInfo& info) {
     row.Set("description", all[i].description);
     row.Set("imageSize", static_cast<double>(all[i].imageSize));
     row.Set("channels", static_cast<double>(all[i].channels));
+    row.Set("sizeMultiple", static_cast<double>(all[i].sizeMultiple));
+    row.Set("minImageSize", static_cast<double>(all[i].minImageSize));
+    row.Set("maxImageSize", static_cast<double>(models::kMaxImageSize));
     out.Set(i, row);
   }
   return out;

@@ -11,10 +11,13 @@
 namespace missingu {
 
 // A built-in denoiser (models.create). forward runs on a worker thread; accounting is synchronous.
+// Its parameter and buffer bytes are reported to V8 as external memory (as a Tensor's are), so
+// undisposed models drive the garbage collector; dispose() or the finalizer gives them back.
 class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
  public:
   static Napi::Function defineClass(Napi::Env env);
   explicit ModelWrap(const Napi::CallbackInfo& info);
+  ~ModelWrap() override;
 
   struct Spec {
     std::shared_ptr<models::DenoiserImpl> model;
@@ -44,8 +47,11 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   void loadStateDict(const Napi::CallbackInfo& info);
   void dispose(const Napi::CallbackInfo& info);
   const std::shared_ptr<models::DenoiserImpl>& live(const Napi::Env& env) const;
+  void account(Napi::Env env);  // reports the model's bytes to V8
+  void release();               // drops the model and gives its bytes back
 
   std::shared_ptr<models::DenoiserImpl> model_;
+  int64_t accountedBytes_ = 0;
   std::string preset_;
   int64_t imageSize_ = 0, channels_ = 0;
   c10::Device device_{c10::kCPU};
@@ -53,7 +59,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 
 // modelsCreate({ preset, imageSize?, channels?, device?, seed? }) -> Model
 Napi::Value modelsCreate(const Napi::CallbackInfo& info);
-// modelsPresets() -> [{ name, description, imageSize, channels }]
+// modelsPresets() -> [{ name, description, imageSize, channels, sizeMultiple, minImageSize, maxImageSize }]
 Napi::Value modelsPresets(const Napi::CallbackInfo& info);
+// modelsCheckImageSize(preset, imageSize) -> why the preset cannot take that image side, or null
+Napi::Value modelsCheckImageSize(const Napi::CallbackInfo& info);
 
 }  // namespace missingu

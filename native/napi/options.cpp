@@ -2,7 +2,10 @@
 
 #include <c10/util/StringUtil.h>
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 #include "napi/errors.h"
 #include "napi/tensor.h"
@@ -16,7 +19,39 @@ std::string describe(const Napi::Value& value) {
   return value.ToString().Utf8Value();
 }
 
+std::string bound(int64_t n) {
+  if (n == kMaxSafeInteger) return "2^53 - 1";
+  if (n == -kMaxSafeInteger) return "-(2^53 - 1)";
+  return std::to_string(n);
+}
+
+std::string integerRange(int64_t min, int64_t max) { return "an integer in [" + bound(min) + ", " + bound(max) + "]"; }
+
+// Whether `value` is a number holding an integer in [min, max] (both within the safe range, so the
+// comparisons in double are exact). Checked before any conversion: 1e20 never becomes an int64.
+bool integerWithin(const Napi::Value& value, int64_t min, int64_t max) {
+  if (!value.IsNumber()) return false;
+  const double n = value.As<Napi::Number>().DoubleValue();
+  return std::isfinite(n) && n == std::floor(n) && n >= static_cast<double>(min) && n <= static_cast<double>(max);
+}
+
+std::pair<int64_t, int64_t> safeRange(int64_t min, int64_t max) {
+  return {std::max(min, -kMaxSafeInteger), std::min(max, kMaxSafeInteger)};
+}
+
 }  // namespace
+
+int64_t integerArgument(const Napi::Value& value, const std::string& what, int64_t min, int64_t max) {
+  std::tie(min, max) = safeRange(min, max);
+  if (!integerWithin(value, min, max)) {
+    throwTypeError(value.Env(), what + " must be " + integerRange(min, max) + " (got " + describe(value) + ")");
+  }
+  return static_cast<int64_t>(value.As<Napi::Number>().DoubleValue());
+}
+
+uint64_t seedArgument(const Napi::Value& value, const std::string& what) {
+  return static_cast<uint64_t>(integerArgument(value, what, 0, kMaxSafeInteger));
+}
 
 std::vector<int64_t> sizesArgument(const Napi::Value& value, const std::string& what, int64_t minimum, size_t rank,
                                    const std::string& layout) {
@@ -26,12 +61,12 @@ std::vector<int64_t> sizesArgument(const Napi::Value& value, const std::string& 
   std::vector<int64_t> sizes;
   for (uint32_t i = 0; i < array.Length(); ++i) {
     const Napi::Value item = array.Get(i);
-    const double size = item.IsNumber() ? item.As<Napi::Number>().DoubleValue() : -1;
-    if (!(size >= static_cast<double>(minimum)) || size != std::floor(size)) {
+    if (!integerWithin(item, minimum, kMaxSafeInteger)) {
       throwTypeError(env, what + "[" + std::to_string(i) + "] must be a " +
-                              (minimum >= 1 ? "positive" : "non-negative") + " integer");
+                              (minimum >= 1 ? "positive" : "non-negative") + " integer of at most 2^53 - 1 (got " +
+                              describe(item) + ")");
     }
-    sizes.push_back(static_cast<int64_t>(size));
+    sizes.push_back(static_cast<int64_t>(item.As<Napi::Number>().DoubleValue()));
   }
   if (rank > 0 && sizes.size() != rank) {
     throwTypeError(env, what + " must have " + std::to_string(rank) + " entries " + layout);
@@ -59,10 +94,18 @@ double OptionReader::number(const std::string& key) const {
 double OptionReader::number(const std::string& key, double fallback) const { return has(key) ? number(key) : fallback; }
 
 int64_t OptionReader::integer(const std::string& key, int64_t fallback) const {
+  return integer(key, fallback, -kMaxSafeInteger, kMaxSafeInteger);
+}
+
+int64_t OptionReader::integer(const std::string& key, int64_t fallback, int64_t min, int64_t max) const {
   if (!has(key)) return fallback;
-  const double n = value(key).IsNumber() ? value(key).As<Napi::Number>().DoubleValue() : NAN;
-  if (!std::isfinite(n) || n != std::floor(n)) fail(key, "an integer");
-  return static_cast<int64_t>(n);
+  std::tie(min, max) = safeRange(min, max);
+  if (!integerWithin(value(key), min, max)) fail(key, integerRange(min, max));
+  return static_cast<int64_t>(value(key).As<Napi::Number>().DoubleValue());
+}
+
+uint64_t OptionReader::seed(const std::string& key, uint64_t fallback) const {
+  return has(key) ? static_cast<uint64_t>(integer(key, 0, 0, kMaxSafeInteger)) : fallback;
 }
 
 std::string OptionReader::string(const std::string& key, const std::string& fallback) const {
