@@ -15,6 +15,11 @@ export interface DistributedOptions {
   masterPort: number;
   /** Joining the group and every collective fail after a peer is silent this long; default 300 s. */
   timeoutSeconds?: number;
+  /**
+   * torchrun's agent serves the rendezvous store itself (it sets TORCHELASTIC_USE_AGENT_STORE=True),
+   * so rank 0 joins it instead of serving one; a restarted group gets a new store from the agent.
+   */
+  agentStore?: boolean;
 }
 
 /** Whether this build of the addon can train with several processes (it needs Gloo's headers at build time). */
@@ -51,6 +56,7 @@ export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): Distri
     localRank: env.LOCAL_RANK === undefined ? rank : integerVariable(env, 'LOCAL_RANK', 0),
     masterAddr,
     masterPort: integerVariable(env, 'MASTER_PORT', 1, 65535),
+    agentStore: env.TORCHELASTIC_USE_AGENT_STORE === 'True',
   };
   if (env.MISSING_U_DIST_TIMEOUT !== undefined) {
     const seconds = Number(env.MISSING_U_DIST_TIMEOUT);
@@ -77,5 +83,6 @@ export function nativeDistributed(d: DistributedOptions): object {
     masterAddr: d.masterAddr,
     masterPort: d.masterPort,
     timeoutMs: Math.max(1, Math.round((d.timeoutSeconds ?? 300) * 1000)),
+    agentStore: d.agentStore ?? false,
   };
 }

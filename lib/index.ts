@@ -37,8 +37,10 @@ export {
 export { info, setNumThreads, type Info } from './runtime';
 export { Tensor, tensor, type DType, type TensorOptions } from './tensor';
 export {
+  disposeSnapshot,
   disposeTrainerState,
   train,
+  type TrainSnapshot,
   type ResumeFrom,
   type TrainConfig,
   type TrainerState,
@@ -49,9 +51,12 @@ export {
   loadCheckpoint,
   loadTrainerState,
   saveCheckpoint,
+  type CheckpointParts,
   type CheckpointState,
   type LoadedCheckpoint,
+  type Weights,
 } from './checkpoint/checkpoint';
+export { CHECKPOINT_FORMAT, findCheckpoint, isCheckpointFolder } from './checkpoint/folder';
 export { evaluation as eval } from './eval';
 export type {
   BaselineRow,

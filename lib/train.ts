@@ -6,7 +6,7 @@ import { deviceOrDefault } from './device';
 import type { DiffusionOptions } from './diffusion';
 import { nativeDistributed, type DistributedOptions } from './distributed';
 import type { Denoiser, ModelPreset } from './models';
-import { native } from './native';
+import { native, type NativeTrainResult } from './native';
 import type { Tensor } from './tensor';
 
 export interface TrainConfig {
@@ -36,6 +36,29 @@ export interface TrainConfig {
   ema?: { decay?: number; every?: number };
   /** Seeds initialisation, batches, steps and noise; the same seed gives the same run. */
   seed?: number;
+  /**
+   * With `onCheckpoint`: hand over a snapshot after every this many optimizer steps (default 500;
+   * 0: never by count) and after any step that ends `checkpointSeconds` (default 600; 0: never by
+   * time) after the last one.
+   */
+  checkpointEvery?: number;
+  checkpointSeconds?: number;
+}
+
+/**
+ * A copy of the run between two steps, taken on the training thread (training pauses for one copy
+ * of the weights): enough to save a checkpoint that resumes exactly. Its tensors are yours:
+ * `disposeSnapshot` it once saved.
+ */
+export interface TrainSnapshot {
+  model: Record<string, Tensor>;
+  ema: Record<string, Tensor>;
+  state: TrainerState;
+}
+
+export function disposeSnapshot(snapshot: TrainSnapshot): void {
+  for (const t of [...Object.values(snapshot.model), ...Object.values(snapshot.ema)]) t.dispose();
+  disposeTrainerState(snapshot.state);
 }
 
 export interface TrainProgress {
@@ -103,6 +126,8 @@ export async function train(
     onProgress?: (progress: TrainProgress) => void;
     resume?: ResumeFrom;
     distributed?: DistributedOptions;
+    /** Receives periodic snapshots (see `checkpointEvery`); called on the JS thread while training goes on. */
+    onCheckpoint?: (snapshot: TrainSnapshot) => void;
   } = {},
 ): Promise<TrainResult> {
   const data = config.data ?? loadMnistPackage();
@@ -129,11 +154,22 @@ export async function train(
     snrWeighting: config.diffusion?.snrWeighting,
     minSnrGamma: config.diffusion?.minSnrGamma,
     seed: config.seed,
+    checkpointEvery: opts.onCheckpoint ? (config.checkpointEvery ?? 500) : 0,
+    checkpointSeconds: opts.onCheckpoint ? (config.checkpointSeconds ?? 600) : 0,
     distributed: distributed ? nativeDistributed(distributed) : undefined,
   };
-  const result = await runAbortable(
-    (onProgress, flag) => native.trainRun(options, data.data, [...data.shape], onProgress, flag, opts.resume),
-    opts,
+  const { onCheckpoint, onProgress } = opts;
+  const route = (report: TrainProgress | { checkpoint: TrainSnapshot }) => {
+    if ('checkpoint' in report) {
+      if (onCheckpoint) onCheckpoint(report.checkpoint);
+      else disposeSnapshot(report.checkpoint);
+    } else {
+      onProgress?.(report);
+    }
+  };
+  const result = await runAbortable<NativeTrainResult, TrainProgress | { checkpoint: TrainSnapshot }>(
+    (forward, flag) => native.trainRun(options, data.data, [...data.shape], forward, flag, opts.resume),
+    { signal: opts.signal, onProgress: route },
   );
   return {
     model: result.model as Denoiser,

@@ -10,10 +10,23 @@ import type { NativeTensor } from '../native';
 import { tensor, type Tensor } from '../tensor';
 import type { TrainerState } from '../train';
 import { syncDirectory, writeFileAtomic } from '../io/atomic';
+import { describeIoError } from '../io/io-error';
+import { readJsonFile } from '../io/json-file';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../io/safetensors';
+import {
+  assertSaveTarget,
+  CHECKPOINT_FORMAT,
+  findCheckpoint,
+  installStaging,
+  makeStaging,
+  removeCheckpointFiles,
+  removeStaleStaging,
+} from './folder';
 
 /** state.json: where a run stands. */
 export interface CheckpointState {
+  /** CHECKPOINT_FORMAT: marks the folder as a missing-u checkpoint (added on save). */
+  format?: string;
   step: number;
   imageSize: number;
   channels: number;
@@ -29,10 +42,13 @@ export interface CheckpointState {
  * A checkpoint is a folder: model.safetensors and ema.safetensors (the weights, named as the
  * modules register them, e.g. odeblock_down1.odefunc.conv1.weight), optimizer.safetensors (Adam's
  * moments as <parameter>.exp_avg and <parameter>.exp_avg_sq, the step in its metadata),
- * config.json and state.json.
- * It is written into a temporary sibling folder and swapped in with renames, so a crash or Ctrl-C
- * during a save leaves the previous checkpoint or the new one, never a mix.
+ * config.json and state.json (with the format marker that lets missing-u recognise its own folders).
+ * It is written into a staging folder beside the target and swapped in with renames (folder.ts), so
+ * a crash or a kill during a save leaves the previous checkpoint or the new one, never a mix.
  */
+
+/** Weights by parameter and buffer name: a model, or a snapshot a run handed to `onCheckpoint`. */
+export type Weights = Denoiser | Record<string, Tensor>;
 
 function stored(t: NativeTensor): StoredTensor {
   return { shape: t.shape, data: t.toFloat32Array() };
@@ -45,52 +61,68 @@ function optimizerTensors(state: TrainerState): Record<string, StoredTensor> {
   return out;
 }
 
-function stateDictOf(model: Denoiser): Record<string, StoredTensor> {
+function storedWeights(weights: Weights): Record<string, StoredTensor> {
   const out: Record<string, StoredTensor> = {};
-  for (const { name, tensor: t } of model.stateDict()) {
+  if (typeof (weights as Denoiser).stateDict !== 'function') {
+    for (const [name, t] of Object.entries(weights as Record<string, Tensor>)) out[name] = stored(t);
+    return out;
+  }
+  for (const { name, tensor: t } of (weights as Denoiser).stateDict()) {
     out[name] = stored(t);
     t.dispose();
   }
   return out;
 }
 
-export function saveCheckpoint(
-  dir: string,
-  parts: {
-    model: Denoiser;
-    ema: Denoiser;
-    config: TrainConfigJson;
-    state: CheckpointState;
-    /** Saved as optimizer.safetensors and state.json's generator, so the run can be resumed. */
-    trainer?: TrainerState;
-  },
-): void {
+export interface CheckpointParts {
+  model: Weights;
+  ema: Weights;
+  config: TrainConfigJson;
+  state: CheckpointState;
+  /** Saved as optimizer.safetensors and state.json's generator, so the run can be resumed. */
+  trainer?: TrainerState;
+}
+
+/**
+ * Saves a checkpoint folder, atomically. `dir` must not exist, be empty, or hold a missing-u
+ * checkpoint: anything else is refused before a byte is written. Staging folders that earlier,
+ * crashed saves left are removed first; a failed save removes its own and names the path.
+ */
+export function saveCheckpoint(dir: string, parts: CheckpointParts): void {
   const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.saving-`));
-  fs.chmodSync(staging, 0o755);
-  const metadata = { format: 'missing-u/1', preset: parts.config.model.preset };
-  writeSafetensors(path.join(staging, 'model.safetensors'), stateDictOf(parts.model), metadata);
-  writeSafetensors(path.join(staging, 'ema.safetensors'), stateDictOf(parts.ema), metadata);
-  const state = { ...parts.state };
-  if (parts.trainer) {
-    const { trainer } = parts;
-    writeSafetensors(path.join(staging, 'optimizer.safetensors'), optimizerTensors(trainer), {
-      format: 'missing-u/1',
-      optimizer: 'adam',
-      step: String(trainer.step),
-    });
-    state.generator = Buffer.from(trainer.generator).toString('base64');
+  assertSaveTarget(target);
+  removeStaleStaging(target);
+  const staging = makeStaging(target);
+  try {
+    const metadata = { format: 'missing-u/1', preset: parts.config.model.preset };
+    writeSafetensors(path.join(staging, 'model.safetensors'), storedWeights(parts.model), metadata);
+    writeSafetensors(path.join(staging, 'ema.safetensors'), storedWeights(parts.ema), metadata);
+    const state: CheckpointState = { format: CHECKPOINT_FORMAT, ...parts.state };
+    if (parts.trainer) {
+      const { trainer } = parts;
+      writeSafetensors(path.join(staging, 'optimizer.safetensors'), optimizerTensors(trainer), {
+        format: 'missing-u/1',
+        optimizer: 'adam',
+        step: String(trainer.step),
+      });
+      state.generator = Buffer.from(trainer.generator).toString('base64');
+    }
+    writeFileAtomic(path.join(staging, 'config.json'), `${JSON.stringify(parts.config, null, 2)}\n`);
+    writeFileAtomic(path.join(staging, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    installStaging(staging, target);
+    syncDirectory(path.dirname(target));
+  } catch (err) {
+    try {
+      removeCheckpointFiles(
+        staging,
+        fs.existsSync(staging) ? fs.readdirSync(staging).filter((f) => f.endsWith('.tmp')) : [],
+      );
+    } catch {
+      // The next save removes what is left (removeStaleStaging).
+    }
+    if (err instanceof MissingUError) throw err;
+    throw new MissingUError(describeIoError(err, 'could not save the checkpoint to', target));
   }
-  writeFileAtomic(path.join(staging, 'config.json'), `${JSON.stringify(parts.config, null, 2)}\n`);
-  writeFileAtomic(path.join(staging, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
-  const previous = `${target}.previous`;
-  fs.rmSync(previous, { recursive: true, force: true });
-  if (fs.existsSync(target)) fs.renameSync(target, previous);
-  fs.renameSync(staging, target);
-  syncDirectory(parent);
-  fs.rmSync(previous, { recursive: true, force: true });
 }
 
 export interface LoadedCheckpoint {
@@ -136,20 +168,17 @@ export function loadTrainerState(dir: string): TrainerState {
 }
 
 function checkpointRoot(dir: string): string {
-  const root = path.resolve(dir);
-  // A crash between the two renames of a save leaves only the previous checkpoint.
-  if (!fs.existsSync(root) && fs.existsSync(`${root}.previous`)) return `${root}.previous`;
-  if (!fs.existsSync(root)) throw new MissingUError(`checkpoint folder ${dir} does not exist`);
-  return root;
+  const root = findCheckpoint(dir);
+  if (root) return root;
+  if (!fs.existsSync(dir)) throw new MissingUError(`checkpoint folder ${dir} does not exist`);
+  throw new MissingUError(
+    `${dir} is not a missing-u checkpoint (no state.json with "format": "${CHECKPOINT_FORMAT}"); ` +
+      'pass the folder that train saved',
+  );
 }
 
 function readJson(file: string): unknown {
-  if (!fs.existsSync(file)) throw new MissingUError(`checkpoint file ${file} is missing`);
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    throw new MissingUError(`checkpoint file ${file} is not valid JSON (corrupt checkpoint?)`);
-  }
+  return readJsonFile(file, 'checkpoint file', { hint: 'corrupt checkpoint?' });
 }
 
 function loadWeights(model: Denoiser, file: string): void {

@@ -29,7 +29,7 @@ function program(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0; // a command may set it (train: 130 / 143)
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     process.stderr.write(`missing-u: ${(err as Error).message}\n`);

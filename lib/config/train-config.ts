@@ -26,7 +26,14 @@ const MNIST_SIZE = 28;
 /** A training run as a JSON file: configs/*.json. Unknown fields are errors, so typos are caught. */
 export const TrainConfigSchema = z
   .object({
-    name: z.string().min(1).default('run'),
+    name: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine((name) => !/[/\\\0]/.test(name) && name !== '.' && name !== '..', {
+        message: "must be a plain file name (no '/' or '\\', not '.' or '..'): it names the folder runs/<name>",
+      })
+      .default('run'),
     model: z.object({ preset: z.enum(PRESETS), device: z.string().default('cpu') }).strict(),
     data: z
       .discriminatedUnion('source', [
@@ -71,6 +78,8 @@ export const TrainConfigSchema = z
           .strict()
           .default({}),
         seed,
+        checkpointEvery: z.number().int().nonnegative().default(500),
+        checkpointSeconds: z.number().nonnegative().default(600),
       })
       .strict(),
     sample: z

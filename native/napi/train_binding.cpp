@@ -4,6 +4,7 @@
 #include <ATen/ops/from_blob.h>
 #include <c10/util/StringUtil.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -43,7 +44,9 @@ train::TrainOptions readTrainOptions(const OptionReader& opts) {
   o.objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
   o.snrWeighting = opts.boolean("snrWeighting", false);
   o.minSnrGamma = opts.number("minSnrGamma", 0.0);
-  o.seed = static_cast<uint64_t>(opts.integer("seed", 0));
+  o.seed = static_cast<uint64_t>(opts.seed("seed", 0));
+  o.checkpointEvery = opts.integer("checkpointEvery", 0);
+  o.checkpointSeconds = opts.number("checkpointSeconds", 0.0);
   train::validate(o);
   diffusion::makeSchedule(o.schedule, o.diffusionSteps);  // checks the schedule name now
   return o;
@@ -61,6 +64,7 @@ std::optional<train::ProcessGroupOptions> distributedArgument(const OptionReader
   out.masterPort = d.integer("masterPort", out.masterPort);
   out.timeout = std::chrono::milliseconds(d.integer("timeoutMs", out.timeout.count()));
   out.bucketBytes = d.integer("bucketBytes", out.bucketBytes);
+  out.agentStore = d.boolean("agentStore", false);
   train::validate(out);
   if (!train::distributedAvailable()) {
     throw std::runtime_error(
@@ -145,6 +149,25 @@ std::optional<Resume> resumeArgument(const Napi::Value& value) {
   return out;
 }
 
+Napi::Object stateObject(Napi::Env env, const train::TrainerState& state);
+
+// Frees the snapshot slot when the JS callback returns or throws.
+struct SnapshotSlot {
+  std::shared_ptr<std::atomic<bool>> saving;
+  ~SnapshotSlot() { saving->store(false); }
+};
+
+// A snapshot for a periodic checkpoint, as the progress callback receives it: { checkpoint: {...} }.
+Napi::Object snapshotReport(Napi::Env env, const train::TrainSnapshot& snapshot) {
+  Napi::Object checkpoint = Napi::Object::New(env);
+  checkpoint.Set("model", namedTensorsObject(env, snapshot.model));
+  checkpoint.Set("ema", namedTensorsObject(env, snapshot.ema));
+  checkpoint.Set("state", stateObject(env, snapshot.state));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("checkpoint", checkpoint);
+  return out;
+}
+
 Napi::Object stateObject(Napi::Env env, const train::TrainerState& state) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("step", static_cast<double>(state.step));
@@ -196,20 +219,30 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
           // Joining the group blocks until every rank is there, so it happens here, off the JS thread.
           std::unique_ptr<train::DataParallel> parallel;
           if (distributed) parallel = std::make_unique<train::DataParallel>(*distributed);
-          *outcome = train::trainDiffusion(
-              *spec.model, *ema, dataset, o, resumeState.get(),
-              [control, totalSteps](const train::StepReport& r) {
-                control->report([r, totalSteps](Napi::Env e, Napi::Function fn) {
-                  Napi::Object p = Napi::Object::New(e);
-                  p.Set("step", static_cast<double>(r.step));
-                  p.Set("totalSteps", static_cast<double>(totalSteps));
-                  p.Set("loss", r.loss);
-                  p.Set("stepsPerSecond", r.stepsPerSecond);
-                  fn.Call({p});
-                });
-                return !control->aborted();
-              },
-              parallel.get());
+          train::TrainHooks hooks;
+          hooks.onStep = [control, totalSteps](const train::StepReport& r) {
+            control->report([r, totalSteps](Napi::Env e, Napi::Function fn) {
+              Napi::Object p = Napi::Object::New(e);
+              p.Set("step", static_cast<double>(r.step));
+              p.Set("totalSteps", static_cast<double>(totalSteps));
+              p.Set("loss", r.loss);
+              p.Set("stepsPerSecond", r.stepsPerSecond);
+              fn.Call({p});
+            });
+            return !control->aborted();
+          };
+          // One snapshot in flight at a time: the JS callback saves it synchronously, then frees the slot.
+          auto saving = std::make_shared<std::atomic<bool>>(false);
+          hooks.readyForSnapshot = [saving] { return !saving->load(); };
+          hooks.onSnapshot = [control, saving](train::TrainSnapshot&& snapshot) {
+            auto held = std::make_shared<train::TrainSnapshot>(std::move(snapshot));
+            saving->store(true);
+            control->report([held, saving](Napi::Env e, Napi::Function fn) {
+              const SnapshotSlot release{saving};
+              fn.Call({snapshotReport(e, *held)});
+            });
+          };
+          *outcome = train::trainDiffusion(*spec.model, *ema, dataset, o, resumeState.get(), hooks, parallel.get());
         },
         [spec, ema, outcome](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);

@@ -18,6 +18,7 @@
 // compiled inside libtorch_cpu.so: TCPStore, ProcessGroupGloo's constructor, Options, the device
 // factories and the Backend collectives (virtual calls through libtorch's vtable). Gloo types appear
 // only behind std::shared_ptr, so the headers need not match the Gloo commit libtorch was built from.
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
@@ -116,17 +117,20 @@ DataParallel::DataParallel(const ProcessGroupOptions& options) : options_(option
     QuietRendezvousLogs quiet;
     c10d::TCPStoreOptions store;
     store.port = static_cast<uint16_t>(options_.masterPort);
-    store.isServer = options_.rank == 0;
+    store.isServer = options_.rank == 0 && !options_.agentStore;
     store.numWorkers = static_cast<size_t>(options_.worldSize);
     store.waitWorkers = true;
     store.timeout = options_.timeout;
     group_->store = c10::make_intrusive<c10d::TCPStore>(options_.masterAddr, store);
+    // The agent's store also holds torchrun's own keys: ours live under a prefix of their own.
+    if (options_.agentStore) group_->store = c10::make_intrusive<c10d::PrefixStore>("missing-u", group_->store);
     auto gloo = c10d::ProcessGroupGloo::Options::create(options_.timeout);
     gloo->devices.push_back(glooDevice(options_.masterAddr));
     group_->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(group_->store, static_cast<int>(options_.rank),
                                                                   static_cast<int>(options_.worldSize), gloo);
   } catch (...) {
-    fail("joining the group at " + where + (options_.rank == 0 ? " (which this rank serves)" : ""));
+    fail("joining the group at " + where +
+         (options_.rank == 0 && !options_.agentStore ? " (which this rank serves)" : ""));
   }
 #endif
 }

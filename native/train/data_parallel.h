@@ -22,6 +22,9 @@ struct ProcessGroupOptions {
   // Rendezvous and every collective: a peer silent for this long is an error.
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
   int64_t bucketBytes = 25 << 20;
+  // torchrun's agent already serves the store at masterAddr:masterPort (TORCHELASTIC_USE_AGENT_STORE):
+  // every rank, rank 0 too, joins it as a client.
+  bool agentStore = false;
 };
 
 // Whether this build has c10d's Gloo backend (it needs the Gloo headers at build time).

@@ -33,8 +33,6 @@ void updateEma(models::DenoiserImpl& ema, models::DenoiserImpl& model, double de
   for (size_t i = 0; i < targetBuffers.size(); ++i) targetBuffers[i].copy_(sourceBuffers[i]);
 }
 
-using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
-
 const at::Tensor* findByName(const NamedTensors& tensors, const std::string& name) {
   for (const auto& [key, value] : tensors) {
     if (key == name) return &value;
@@ -94,6 +92,13 @@ void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from) {
   for (size_t i = 0; i < targetBuffers.size(); ++i) targetBuffers[i].copy_(sourceBuffers[i]);
 }
 
+NamedTensors weightsOnCpu(const models::DenoiserImpl& model) {
+  NamedTensors out;
+  for (const auto& item : model.named_parameters(true)) out.emplace_back(item.key(), item.value().detach().cpu().clone());
+  for (const auto& item : model.named_buffers(true)) out.emplace_back(item.key(), item.value().cpu().clone());
+  return out;
+}
+
 void validate(const TrainOptions& o) {
   require(o.steps >= 1, "steps must be an integer >= 1");
   require(o.batchSize >= 1, "batchSize must be an integer >= 1");
@@ -106,10 +111,13 @@ void validate(const TrainOptions& o) {
   require(o.emaDecay >= 0 && o.emaDecay < 1, "ema decay must be in [0, 1)");
   require(o.emaEvery >= 1, "ema every must be an integer >= 1");
   require(o.diffusionSteps >= 2, "diffusion steps (T) must be >= 2");
+  require(o.checkpointEvery >= 0, "checkpointEvery must be an integer >= 0 (0 turns periodic checkpoints off)");
+  require(o.checkpointSeconds >= 0 && std::isfinite(o.checkpointSeconds),
+          "checkpointSeconds must be >= 0 (0 turns the time bound off)");
 }
 
 TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
-                            const TrainOptions& o, const TrainerState* resume, const ProgressCallback& onStep,
+                            const TrainOptions& o, const TrainerState* resume, const TrainHooks& hooks,
                             DataParallel* parallel) {
   validate(o);
   require(data.dim() == 4 && data.size(0) >= 1, "the dataset must be (N, C, H, W) with N >= 1");
@@ -155,6 +163,9 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
   TrainOutcome outcome;
   int64_t step = firstStep - 1;
   const auto started = std::chrono::steady_clock::now();
+  auto lastSnapshot = started;
+  bool owed = false;  // a snapshot is due but the last one is still being saved
+  const bool snapshots = hooks.onSnapshot && (o.checkpointEvery > 0 || o.checkpointSeconds > 0);
   while (step < o.steps) {
     ++step;
     const double lr = o.warmupSteps > 0 ? o.lr * std::min(1.0, static_cast<double>(step) / o.warmupSteps) : o.lr;
@@ -192,11 +203,20 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     outcome.losses.push_back(stepLoss);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = static_cast<double>(step - firstStep + 1) / seconds;
-    bool stop = onStep && !onStep({step, stepLoss, rate});
+    bool stop = hooks.onStep && !hooks.onStep({step, stepLoss, rate});
     if (parallel) stop = parallel->any(stop, "agreeing whether to stop after step " + std::to_string(step));
     if (stop) {
       outcome.stopped = true;
       break;
+    }
+    const double sinceSnapshot =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - lastSnapshot).count();
+    owed = owed || (o.checkpointEvery > 0 && step % o.checkpointEvery == 0) ||
+           (o.checkpointSeconds > 0 && sinceSnapshot >= o.checkpointSeconds);
+    if (snapshots && owed && step < o.steps && (!hooks.readyForSnapshot || hooks.readyForSnapshot())) {
+      hooks.onSnapshot({weightsOnCpu(model), weightsOnCpu(ema), captureState(optimizer, trainable, step, generator)});
+      lastSnapshot = std::chrono::steady_clock::now();
+      owed = false;
     }
   }
   model.eval();

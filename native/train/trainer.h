@@ -32,6 +32,10 @@ struct TrainOptions {
   bool snrWeighting = false;
   double minSnrGamma = 0.0;
   uint64_t seed = 0;
+  // Periodic snapshots for checkpoints: after every checkpointEvery-th optimizer step, and after any
+  // step that ends checkpointSeconds or more after the last snapshot (0 turns either off).
+  int64_t checkpointEvery = 0;
+  double checkpointSeconds = 0.0;
 };
 
 struct StepReport {
@@ -51,6 +55,25 @@ struct TrainerState {
   at::Tensor generator;  // the CPU generator's state (uint8) that draws batches, steps and noise
 };
 
+using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
+
+// A copy (on the CPU) of everything a checkpoint holds, taken between two steps.
+struct TrainSnapshot {
+  NamedTensors model, ema;  // parameters then buffers, by their registered names
+  TrainerState state;
+};
+
+// Called on the training thread with a snapshot the callee now owns; training resumes when it returns.
+using SnapshotCallback = std::function<void(TrainSnapshot&&)>;
+
+struct TrainHooks {
+  ProgressCallback onStep;
+  SnapshotCallback onSnapshot;  // only called when the options ask for snapshots
+  // false while the last snapshot is still being saved: a due snapshot then waits for a later step,
+  // so snapshots never queue up behind a slow disk.
+  std::function<bool()> readyForSnapshot;
+};
+
 struct TrainOutcome {
   std::vector<double> losses;  // one per optimizer step of this call
   bool stopped = false;
@@ -59,6 +82,9 @@ struct TrainOutcome {
 
 // Copies parameters and buffers from a model of the same architecture (across devices too).
 void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from);
+
+// Parameters then buffers, by their registered names, copied to the CPU.
+NamedTensors weightsOnCpu(const models::DenoiserImpl& model);
 
 // Validates options (std::invalid_argument naming the field). Trains `model` in place and keeps
 // `ema` (same architecture) as its exponential moving average. Throws std::runtime_error naming
@@ -70,8 +96,10 @@ void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from);
 // on rows [rank x batchSize, (rank + 1) x batchSize) of it, so the run matches one process training
 // with batchSize W x batchSize up to float rounding. Gradients are averaged before clipping; the
 // losses are the mean over the ranks. The weights start from rank 0's.
+// hooks.onSnapshot receives a TrainSnapshot as options.checkpointEvery / checkpointSeconds ask, never
+// after the last step (the outcome holds that one); training pauses for one copy of the weights.
 TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
-                            const TrainOptions& options, const TrainerState* resume, const ProgressCallback& onStep,
+                            const TrainOptions& options, const TrainerState* resume, const TrainHooks& hooks,
                             DataParallel* parallel = nullptr);
 
 void validate(const TrainOptions& options);

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
+
+/** A CLI process with its output collected and its end as a promise. */
+export interface CliRun {
+  child: ChildProcess;
+  readonly stdout: string;
+  readonly stderr: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startCli(args: string[], opts: { prefix?: string[]; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  const [command, ...rest] = opts.prefix ?? [process.execPath];
+  const child = spawn(command, [...rest, ...(opts.prefix ? [process.execPath] : []), CLI, ...args], {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    exit,
+  };
+}
+
+export async function until(check: () => boolean, what: string, timeoutMs = 60000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A tiny training config (unet-mnist on 64 digits, batch 2) written to `file`. */
+export function writeTinyConfig(file: string, train: Record<string, unknown> = {}): string {
+  const config = {
+    name: 'tiny',
+    model: { preset: 'unet-mnist' },
+    data: { source: 'mnist-package', limit: 64 },
+    diffusion: { objective: 'v' },
+    train: { steps: 1000000, batchSize: 2, ...train },
+  };
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+}
