@@ -20,6 +20,8 @@ export interface DistributedOptions {
    * so rank 0 joins it instead of serving one; a restarted group gets a new store from the agent.
    */
   agentStore?: boolean;
+  /** Which start of a restarted group this is (torchrun's TORCHELASTIC_RESTART_COUNT); default 0. */
+  restartCount?: number;
 }
 
 /** Whether this build of the addon can train with several processes (it needs Gloo's headers at build time). */
@@ -57,6 +59,8 @@ export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): Distri
     masterAddr,
     masterPort: integerVariable(env, 'MASTER_PORT', 1, 65535),
     agentStore: env.TORCHELASTIC_USE_AGENT_STORE === 'True',
+    restartCount:
+      env.TORCHELASTIC_RESTART_COUNT === undefined ? 0 : integerVariable(env, 'TORCHELASTIC_RESTART_COUNT', 0),
   };
   if (env.MISSING_U_DIST_TIMEOUT !== undefined) {
     const seconds = Number(env.MISSING_U_DIST_TIMEOUT);
@@ -84,5 +88,7 @@ export function nativeDistributed(d: DistributedOptions): object {
     masterPort: d.masterPort,
     timeoutMs: Math.max(1, Math.round((d.timeoutSeconds ?? 300) * 1000)),
     agentStore: d.agentStore ?? false,
+    // torchrun's store outlives a restarted group: each start keeps its keys apart from the last one's.
+    storePrefix: d.agentStore ? `missing-u/attempt-${d.restartCount ?? 0}` : '',
   };
 }

@@ -37,9 +37,9 @@ export {
 export { info, setNumThreads, type Info } from './runtime';
 export { Tensor, tensor, type DType, type TensorOptions } from './tensor';
 export {
-  disposeSnapshot,
   disposeTrainerState,
   train,
+  type StoredTrainerState,
   type TrainSnapshot,
   type ResumeFrom,
   type TrainConfig,

@@ -289,7 +289,10 @@ function load(): NativeBinding {
   } catch (err) {
     throw new MissingUError(explainLoadFailure(err as Error));
   }
-  const threads = Number(process.env.MISSING_U_NUM_THREADS) || os.availableParallelism();
+  // OMP_NUM_THREADS as PyTorch honours it: torchrun sets it to 1 per worker, so workers sharing a
+  // machine do not oversubscribe its cores.
+  const threads =
+    Number(process.env.MISSING_U_NUM_THREADS) || Number(process.env.OMP_NUM_THREADS) || os.availableParallelism();
   binding.setNumThreads(threads);
   return binding;
 }

@@ -16,7 +16,7 @@ export function info(): Info {
   return native.info();
 }
 
-/** Sets libtorch's intra-op threads (default: the number of cores, or MISSING_U_NUM_THREADS). */
+/** Sets libtorch's intra-op threads (default: MISSING_U_NUM_THREADS, else OMP_NUM_THREADS, else the number of cores). */
 export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }

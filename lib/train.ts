@@ -1,4 +1,5 @@
 import { runAbortable } from './abortable';
+import type { StoredTensor } from './io/safetensors';
 import type { ImageDataset } from './data/dataset';
 import { loadMnistPackage } from './data/mnist-package';
 import type { Device } from './device';
@@ -47,19 +48,18 @@ export interface TrainConfig {
 
 /**
  * A copy of the run between two steps, taken on the training thread (training pauses for one copy
- * of the weights): enough to save a checkpoint that resumes exactly. Its tensors are yours:
- * `disposeSnapshot` it once saved.
+ * of the weights) and handed over as plain arrays, so saving it never waits for the run: enough to
+ * save a checkpoint that resumes exactly.
  */
 export interface TrainSnapshot {
-  model: Record<string, Tensor>;
-  ema: Record<string, Tensor>;
-  state: TrainerState;
+  /** Parameters then buffers, by name. */
+  model: Record<string, StoredTensor>;
+  ema: Record<string, StoredTensor>;
+  state: StoredTrainerState;
 }
 
-export function disposeSnapshot(snapshot: TrainSnapshot): void {
-  for (const t of [...Object.values(snapshot.model), ...Object.values(snapshot.ema)]) t.dispose();
-  disposeTrainerState(snapshot.state);
-}
+/** A TrainerState as plain arrays (a snapshot's). */
+export type StoredTrainerState = TrainerState<StoredTensor>;
 
 export interface TrainProgress {
   step: number;
@@ -72,13 +72,13 @@ export interface TrainProgress {
  * Where a run stands beyond its weights: with the model and EMA weights, enough for `train` to
  * continue it exactly as if it had never stopped. Holds native tensors: `disposeTrainerState` it.
  */
-export interface TrainerState {
+export interface TrainerState<T = Tensor> {
   /** Optimizer steps done. */
   step: number;
   /** Adam's first moments, by parameter name (the names of `Denoiser.stateDict`). */
-  expAvg: Record<string, Tensor>;
+  expAvg: Record<string, T>;
   /** Adam's second moments, by parameter name. */
-  expAvgSq: Record<string, Tensor>;
+  expAvgSq: Record<string, T>;
   /** The state of the CPU generator that draws batches, diffusion steps and noise (torch's layout). */
   generator: Uint8Array;
 }
@@ -161,8 +161,7 @@ export async function train(
   const { onCheckpoint, onProgress } = opts;
   const route = (report: TrainProgress | { checkpoint: TrainSnapshot }) => {
     if ('checkpoint' in report) {
-      if (onCheckpoint) onCheckpoint(report.checkpoint);
-      else disposeSnapshot(report.checkpoint);
+      onCheckpoint?.(report.checkpoint);
     } else {
       onProgress?.(report);
     }

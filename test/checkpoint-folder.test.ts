@@ -88,10 +88,13 @@ describe('a checkpoint save', () => {
 describe('missing-u train', () => {
   it('refuses a config name that is a path, and an --out it did not write, before loading anything', () => {
     const bad = path.join(dir, 'bad.json');
-    fs.writeFileSync(bad, JSON.stringify({ name: '..', model: { preset: 'unet-mnist' }, train: { steps: 1, batchSize: 1 } }));
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({ name: '..', model: { preset: 'unet-mnist' }, train: { steps: 1, batchSize: 1 } }),
+    );
     const named = cli('train', '--config', bad);
     expect(named.status).toBe(1);
-    expect(named.stderr).toContain("field 'name' is \"..\": must be a plain file name");
+    expect(named.stderr).toContain('field \'name\' is "..": must be a plain file name');
     const notes = path.join(dir, 'notes');
     fs.mkdirSync(notes);
     fs.writeFileSync(path.join(notes, 'todo.txt'), 'keep me');

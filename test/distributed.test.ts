@@ -82,7 +82,12 @@ describe('the torchrun environment', () => {
       localRank: 1,
       masterAddr: 'node0',
       masterPort: 29500,
+      agentStore: false,
+      restartCount: 0,
     });
+    // Under torchrun its agent serves the store, and a restarted group counts its starts.
+    const torchrun = { ...env, TORCHELASTIC_USE_AGENT_STORE: 'True', TORCHELASTIC_RESTART_COUNT: '2' };
+    expect(distributedFromEnv(torchrun)).toMatchObject({ agentStore: true, restartCount: 2 });
     expect(distributedFromEnv({ ...env, MISSING_U_DIST_TIMEOUT: '12' })?.timeoutSeconds).toBe(12);
     expect(() => distributedFromEnv({ ...env, MASTER_PORT: undefined })).toThrow(
       'MASTER_PORT is not set, but WORLD_SIZE is',

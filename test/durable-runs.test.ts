@@ -5,20 +5,24 @@ import path from 'node:path';
 
 import { loadCheckpoint, loadTrainerState } from '../lib/checkpoint/checkpoint';
 import { findCheckpoint } from '../lib/checkpoint/folder';
+import type { StoredTensor } from '../lib/io/safetensors';
 import {
-  disposeSnapshot,
   disposeTrainerState,
   loadMnistPackage,
   models,
+  tensor,
   train,
   type TrainConfig,
   type TrainSnapshot,
 } from '../lib';
-import { CLI, sleep, startCli, until, writeTinyConfig } from './helpers/cli-run';
+import { CLI, killStarted, sleep, startCli, until, writeTinyConfig } from './helpers/cli-run';
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-durable-'))));
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  killStarted();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A deterministic stream of numbers in [0, 1) (mulberry32). */
 function random(seed: number): () => number {
@@ -64,18 +68,22 @@ describe('periodic checkpoints', () => {
       onCheckpoint: (snapshot) => {
         steps.push(snapshot.state.step);
         if (snapshot.state.step === 3) kept = snapshot;
-        else disposeSnapshot(snapshot);
       },
     });
     expect(steps).toEqual([3, 6]);
     if (!kept) throw new Error('no snapshot at step 3');
     using model = models.create({ preset: 'unet-mnist', imageSize: 28, channels: 1 });
     using ema = models.create({ preset: 'unet-mnist', imageSize: 28, channels: 1 });
-    model.loadStateDict(kept.model);
-    ema.loadStateDict(kept.ema);
-    const rest = await train(config(8), { resume: { model, ema, state: kept.state } });
+    const tensors = (stored: Record<string, StoredTensor>) =>
+      Object.fromEntries(Object.entries(stored).map(([name, t]) => [name, tensor(t.data, t.shape)]));
+    const [modelWeights, emaWeights] = [tensors(kept.model), tensors(kept.ema)];
+    model.loadStateDict(modelWeights);
+    ema.loadStateDict(emaWeights);
+    const state = { ...kept.state, expAvg: tensors(kept.state.expAvg), expAvgSq: tensors(kept.state.expAvgSq) };
+    const rest = await train(config(8), { resume: { model, ema, state } });
     expect(Array.from(rest.losses)).toEqual(Array.from(whole.losses.slice(3)));
-    disposeSnapshot(kept);
+    [modelWeights, emaWeights].forEach((w) => Object.values(w).forEach((t) => t.dispose()));
+    disposeTrainerState(state);
     for (const r of [whole, rest]) {
       r.model.dispose();
       r.ema.dispose();

@@ -52,7 +52,17 @@ const stepOf = (out: string) => {
 (torchrun ? describe : describe.skip)('torchrun --max-restarts 1', () => {
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-torchrun-'))));
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let group: number | undefined;
+  afterEach(() => {
+    if (group !== undefined) {
+      try {
+        process.kill(-group, 'SIGKILL'); // torchrun and its workers, should the test fail midway
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('restarts the group after a worker is killed, and it continues from the last periodic checkpoint', async () => {
     const out = path.join(dir, 'run');
@@ -76,7 +86,8 @@ const stepOf = (out: string) => {
       '--dist-timeout',
       '30',
     ];
-    const child = spawn(torchrun as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(torchrun as string, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    group = child.pid;
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -8,7 +8,7 @@ import { MissingUError } from '../errors';
 import { models, type Denoiser } from '../models';
 import type { NativeTensor } from '../native';
 import { tensor, type Tensor } from '../tensor';
-import type { TrainerState } from '../train';
+import type { StoredTrainerState, TrainerState } from '../train';
 import { syncDirectory, writeFileAtomic } from '../io/atomic';
 import { describeIoError } from '../io/io-error';
 import { readJsonFile } from '../io/json-file';
@@ -48,13 +48,13 @@ export interface CheckpointState {
  */
 
 /** Weights by parameter and buffer name: a model, or a snapshot a run handed to `onCheckpoint`. */
-export type Weights = Denoiser | Record<string, Tensor>;
+export type Weights = Denoiser | Record<string, StoredTensor>;
 
-function stored(t: NativeTensor): StoredTensor {
-  return { shape: t.shape, data: t.toFloat32Array() };
+function stored(t: NativeTensor | StoredTensor): StoredTensor {
+  return 'toFloat32Array' in t ? { shape: t.shape, data: t.toFloat32Array() } : t;
 }
 
-function optimizerTensors(state: TrainerState): Record<string, StoredTensor> {
+function optimizerTensors(state: TrainerState | StoredTrainerState): Record<string, StoredTensor> {
   const out: Record<string, StoredTensor> = {};
   for (const [name, t] of Object.entries(state.expAvg)) out[`${name}.exp_avg`] = stored(t);
   for (const [name, t] of Object.entries(state.expAvgSq)) out[`${name}.exp_avg_sq`] = stored(t);
@@ -63,10 +63,7 @@ function optimizerTensors(state: TrainerState): Record<string, StoredTensor> {
 
 function storedWeights(weights: Weights): Record<string, StoredTensor> {
   const out: Record<string, StoredTensor> = {};
-  if (typeof (weights as Denoiser).stateDict !== 'function') {
-    for (const [name, t] of Object.entries(weights as Record<string, Tensor>)) out[name] = stored(t);
-    return out;
-  }
+  if (typeof (weights as Denoiser).stateDict !== 'function') return weights as Record<string, StoredTensor>;
   for (const { name, tensor: t } of (weights as Denoiser).stateDict()) {
     out[name] = stored(t);
     t.dispose();
@@ -80,7 +77,7 @@ export interface CheckpointParts {
   config: TrainConfigJson;
   state: CheckpointState;
   /** Saved as optimizer.safetensors and state.json's generator, so the run can be resumed. */
-  trainer?: TrainerState;
+  trainer?: TrainerState | StoredTrainerState;
 }
 
 /**
@@ -171,6 +168,8 @@ function checkpointRoot(dir: string): string {
   const root = findCheckpoint(dir);
   if (root) return root;
   if (!fs.existsSync(dir)) throw new MissingUError(`checkpoint folder ${dir} does not exist`);
+  const stateFile = path.join(dir, 'state.json');
+  if (fs.existsSync(stateFile)) readJson(stateFile); // a corrupt state.json: say that, not "not a checkpoint"
   throw new MissingUError(
     `${dir} is not a missing-u checkpoint (no state.json with "format": "${CHECKPOINT_FORMAT}"); ` +
       'pass the folder that train saved',

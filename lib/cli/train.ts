@@ -10,7 +10,7 @@ import { loadDataset } from '../data/load';
 import type { Device } from '../device';
 import { distributedFromEnv } from '../distributed';
 import { MissingUError } from '../errors';
-import { disposeSnapshot, disposeTrainerState, train, type ResumeFrom } from '../train';
+import { disposeTrainerState, train, type ResumeFrom } from '../train';
 import { LAUNCHED_ENV, launchWorkers } from './launch';
 import { progressPrinter } from './progress';
 import { listenForStop } from './stop-signals';
@@ -53,7 +53,9 @@ function resolveRun(opts: TrainOptions): Run {
   } else if (resumeFrom) {
     config = loadTrainConfig(path.join(resumeFrom, 'config.json'));
   } else if (resumeDir !== undefined) {
-    throw new MissingUError(`--resume: ${resumeDir} holds no checkpoint yet; give --config FILE to start the run there`);
+    throw new MissingUError(
+      `--resume: ${resumeDir} holds no checkpoint yet; give --config FILE to start the run there`,
+    );
   } else if (opts.resume) {
     throw new MissingUError('--resume without a folder continues --out DIR: give --out, or --resume DIR');
   } else {
@@ -92,7 +94,11 @@ export function trainCommand(): Command {
     .description('train a model from a JSON config; checkpoints periodically, and Ctrl-C or SIGTERM saves and exits')
     .option('--config <file>', 'a training config (see configs/); default with --resume: the checkpoint’s')
     .option('--out <dir>', 'checkpoint folder (default: the config’s output.dir, or runs/<name>)')
-    .option('--steps <n>', 'override train.steps (the whole run’s steps, also when resuming)', integerOption('--steps', 1))
+    .option(
+      '--steps <n>',
+      'override train.steps (the whole run’s steps, also when resuming)',
+      integerOption('--steps', 1),
+    )
     .option(
       '--resume [dir]',
       'continue the run saved in dir (default: the output folder) exactly where it stopped; starts it when dir holds none yet',
@@ -197,8 +203,6 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
                 `\nmissing-u: the checkpoint of step ${snapshot.state.step} was not saved (training goes on; ` +
                   `${out} keeps the last one): ${(err as Error).message}\n`,
               );
-            } finally {
-              disposeSnapshot(snapshot);
             }
           }
         : undefined,
@@ -229,5 +233,7 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
     disposeTrainerState(result.state);
   }
   const summary = { checkpoint: out, steps: step, aborted: result.aborted, lastLoss };
-  process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `saved ${summary.checkpoint} after ${step} steps\n`);
+  process.stdout.write(
+    opts.json ? `${JSON.stringify(summary)}\n` : `saved ${summary.checkpoint} after ${step} steps\n`,
+  );
 }

@@ -65,6 +65,7 @@ std::optional<train::ProcessGroupOptions> distributedArgument(const OptionReader
   out.timeout = std::chrono::milliseconds(d.integer("timeoutMs", out.timeout.count()));
   out.bucketBytes = d.integer("bucketBytes", out.bucketBytes);
   out.agentStore = d.boolean("agentStore", false);
+  out.storePrefix = d.string("storePrefix", "");
   train::validate(out);
   if (!train::distributedAvailable()) {
     throw std::runtime_error(
@@ -149,20 +150,53 @@ std::optional<Resume> resumeArgument(const Napi::Value& value) {
   return out;
 }
 
-Napi::Object stateObject(Napi::Env env, const train::TrainerState& state);
-
 // Frees the snapshot slot when the JS callback returns or throws.
 struct SnapshotSlot {
   std::shared_ptr<std::atomic<bool>> saving;
   ~SnapshotSlot() { saving->store(false); }
 };
 
+// { name: { shape, data: Float32Array } }: plain copies, so that saving them never waits for the
+// compute thread, which the run occupies. The tensors are contiguous float32 CPU copies.
+Napi::Object storedTensorsObject(Napi::Env env, const train::NamedTensors& tensors) {
+  Napi::Object out = Napi::Object::New(env);
+  for (const auto& [name, tensor] : tensors) {
+    Napi::Array shape = Napi::Array::New(env, tensor.dim());
+    for (int64_t d = 0; d < tensor.dim(); ++d) shape.Set(static_cast<uint32_t>(d), static_cast<double>(tensor.size(d)));
+    Napi::Float32Array data = Napi::Float32Array::New(env, static_cast<size_t>(tensor.numel()));
+    std::memcpy(data.Data(), tensor.data_ptr(), tensor.nbytes());
+    Napi::Object stored = Napi::Object::New(env);
+    stored.Set("shape", shape);
+    stored.Set("data", data);
+    out.Set(name, stored);
+  }
+  return out;
+}
+
+Napi::Uint8Array generatorBytes(Napi::Env env, const at::Tensor& generator) {
+  Napi::Uint8Array bytes = Napi::Uint8Array::New(env, static_cast<size_t>(generator.numel()));
+  std::memcpy(bytes.Data(), generator.data_ptr(), static_cast<size_t>(generator.numel()));
+  return bytes;
+}
+
+// Makes every tensor of a snapshot a contiguous float32 CPU tensor (on the training thread).
+void prepareForCopy(train::TrainSnapshot& snapshot) {
+  for (auto* group : {&snapshot.model, &snapshot.ema, &snapshot.state.expAvg, &snapshot.state.expAvgSq}) {
+    for (auto& entry : *group) entry.second = entry.second.to(at::kFloat).contiguous();
+  }
+}
+
 // A snapshot for a periodic checkpoint, as the progress callback receives it: { checkpoint: {...} }.
 Napi::Object snapshotReport(Napi::Env env, const train::TrainSnapshot& snapshot) {
+  Napi::Object state = Napi::Object::New(env);
+  state.Set("step", static_cast<double>(snapshot.state.step));
+  state.Set("expAvg", storedTensorsObject(env, snapshot.state.expAvg));
+  state.Set("expAvgSq", storedTensorsObject(env, snapshot.state.expAvgSq));
+  state.Set("generator", generatorBytes(env, snapshot.state.generator));
   Napi::Object checkpoint = Napi::Object::New(env);
-  checkpoint.Set("model", namedTensorsObject(env, snapshot.model));
-  checkpoint.Set("ema", namedTensorsObject(env, snapshot.ema));
-  checkpoint.Set("state", stateObject(env, snapshot.state));
+  checkpoint.Set("model", storedTensorsObject(env, snapshot.model));
+  checkpoint.Set("ema", storedTensorsObject(env, snapshot.ema));
+  checkpoint.Set("state", state);
   Napi::Object out = Napi::Object::New(env);
   out.Set("checkpoint", checkpoint);
   return out;
@@ -173,10 +207,7 @@ Napi::Object stateObject(Napi::Env env, const train::TrainerState& state) {
   out.Set("step", static_cast<double>(state.step));
   out.Set("expAvg", namedTensorsObject(env, state.expAvg));
   out.Set("expAvgSq", namedTensorsObject(env, state.expAvgSq));
-  const at::Tensor& generator = state.generator;
-  Napi::Uint8Array bytes = Napi::Uint8Array::New(env, static_cast<size_t>(generator.numel()));
-  std::memcpy(bytes.Data(), generator.data_ptr(), static_cast<size_t>(generator.numel()));
-  out.Set("generator", bytes);
+  out.Set("generator", generatorBytes(env, state.generator));
   return out;
 }
 
@@ -235,6 +266,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
           auto saving = std::make_shared<std::atomic<bool>>(false);
           hooks.readyForSnapshot = [saving] { return !saving->load(); };
           hooks.onSnapshot = [control, saving](train::TrainSnapshot&& snapshot) {
+            prepareForCopy(snapshot);
             auto held = std::make_shared<train::TrainSnapshot>(std::move(snapshot));
             saving->store(true);
             control->report([held, saving](Napi::Env e, Napi::Function fn) {

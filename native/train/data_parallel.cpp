@@ -122,8 +122,9 @@ DataParallel::DataParallel(const ProcessGroupOptions& options) : options_(option
     store.waitWorkers = true;
     store.timeout = options_.timeout;
     group_->store = c10::make_intrusive<c10d::TCPStore>(options_.masterAddr, store);
-    // The agent's store also holds torchrun's own keys: ours live under a prefix of their own.
-    if (options_.agentStore) group_->store = c10::make_intrusive<c10d::PrefixStore>("missing-u", group_->store);
+    if (!options_.storePrefix.empty()) {
+      group_->store = c10::make_intrusive<c10d::PrefixStore>(options_.storePrefix, group_->store);
+    }
     auto gloo = c10d::ProcessGroupGloo::Options::create(options_.timeout);
     gloo->devices.push_back(glooDevice(options_.masterAddr));
     group_->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(group_->store, static_cast<int>(options_.rank),

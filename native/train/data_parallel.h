@@ -25,6 +25,9 @@ struct ProcessGroupOptions {
   // torchrun's agent already serves the store at masterAddr:masterPort (TORCHELASTIC_USE_AGENT_STORE):
   // every rank, rank 0 too, joins it as a client.
   bool agentStore = false;
+  // Keys go under this prefix when not empty: a store that outlives a restarted group (torchrun's)
+  // still holds the dead group's addresses under the old attempt's prefix.
+  std::string storePrefix;
 };
 
 // Whether this build has c10d's Gloo backend (it needs the Gloo headers at build time).

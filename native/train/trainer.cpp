@@ -94,7 +94,8 @@ void copyWeights(models::DenoiserImpl& to, models::DenoiserImpl& from) {
 
 NamedTensors weightsOnCpu(const models::DenoiserImpl& model) {
   NamedTensors out;
-  for (const auto& item : model.named_parameters(true)) out.emplace_back(item.key(), item.value().detach().cpu().clone());
+  for (const auto& item : model.named_parameters(true))
+    out.emplace_back(item.key(), item.value().detach().cpu().clone());
   for (const auto& item : model.named_buffers(true)) out.emplace_back(item.key(), item.value().cpu().clone());
   return out;
 }
@@ -209,8 +210,7 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
       outcome.stopped = true;
       break;
     }
-    const double sinceSnapshot =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - lastSnapshot).count();
+    const double sinceSnapshot = std::chrono::duration<double>(std::chrono::steady_clock::now() - lastSnapshot).count();
     owed = owed || (o.checkpointEvery > 0 && step % o.checkpointEvery == 0) ||
            (o.checkpointSeconds > 0 && sinceSnapshot >= o.checkpointSeconds);
     if (snapshots && owed && step < o.steps && (!hooks.readyForSnapshot || hooks.readyForSnapshot())) {

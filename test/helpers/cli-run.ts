@@ -13,12 +13,30 @@ export interface CliRun {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills every process group startCli started that is still running (a failed test leaves none behind). */
+export function killStarted(): void {
+  for (const child of running) {
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
+/** Starts the CLI in a process group of its own (with `prefix`, under that command, e.g. strace). */
 export function startCli(args: string[], opts: { prefix?: string[]; env?: NodeJS.ProcessEnv } = {}): CliRun {
   const [command, ...rest] = opts.prefix ?? [process.execPath];
   const child = spawn(command, [...rest, ...(opts.prefix ? [process.execPath] : []), CLI, ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  running.add(child);
+  child.on('close', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
