@@ -5,6 +5,7 @@ import path from 'node:path';
 
 import { loadCheckpoint, loadTrainerState, saveCheckpoint, type CheckpointState } from '../lib/checkpoint/checkpoint';
 import { parseTrainConfig } from '../lib/config/train-config';
+import { writeFileAtomic } from '../lib/io/atomic';
 import { disposeTrainerState, models } from '../lib';
 import { CLI, writeTinyConfig } from './helpers/cli-run';
 
@@ -72,6 +73,15 @@ describe('a checkpoint save', () => {
     save(run);
     expect(fs.existsSync(dead)).toBe(false);
     expect(fs.existsSync(live)).toBe(true);
+  });
+
+  it('and every atomic write remove the temp files a crashed write of the same file left', () => {
+    const stale = path.join(dir, '.samples.png.2147483646.1.tmp');
+    const other = path.join(dir, '.notes.txt.2147483646.1.tmp');
+    fs.writeFileSync(stale, 'half a png');
+    fs.writeFileSync(other, 'not ours to judge');
+    writeFileAtomic(path.join(dir, 'samples.png'), 'a png');
+    expect(fs.readdirSync(dir).sort()).toEqual(['.notes.txt.2147483646.1.tmp', 'samples.png']);
   });
 
   it('is found through its recovery copy when a crash left only <dir>.previous', () => {

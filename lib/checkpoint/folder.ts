@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { MissingUError } from '../errors';
+import { isProcessAlive } from '../io/atomic';
 import { describeIoError } from '../io/io-error';
 
 /** state.json's `format`: what makes a folder recognisably a missing-u checkpoint. */
@@ -109,16 +110,6 @@ export function makeStaging(target: string): string {
   }
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes staging folders of saves to `target` whose process is gone (a crash or a full disk left
  * them): only folders named as missing-u names them, and in them only the files a save writes.
@@ -135,7 +126,7 @@ export function removeStaleStaging(target: string): void {
   for (const name of entries) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
-    if (!Number.isInteger(pid) || processAlive(pid)) continue;
+    if (!Number.isInteger(pid) || isProcessAlive(pid)) continue;
     const dir = path.join(parent, name);
     if (!statOrUndefined(dir)?.isDirectory()) continue;
     const leftovers = fs.readdirSync(dir).filter((f) => /^\..+\.tmp$/.test(f));

@@ -25,7 +25,9 @@ export function isAtomicTempFile(name: string, target?: string): boolean {
   return parts !== undefined && (target === undefined || parts.target === target);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (ours counts): what left a temp or staging file behind. */
+export function isProcessAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -36,9 +38,10 @@ function isAlive(pid: number): boolean {
 
 /**
  * Removes the temp files writeFileAtomic left in `dir` (after a crash or a failed write) whose process is
- * gone; this process's own and a live process's are kept. Returns the paths removed. Best effort.
+ * gone, only those for `target` when given; this process's own and a live process's are kept. Returns
+ * the paths removed. Best effort.
  */
-export function removeStaleAtomicTemps(dir: string): string[] {
+export function removeStaleAtomicTemps(dir: string, target?: string): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -48,7 +51,7 @@ export function removeStaleAtomicTemps(dir: string): string[] {
   const removed: string[] = [];
   for (const name of names) {
     const parts = parseAtomicTempName(name);
-    if (!parts || parts.pid === process.pid || isAlive(parts.pid)) continue;
+    if (!parts || (target !== undefined && parts.target !== target) || isProcessAlive(parts.pid)) continue;
     const file = path.join(dir, name);
     try {
       if (fs.lstatSync(file).isFile()) {
@@ -80,6 +83,7 @@ function failure(err: unknown, file: string): MissingUError {
  * `file` and the cause (ENOSPC, EACCES, EROFS, ...).
  */
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  removeStaleAtomicTemps(path.dirname(file), path.basename(file));
   const temp = tempPathFor(file);
   let created = false;
   try {
@@ -101,6 +105,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
 
 /** writeFileAtomic off the event loop, with the same guarantees. */
 export async function writeFileAtomicAsync(file: string, data: Uint8Array | string): Promise<void> {
+  removeStaleAtomicTemps(path.dirname(file), path.basename(file));
   const temp = tempPathFor(file);
   let created = false;
   try {
