@@ -1,4 +1,10 @@
+import { MissingUError } from './errors';
 import type { NativeProgress } from './native';
+
+/** Throws a MissingUError with code 'aborted' (its cause the signal's reason) when `signal` has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new MissingUError(`${what} was aborted`, { code: 'aborted', cause: signal.reason });
+}
 
 /**
  * Runs a native job with progress and cancellation: the job polls an Int32Array flag that an
@@ -10,7 +16,7 @@ export async function runAbortable<T extends { stopped: boolean }, P>(
   opts: { signal?: AbortSignal; onProgress?: (progress: P) => void },
 ): Promise<T> {
   const { signal, onProgress } = opts;
-  signal?.throwIfAborted();
+  throwIfAborted(signal, 'the call');
   const flag = new Int32Array(1);
   const abort = () => Atomics.store(flag, 0, 1);
   signal?.addEventListener('abort', abort, { once: true });

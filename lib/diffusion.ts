@@ -1,22 +1,19 @@
-import { runAbortable } from './abortable';
+import { runAbortable, throwIfAborted } from './abortable';
 import { MissingUError } from './errors';
 import type { ScriptModule } from './jit';
 import type { Denoiser } from './models';
 import { native } from './native';
 import type { Tensor } from './tensor';
+import { resolveDiffusion, type DiffusionOptions, type Schedule } from './diffusion-settings';
 
-export type Schedule = 'linear' | 'cosine' | 'sigmoid';
-export type Objective = 'eps' | 'x0' | 'v';
-
-/** How the network was trained; must match between training and sampling. */
-export interface DiffusionOptions {
-  /** Noise schedule (default 'linear', 1e-4..0.02). */
-  schedule?: Schedule;
-  /** T, the number of diffusion steps (default 1000). */
-  diffusionSteps?: number;
-  /** What the network predicts (default 'eps'). */
-  objective?: Objective;
-}
+export {
+  DEFAULT_DIFFUSION,
+  resolveDiffusion,
+  type DiffusionOptions,
+  type DiffusionSettings,
+  type Objective,
+  type Schedule,
+} from './diffusion-settings';
 
 export interface ReverseOptions extends DiffusionOptions {
   /** 'ddpm' (ancestral, default) or 'ddim'. */
@@ -76,7 +73,7 @@ export interface DenoiseTrace {
 
 type AnyDenoiser = Denoiser | ScriptModule;
 
-function nativeOptions(opts: ReverseOptions, where: string): object {
+function nativeOptions(denoiser: AnyDenoiser, opts: ReverseOptions, where: string): object {
   // steps 0 once meant "all T" and ran T steps while reporting progress as n/0.
   if (opts.steps !== undefined && !(Number.isSafeInteger(opts.steps) && opts.steps >= 1)) {
     throw new MissingUError(`${where}: steps must be an integer >= 1, got ${opts.steps} (leave it out to run all T)`);
@@ -84,7 +81,7 @@ function nativeOptions(opts: ReverseOptions, where: string): object {
   const { signal, onProgress, ...rest } = opts;
   void signal;
   void onProgress;
-  return rest;
+  return { ...rest, ...resolveDiffusion(denoiser, opts) };
 }
 
 /** The schedule's betas and cumulative alphas (abar_t), computed in float64. */
@@ -102,29 +99,36 @@ export function randn(shape: number[], seed: number): Tensor {
   return native.randn(shape, seed) as Tensor;
 }
 
-/** Generates `n` images with the reverse process, in one native call off the event loop. */
+/**
+ * Generates `n` images with the reverse process, in one native call off the event loop. The
+ * objective, schedule and T are the denoiser's (`denoiser.diffusion`) unless given.
+ */
 export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promise<Tensor> {
   const result = await runAbortable(
-    (onProgress, flag) => native.diffusionSample(denoiser, nativeOptions(opts, 'sample'), onProgress, flag),
+    (onProgress, flag) => native.diffusionSample(denoiser, nativeOptions(denoiser, opts, 'sample'), onProgress, flag),
     opts,
   );
   if (result.stopped) {
     result.samples.dispose();
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal, 'sample');
   }
   return result.samples as Tensor;
 }
 
-/** The denoising study: noise `image` (B, C, H, W) to `noiseStep`, reverse to 0, trace every step. */
+/**
+ * The denoising study: noise `image` (B, C, H, W) to `noiseStep`, reverse to 0, trace every step.
+ * The objective, schedule and T are the denoiser's (`denoiser.diffusion`) unless given.
+ */
 export async function denoise(denoiser: AnyDenoiser, image: Tensor, opts: DenoiseOptions): Promise<DenoiseTrace> {
   const result = await runAbortable(
-    (onProgress, flag) => native.diffusionDenoise(denoiser, image, nativeOptions(opts, 'denoise'), onProgress, flag),
+    (onProgress, flag) =>
+      native.diffusionDenoise(denoiser, image, nativeOptions(denoiser, opts, 'denoise'), onProgress, flag),
     opts,
   );
   if (result.stopped) {
     result.noisy.dispose();
     result.trace.forEach((s) => s.image?.dispose());
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal, 'denoise');
   }
   return { noisy: result.noisy as Tensor, steps: result.trace as DenoiseStep[] };
 }

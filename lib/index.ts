@@ -1,26 +1,28 @@
 export type { ImageDataset } from './data/dataset';
 export { loadImageFolder, type ImageFolderOptions } from './data/image-folder';
 export { loadMnistIdx } from './data/mnist-idx';
-export { loadMnistPackage } from './data/mnist-package';
+export { loadMnistPackage, loadMnistPackageAsync } from './data/mnist-package';
 export type { Device } from './device';
 export {
   denoise,
   noiseSchedule,
   qSample,
   randn,
+  resolveDiffusion,
   sample,
   type DenoiseOptions,
   type DenoiseStep,
   type DenoiseTrace,
   type DiffusionOptions,
+  type DiffusionSettings,
   type Objective,
   type ReverseOptions,
   type SampleOptions,
   type Schedule,
 } from './diffusion';
 export { distributedAvailable, distributedFromEnv, type DistributedOptions } from './distributed';
-export { MissingUError } from './errors';
-export { jit, type JitLoadOptions, type ScriptModule } from './jit';
+export { MissingUError, type MissingUErrorCode, type MissingUErrorOptions } from './errors';
+export { diffusionFileFor, jit, type JitLoadOptions, type ScriptModule } from './jit';
 export { memory, type MemoryStats } from './memory';
 export { models, type Denoiser, type FlopCount, type ModelOptions, type ModelPreset } from './models';
 export {
@@ -49,6 +51,7 @@ export {
 } from './train';
 export {
   loadCheckpoint,
+  loadCheckpointAsync,
   loadTrainerState,
   saveCheckpoint,
   type CheckpointParts,
@@ -57,7 +60,17 @@ export {
   type Weights,
 } from './checkpoint/checkpoint';
 export { CHECKPOINT_FORMAT, findCheckpoint, isCheckpointFolder } from './checkpoint/folder';
-export { evaluation as eval } from './eval';
+export {
+  importOfficial,
+  type ImportedOfficial,
+  type ImportOfficialOptions,
+  type OfficialPreset,
+} from './interop/import-official';
+export { readSafetensors, readSafetensorsAsync, writeSafetensors, type StoredTensor } from './io/safetensors';
+export { writeImageGrid } from './report/image-grid';
+export { loadTrainConfig, parseTrainConfig, type TrainConfigJson } from './config/train-config';
+/** The evaluation functions; `eval` is the same object for CommonJS users (under ESM, `eval` cannot be imported by name). */
+export { evaluation, evaluation as eval } from './eval';
 export type {
   BaselineRow,
   DenoiseStudy,

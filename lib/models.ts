@@ -1,5 +1,7 @@
 import { type Device, deviceOrDefault } from './device';
+import type { DiffusionOptions, DiffusionSettings } from './diffusion';
 import { native, type NativeFlopCount, type NativeModel, type NativePreset } from './native';
+import { resolveDiffusion } from './diffusion-settings';
 import type { Tensor } from './tensor';
 
 export type ModelPreset =
@@ -20,6 +22,17 @@ export interface ModelOptions {
   imageSize?: number;
   /** Image channels; defaults to the preset's. */
   channels?: number;
+  /**
+   * The base channel count: nf of a cU-Net (16 in cunet-paper), dim of a lucidrains U-Net (64 in
+   * unet-paper), ch of unet-ddpm (128); defaults to the preset's. Smaller widths make the same
+   * architecture smaller (as the official classes' num_filters / dim do).
+   */
+  width?: number;
+  /**
+   * How the model is (to be) trained: sample, denoise and eval use it unless told otherwise.
+   * Unset: they assume the defaults (linear, 1000, eps) unless given.
+   */
+  diffusion?: DiffusionOptions;
   device?: Device;
   /** Seeds the weight initialisation (PyTorch's generator). */
   seed?: number;
@@ -29,6 +42,12 @@ export type FlopCount = NativeFlopCount;
 
 /** A built-in denoiser: maps (x_t, t) to a tensor of x_t's shape. */
 export interface Denoiser extends NativeModel {
+  /**
+   * How the model was trained (objective, schedule, T), when known: set by train(), loadCheckpoint
+   * and importOfficial, or by models.create's `diffusion`. sample, denoise and eval use it unless
+   * told otherwise. Assignable.
+   */
+  diffusion?: DiffusionSettings;
   /** Runs on a native thread without gradients. x: (B, C, H, W); t: (B,) diffusion steps. */
   forward(x: Tensor, t: Tensor): Promise<Tensor>;
   /** Cost of one forward pass on inputs of `shape` = [batch, channels, height, width]. */
@@ -40,9 +59,11 @@ export const models = {
   /** A new model from a preset name or options. Unknown presets name the known ones. */
   create(presetOrOptions: ModelPreset | ModelOptions): Denoiser {
     const options = typeof presetOrOptions === 'string' ? { preset: presetOrOptions } : presetOrOptions;
-    const { preset, imageSize, channels, seed } = options;
+    const { preset, imageSize, channels, width, seed } = options;
     const device = deviceOrDefault(options.device, 'models.create');
-    return native.modelsCreate({ preset, imageSize, channels, seed, device }) as Denoiser;
+    const model = native.modelsCreate({ preset, imageSize, channels, width, seed, device }) as Denoiser;
+    if (options.diffusion) model.diffusion = resolveDiffusion(model, options.diffusion);
+    return model;
   },
 
   /** The presets, with their default image size and channels and the image sides they take. */

@@ -18,6 +18,9 @@ export interface NativeTensor {
 
 export type NativeInput = NativeTensor | number | boolean;
 
+/** What torchLoad gives for each pickled value: dicts as objects (integer keys as strings), tuples as arrays. */
+export type TorchValue = NativeTensor | number | boolean | string | null | TorchValue[] | { [key: string]: TorchValue };
+
 export interface NativeScriptModule {
   readonly device: string;
   readonly signature: string;
@@ -84,6 +87,8 @@ export interface NativeModel {
   readonly preset: string;
   readonly imageSize: number;
   readonly channels: number;
+  /** The base channel count it was created with (0: the preset's). */
+  readonly width: number;
   readonly device: string;
   parameterCount(): NativeParameterCount;
   parameters(): Array<{ name: string; shape: number[]; trainable: boolean }>;
@@ -164,6 +169,11 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   createTensor(data: Float32Array, shape: number[], device: string): NativeTensor;
   jitLoad(file: string, device: string): NativeScriptModule;
+  jitLoadAsync(file: string, device: string): Promise<NativeScriptModule>;
+  /** A torch.save file (zip format) read by libtorch's unpickler, as plain values (see TorchValue). */
+  torchLoad(file: string): Promise<TorchValue>;
+  /** Native errors are made with this class (MissingUError). Absent from addons built before it. */
+  setErrorClass?(errorClass: typeof MissingUError): void;
   odeSolve(request: NativeOdeRequest): Promise<NativeOdeResult>;
   odeStageUpdate(y: NativeTensor, ks: NativeTensor[], coefs: number[], fused: boolean): NativeTensor;
   memoryStats(): NativeMemoryStats | null;
@@ -171,6 +181,7 @@ export interface NativeBinding {
     preset: string;
     imageSize?: number;
     channels?: number;
+    width?: number;
     device?: string;
     seed?: number;
   }): NativeModel;
@@ -294,6 +305,7 @@ function load(): NativeBinding {
   const threads =
     Number(process.env.MISSING_U_NUM_THREADS) || Number(process.env.OMP_NUM_THREADS) || os.availableParallelism();
   binding.setNumThreads(threads);
+  binding.setErrorClass?.(MissingUError);
   return binding;
 }
 

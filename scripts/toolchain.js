@@ -52,8 +52,26 @@ function cudaHome(env = process.env) {
   return home ? fs.realpathSync(home) : null;
 }
 
-function nodeGypBin() {
-  return require.resolve('node-gyp/bin/node-gyp.js');
+/**
+ * node-gyp's CLI: the package's own (a development checkout has it as a devDependency), else the one
+ * npm runs install scripts with (npm_config_node_gyp: every npm ships node-gyp), else one on PATH.
+ * An installed missing-u has no node-gyp of its own, so a source build relies on the latter two; with
+ * neither, one message says how to get it.
+ */
+function nodeGypBin(env = process.env) {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    // not a development checkout
+  }
+  if (env.npm_config_node_gyp && fs.existsSync(env.npm_config_node_gyp)) return env.npm_config_node_gyp;
+  const onPath = which('node-gyp');
+  if (onPath) return fs.realpathSync(onPath);
+  throw new Error(
+    'missing-u: building from source needs node-gyp, and none was found (npm provides it to install scripts as ' +
+      'npm_config_node_gyp). Run `npm rebuild missing-u` through npm, or `npm install -g node-gyp` and retry; ' +
+      'the build also needs g++ (C++20), make and python3.',
+  );
 }
 
 module.exports = { which, runOrExit, nodeGypEnv, nodeGypBin, cudaHome };

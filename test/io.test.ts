@@ -11,6 +11,7 @@ import { loadImageFolder } from '../lib/data/image-folder';
 import { loadDataset } from '../lib/data/load';
 import { loadMnistIdx } from '../lib/data/mnist-idx';
 import { MissingUError } from '../lib/errors';
+import { missingUError } from './helpers/errors';
 import {
   isAtomicTempFile,
   parseAtomicTempName,
@@ -28,17 +29,6 @@ afterEach(() => {
   jest.restoreAllMocks();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** The MissingUError `run` throws; fails the test when it throws anything else or nothing. */
-function missingUError(run: () => unknown): MissingUError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MissingUError);
-    return err as MissingUError;
-  }
-  throw new Error('expected a MissingUError, nothing was thrown');
-}
 
 async function missingUErrorAsync(run: () => Promise<unknown>): Promise<MissingUError> {
   try {

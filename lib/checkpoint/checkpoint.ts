@@ -11,8 +11,8 @@ import { tensor, type Tensor } from '../tensor';
 import type { StoredTrainerState, TrainerState } from '../train';
 import { syncDirectory, writeFileAtomic } from '../io/atomic';
 import { describeIoError } from '../io/io-error';
-import { readJsonFile } from '../io/json-file';
-import { readSafetensors, writeSafetensors, type StoredTensor } from '../io/safetensors';
+import { readJsonFile, readJsonFileAsync } from '../io/json-file';
+import { readSafetensors, readSafetensorsAsync, writeSafetensors, type StoredTensor } from '../io/safetensors';
 import {
   assertSaveTarget,
   CHECKPOINT_FORMAT,
@@ -167,12 +167,13 @@ export function loadTrainerState(dir: string): TrainerState {
 function checkpointRoot(dir: string): string {
   const root = findCheckpoint(dir);
   if (root) return root;
-  if (!fs.existsSync(dir)) throw new MissingUError(`checkpoint folder ${dir} does not exist`);
+  if (!fs.existsSync(dir)) throw new MissingUError(`checkpoint folder ${dir} does not exist`, { code: 'file' });
   const stateFile = path.join(dir, 'state.json');
   if (fs.existsSync(stateFile)) readJson(stateFile); // a corrupt state.json: say that, not "not a checkpoint"
   throw new MissingUError(
     `${dir} is not a missing-u checkpoint (no state.json with "format": "${CHECKPOINT_FORMAT}"); ` +
       'pass the folder that train saved',
+    { code: 'format' },
   );
 }
 
@@ -180,33 +181,78 @@ function readJson(file: string): unknown {
   return readJsonFile(file, 'checkpoint file', { hint: 'corrupt checkpoint?' });
 }
 
-function loadWeights(model: Denoiser, file: string): void {
-  const { tensors } = readSafetensors(file);
+function loadWeights(model: Denoiser, file: string, tensors: Record<string, StoredTensor>): void {
   const made: Record<string, Tensor> = {};
   try {
     for (const [name, stored] of Object.entries(tensors)) made[name] = tensor(stored.data, stored.shape);
     model.loadStateDict(made);
   } catch (err) {
-    throw new MissingUError(`${file}: ${(err as Error).message}`);
+    throw new MissingUError(`${file}: ${(err as Error).message}`, {
+      code: err instanceof MissingUError ? err.code : 'format',
+      cause: err,
+    });
   } finally {
     Object.values(made).forEach((t) => t.dispose());
   }
 }
 
-export function loadCheckpoint(dir: string, opts: { device?: Device } = {}): LoadedCheckpoint {
-  const root = checkpointRoot(dir);
-  const config = parseTrainConfig(readJson(path.join(root, 'config.json')), `${root}/config.json`);
-  const state = readJson(path.join(root, 'state.json')) as CheckpointState;
+type WeightsFile = { file: string; tensors: Record<string, StoredTensor> };
+
+/** The models a checkpoint describes, with its weights, and the diffusion settings it was trained with. */
+function assemble(
+  config: TrainConfigJson,
+  state: CheckpointState,
+  weights: { model: WeightsFile; ema: WeightsFile },
+  opts: { device?: Device },
+): LoadedCheckpoint {
   const create = () =>
     models.create({
       preset: config.model.preset,
       device: opts.device ?? 'cpu',
       imageSize: state.imageSize,
       channels: state.channels,
+      width: config.model.width,
+      diffusion: config.diffusion,
     });
   const model = create();
   const ema = create();
-  loadWeights(model, path.join(root, 'model.safetensors'));
-  loadWeights(ema, path.join(root, 'ema.safetensors'));
+  try {
+    loadWeights(model, weights.model.file, weights.model.tensors);
+    loadWeights(ema, weights.ema.file, weights.ema.tensors);
+  } catch (err) {
+    model.dispose();
+    ema.dispose();
+    throw err;
+  }
   return { model, ema, config, state };
+}
+
+/**
+ * Loads a checkpoint folder: its models (`ema` is usually the one to sample from), config and
+ * state. Both models carry the run's diffusion settings (`diffusion`: objective, schedule, T),
+ * which sample, denoise and eval then use. The event loop waits for the reads: see loadCheckpointAsync.
+ */
+export function loadCheckpoint(dir: string, opts: { device?: Device } = {}): LoadedCheckpoint {
+  const root = checkpointRoot(dir);
+  const config = parseTrainConfig(readJson(path.join(root, 'config.json')), `${root}/config.json`);
+  const state = readJson(path.join(root, 'state.json')) as CheckpointState;
+  const read = (name: string): WeightsFile => {
+    const file = path.join(root, name);
+    return { file, tensors: readSafetensors(file).tensors };
+  };
+  return assemble(config, state, { model: read('model.safetensors'), ema: read('ema.safetensors') }, opts);
+}
+
+/** loadCheckpoint with the files read off the event loop. */
+export async function loadCheckpointAsync(dir: string, opts: { device?: Device } = {}): Promise<LoadedCheckpoint> {
+  const root = checkpointRoot(dir);
+  const readJsonAsync = (name: string) =>
+    readJsonFileAsync(path.join(root, name), 'checkpoint file', { hint: 'corrupt checkpoint?' });
+  const config = parseTrainConfig(await readJsonAsync('config.json'), `${root}/config.json`);
+  const state = (await readJsonAsync('state.json')) as CheckpointState;
+  const read = async (name: string): Promise<WeightsFile> => {
+    const file = path.join(root, name);
+    return { file, tensors: (await readSafetensorsAsync(file)).tensors };
+  };
+  return assemble(config, state, { model: await read('model.safetensors'), ema: await read('ema.safetensors') }, opts);
 }

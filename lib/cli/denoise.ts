@@ -7,9 +7,11 @@ import type { Device } from '../device';
 import { denoise } from '../diffusion';
 import { writeImageGrid } from '../report/image-grid';
 import { tensor } from '../tensor';
+import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
+import { withExample } from './help';
 import { count } from './parse';
 
-interface DenoiseCliOptions {
+interface DenoiseCliOptions extends DiffusionFlags {
   checkpoint: string;
   noiseStep: number;
   n: number;
@@ -21,7 +23,7 @@ interface DenoiseCliOptions {
 }
 
 export function denoiseCommand(): Command {
-  return new Command('denoise')
+  const command = new Command('denoise')
     .description('noise the first images of the checkpoint’s dataset to a step, denoise them, trace MSE and PSNR')
     .requiredOption('--checkpoint <dir>', 'a folder written by missing-u train')
     .option('--noise-step <t>', 'the diffusion step to noise to', count('--noise-step'), 400)
@@ -30,48 +32,46 @@ export function denoiseCommand(): Command {
     .option('--sampler <name>', 'ddpm or ddim', 'ddpm')
     .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
     .option('--out <file.png>', 'write clean, noisy and denoised images as a grid (three rows)')
-    .option('--json', 'print the whole trace as JSON')
-    .action(async (opts: DenoiseCliOptions) => {
-      const checkpoint = loadCheckpoint(opts.checkpoint, { device: opts.device as Device });
-      checkpoint.model.dispose();
-      const data = await loadDataset(checkpoint.config.data);
-      const n = Math.max(1, Math.min(opts.n, data.shape[0]));
-      using clean = imageRange(data.data, data.shape, 0, n);
-      const trace = await denoise(checkpoint.ema, clean, {
-        ...checkpoint.config.diffusion,
-        noiseStep: opts.noiseStep,
-        seed: opts.seed,
-        sampler: opts.sampler,
-        trace: opts.out ? 'images' : 'metrics',
-      });
-      const best = trace.steps.reduce((a, b) => (b.psnr > a.psnr ? b : a));
-      const last = trace.steps[trace.steps.length - 1];
-      if (opts.out) {
-        const rows = [
-          clean.toFloat32Array(),
-          trace.noisy.toFloat32Array(),
-          (last.image ?? trace.noisy).toFloat32Array(),
-        ];
-        const all = new Float32Array(rows.reduce((s, r) => s + r.length, 0));
-        rows.reduce((at, r) => (all.set(r, at), at + r.length), 0);
-        using grid = tensor(all, [3 * n, ...clean.shape.slice(1)]);
-        await writeImageGrid(grid, opts.out, { columns: n });
-      }
-      trace.steps.forEach((s) => s.image?.dispose());
-      trace.noisy.dispose();
-      checkpoint.ema.dispose();
-      const summary = {
-        noiseStep: opts.noiseStep,
-        images: n,
-        bestPsnr: best.psnr,
-        bestAtStep: best.t,
-        finalPsnr: last.psnr,
-        trace: opts.json ? trace.steps.map(({ t, mse, psnr }) => ({ t, mse, psnr })) : undefined,
-      };
-      process.stdout.write(
-        opts.json
-          ? `${JSON.stringify(summary)}\n`
-          : `denoised ${n} images from step ${opts.noiseStep}: best PSNR ${best.psnr.toFixed(2)} dB at step ${best.t}, final ${last.psnr.toFixed(2)} dB\n`,
-      );
+    .option('--json', 'print the whole trace as JSON');
+  diffusionFlags(command);
+  withExample(command, 'missing-u denoise --checkpoint runs/mnist-cunet --noise-step 400 --n 8 --out denoised.png');
+  return command.action(async (opts: DenoiseCliOptions) => {
+    const checkpoint = loadCheckpoint(opts.checkpoint, { device: opts.device as Device });
+    checkpoint.model.dispose();
+    const data = await loadDataset(checkpoint.config.data);
+    const n = Math.max(1, Math.min(opts.n, data.shape[0]));
+    using clean = imageRange(data.data, data.shape, 0, n);
+    const trace = await denoise(checkpoint.ema, clean, {
+      ...diffusionFromFlags(opts),
+      noiseStep: opts.noiseStep,
+      seed: opts.seed,
+      sampler: opts.sampler,
+      trace: opts.out ? 'images' : 'metrics',
     });
+    const best = trace.steps.reduce((a, b) => (b.psnr > a.psnr ? b : a));
+    const last = trace.steps[trace.steps.length - 1];
+    if (opts.out) {
+      const rows = [clean.toFloat32Array(), trace.noisy.toFloat32Array(), (last.image ?? trace.noisy).toFloat32Array()];
+      const all = new Float32Array(rows.reduce((s, r) => s + r.length, 0));
+      rows.reduce((at, r) => (all.set(r, at), at + r.length), 0);
+      using grid = tensor(all, [3 * n, ...clean.shape.slice(1)]);
+      await writeImageGrid(grid, opts.out, { columns: n });
+    }
+    trace.steps.forEach((s) => s.image?.dispose());
+    trace.noisy.dispose();
+    checkpoint.ema.dispose();
+    const summary = {
+      noiseStep: opts.noiseStep,
+      images: n,
+      bestPsnr: best.psnr,
+      bestAtStep: best.t,
+      finalPsnr: last.psnr,
+      trace: opts.json ? trace.steps.map(({ t, mse, psnr }) => ({ t, mse, psnr })) : undefined,
+    };
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify(summary)}\n`
+        : `denoised ${n} images from step ${opts.noiseStep}: best PSNR ${best.psnr.toFixed(2)} dB at step ${best.t}, final ${last.psnr.toFixed(2)} dB\n`,
+    );
+  });
 }

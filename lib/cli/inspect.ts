@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { MissingUError } from '../errors';
 import { modelCost, type ModelCost } from '../eval/model-cost';
 import { models, type ModelPreset } from '../models';
+import { formatTable } from './table';
 
 export interface InspectRow extends ModelCost {
   preset: string;
@@ -18,6 +19,20 @@ export function inspectPreset(preset: string, imageSize?: number): InspectRow {
   }
   using model = models.create({ preset: preset as ModelPreset, imageSize, seed: 0 });
   return { preset, imageSize: model.imageSize, channels: model.channels, ...modelCost(model) };
+}
+
+/** The columns `inspect` prints, as text. */
+function inspectCells(row: InspectRow): Record<string, string> {
+  const cells: Record<string, string> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (value === null || value === undefined) cells[key] = '-';
+    else if (typeof value === 'number')
+      cells[key] = Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
+    else if (typeof value === 'object')
+      continue; // breakdowns: --json has them
+    else cells[key] = String(value);
+  }
+  return cells;
 }
 
 export function inspectCommand(): Command {
@@ -37,6 +52,6 @@ export function inspectCommand(): Command {
         process.stdout.write(`${JSON.stringify(opts.preset === 'all' ? rows : rows[0], null, 2)}\n`);
         return;
       }
-      console.table(rows);
+      process.stdout.write(`${formatTable(rows.map(inspectCells))}\n`);
     });
 }

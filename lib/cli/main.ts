@@ -5,6 +5,8 @@ import { PACKAGE_VERSION } from '../package-root';
 import { benchCommand } from './bench';
 import { denoiseCommand } from './denoise';
 import { evalCommand } from './eval';
+import { addExamples } from './help';
+import { importOfficialCommand } from './import-official';
 import { infoCommand } from './info';
 import { inspectCommand } from './inspect';
 import { sampleCommand } from './sample';
@@ -23,6 +25,8 @@ function program(): Command {
   cli.addCommand(inspectCommand());
   cli.addCommand(evalCommand());
   cli.addCommand(benchCommand());
+  cli.addCommand(importOfficialCommand());
+  addExamples(cli);
   return cli;
 }
 

@@ -3,15 +3,18 @@ import { Command } from 'commander';
 import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { writeSafetensors } from '../io/safetensors';
 import type { Device } from '../device';
-import { sample, type DiffusionOptions } from '../diffusion';
+import { sample } from '../diffusion';
+import { resolveDiffusion } from '../diffusion-settings';
 import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { writeImageGrid } from '../report/image-grid';
+import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
+import { withExample } from './help';
 import { count, positiveCount } from './parse';
 import { progressPrinter } from './progress';
 
-interface SampleCliOptions {
+interface SampleCliOptions extends DiffusionFlags {
   checkpoint?: string;
   torchscript?: string;
   shape?: string;
@@ -27,65 +30,83 @@ interface SampleCliOptions {
 }
 
 export function sampleCommand(): Command {
-  return new Command('sample')
+  const command = new Command('sample')
     .description('generate images from a checkpoint (its EMA weights) or a TorchScript denoiser')
-    .option('--checkpoint <dir>', 'a folder written by missing-u train')
-    .option('--torchscript <file>', 'a torch.jit.save file with forward(x, t)')
+    .option('--checkpoint <dir>', 'a folder written by missing-u train (or import-official)')
+    .option(
+      '--torchscript <file>',
+      'a torch.jit.save file with forward(x, t); its diffusion settings from the flags below or <name>.diffusion.json beside it',
+    )
     .option('--shape <c,h,w>', 'image shape, for --torchscript')
-    .option('--n <n>', 'number of images', positiveCount('--n'))
-    .option('--sampler <name>', 'ddpm or ddim')
-    .option('--steps <n>', 'reverse steps (respaced when fewer than T)', positiveCount('--steps'))
-    .option('--eta <x>', 'DDIM noise (0: deterministic)', Number)
-    .option('--seed <n>', 'seed of x_T and the sampler noise', count('--seed'))
+    .option('--n <n>', 'number of images (default: the checkpoint config’s sample.n, else 64)', positiveCount('--n'))
+    .option('--sampler <name>', 'ddpm or ddim (default: the checkpoint config’s, else ddim)')
+    .option(
+      '--steps <n>',
+      'reverse steps, respaced when fewer than T (default: the checkpoint config’s, else 50)',
+      positiveCount('--steps'),
+    )
+    .option('--eta <x>', 'DDIM noise, 0 deterministic (default: the checkpoint config’s, else 0)', Number)
+    .option(
+      '--seed <n>',
+      'seed of x_T and the sampler noise (default: the checkpoint config’s, else 0)',
+      count('--seed'),
+    )
     .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
     .option('--out <file.png>', 'where to write the image grid', 'samples.png')
     .option('--tensor-out <file.safetensors>', 'also write the raw samples (N, C, H, W) in [-1, 1]')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: SampleCliOptions) => {
-      if (!opts.checkpoint === !opts.torchscript) {
-        throw new MissingUError('give either --checkpoint DIR or --torchscript FILE (with --shape C,H,W)');
+    .option('--json', 'print the result as JSON');
+  diffusionFlags(command);
+  withExample(
+    command,
+    'missing-u sample --checkpoint runs/mnist-cunet --n 16 --steps 50 --out samples.png',
+    'missing-u sample --torchscript denoiser.pt --shape 3,64,64 --objective v --schedule sigmoid --out samples.png',
+  );
+  return command.action(async (opts: SampleCliOptions) => {
+    if (!opts.checkpoint === !opts.torchscript) {
+      throw new MissingUError('give either --checkpoint DIR or --torchscript FILE (with --shape C,H,W)');
+    }
+    const device = opts.device as Device;
+    let settings = { sampler: 'ddim' as 'ddpm' | 'ddim', steps: 50 as number | undefined, eta: 0, n: 64, seed: 0 };
+    const diffusion = diffusionFromFlags(opts);
+    let shape: [number, number, number] | undefined;
+    let denoiser: Denoiser | ScriptModule;
+    if (opts.checkpoint) {
+      const checkpoint = loadCheckpoint(opts.checkpoint, { device });
+      checkpoint.model.dispose();
+      denoiser = checkpoint.ema;
+      settings = { ...settings, ...checkpoint.config.sample };
+    } else {
+      const parts = String(opts.shape ?? '')
+        .split(',')
+        .map(Number);
+      if (parts.length !== 3 || parts.some((v) => !Number.isInteger(v) || v < 1)) {
+        throw new MissingUError('--torchscript needs --shape C,H,W (for example --shape 1,28,28)');
       }
-      const device = opts.device as Device;
-      let settings = { sampler: 'ddim' as 'ddpm' | 'ddim', steps: 50 as number | undefined, eta: 0, n: 64, seed: 0 };
-      let diffusion: DiffusionOptions = {};
-      let shape: [number, number, number] | undefined;
-      let denoiser: Denoiser | ScriptModule;
-      if (opts.checkpoint) {
-        const checkpoint = loadCheckpoint(opts.checkpoint, { device });
-        checkpoint.model.dispose();
-        denoiser = checkpoint.ema;
-        settings = { ...settings, ...checkpoint.config.sample };
-        diffusion = checkpoint.config.diffusion;
-      } else {
-        const parts = String(opts.shape ?? '')
-          .split(',')
-          .map(Number);
-        if (parts.length !== 3 || parts.some((v) => !Number.isInteger(v) || v < 1)) {
-          throw new MissingUError('--torchscript needs --shape C,H,W (for example --shape 1,28,28)');
-        }
-        shape = parts as [number, number, number];
-        denoiser = jit.load(String(opts.torchscript), { device });
-      }
-      const n = opts.n ?? settings.n;
-      const steps = opts.steps ?? settings.steps;
-      const show = progressPrinter('sample', steps ?? diffusion.diffusionSteps ?? 1000, { every: 10 });
-      const images = await sample(denoiser, {
-        ...diffusion,
-        n,
-        shape,
-        sampler: opts.sampler ?? settings.sampler,
-        steps,
-        eta: opts.eta ?? settings.eta,
-        seed: opts.seed ?? settings.seed,
-        onProgress: (p) => show(p.step),
-      });
-      await writeImageGrid(images, opts.out);
-      if (opts.tensorOut) {
-        writeSafetensors(opts.tensorOut, { samples: { shape: images.shape, data: images.toFloat32Array() } });
-      }
-      const summary = { images: n, shape: images.shape, png: opts.out, tensors: opts.tensorOut ?? null };
-      images.dispose();
-      denoiser.dispose();
-      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${n} images to ${opts.out}\n`);
+      shape = parts as [number, number, number];
+      denoiser = jit.load(String(opts.torchscript), { device, diffusion });
+    }
+    const n = opts.n ?? settings.n;
+    const steps = opts.steps ?? settings.steps;
+    const show = progressPrinter('sample', steps ?? resolveDiffusion(denoiser, diffusion).diffusionSteps, {
+      every: 10,
     });
+    const images = await sample(denoiser, {
+      ...diffusion,
+      n,
+      shape,
+      sampler: opts.sampler ?? settings.sampler,
+      steps,
+      eta: opts.eta ?? settings.eta,
+      seed: opts.seed ?? settings.seed,
+      onProgress: (p) => show(p.step),
+    });
+    await writeImageGrid(images, opts.out);
+    if (opts.tensorOut) {
+      writeSafetensors(opts.tensorOut, { samples: { shape: images.shape, data: images.toFloat32Array() } });
+    }
+    const summary = { images: n, shape: images.shape, png: opts.out, tensors: opts.tensorOut ?? null };
+    images.dispose();
+    denoiser.dispose();
+    process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${n} images to ${opts.out}\n`);
+  });
 }

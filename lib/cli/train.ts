@@ -171,7 +171,7 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
   });
   const result = await train(
     {
-      model: { preset: config.model.preset, device: config.model.device as Device },
+      model: { preset: config.model.preset, device: config.model.device as Device, width: config.model.width },
       data,
       diffusion,
       steps: t.steps,

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 
 import { MissingUError } from '../errors';
 import { READ_LIMITS, readBoundedAsync } from '../io/bounded-read';
+import { loadModule } from '../optional-module';
 import type { ImageDataset } from './dataset';
 
 export interface ImageFolderOptions {
@@ -49,6 +50,7 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
   const pixels = size * size * channels;
   const images: Float32Array[] = [];
   const skipped: string[] = [];
+  const sharp = loadModule<typeof Sharp>('sharp', 'reading image folders');
   for (const file of files) {
     let raw: Buffer;
     try {

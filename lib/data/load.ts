@@ -2,13 +2,13 @@ import type { TrainConfigJson } from '../config/train-config';
 import type { ImageDataset } from './dataset';
 import { loadImageFolder } from './image-folder';
 import { loadMnistIdx } from './mnist-idx';
-import { loadMnistPackage } from './mnist-package';
+import { loadMnistPackageAsync } from './mnist-package';
 
 /** The dataset a config's `data` section names. */
 export async function loadDataset(data: TrainConfigJson['data']): Promise<ImageDataset> {
   switch (data.source) {
     case 'mnist-package':
-      return loadMnistPackage(data.limit);
+      return loadMnistPackageAsync(data.limit);
     case 'mnist-idx':
       return loadMnistIdx(data.images, data.labels);
     case 'image-folder':

@@ -1,5 +1,5 @@
 import { imageRange } from '../data/image-range';
-import { denoise, noiseSchedule, type DiffusionOptions } from '../diffusion';
+import { denoise, noiseSchedule, resolveDiffusion, type DiffusionOptions } from '../diffusion';
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
@@ -15,7 +15,7 @@ export interface StudyDenoiser {
   /** The label in tables and plots. */
   name: string;
   denoiser: Denoiser | ScriptModule;
-  /** How it was trained (schedule, T, objective); default linear, 1000, eps. */
+  /** How it was trained (schedule, T, objective); default the denoiser's own (`diffusion`), else linear, 1000, eps. */
   diffusion?: DiffusionOptions;
 }
 
@@ -274,7 +274,14 @@ export async function denoiseStudy(
       }
       if (opts.baseline ?? true) {
         study.baseline.push(
-          await baselineAt(noisyChunks, cleanChunks, noiseStep, denoisers[0].diffusion, opts.lpips, n),
+          await baselineAt(
+            noisyChunks,
+            cleanChunks,
+            noiseStep,
+            resolveDiffusion(denoisers[0].denoiser, denoisers[0].diffusion),
+            opts.lpips,
+            n,
+          ),
         );
       }
     }

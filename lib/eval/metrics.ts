@@ -1,4 +1,4 @@
-import { runAbortable } from '../abortable';
+import { runAbortable, throwIfAborted } from '../abortable';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
@@ -82,7 +82,7 @@ export async function featureStats(
     (onProgress, flag) => native.metricsFeatureStats(extractor, images, featureOptions(opts), onProgress, flag),
     opts,
   );
-  if (result.stopped) opts.signal?.throwIfAborted();
+  if (result.stopped) throwIfAborted(opts.signal, 'the evaluation');
   const { count, dim, mean, covariance } = result;
   return { count, dim, mean, covariance, extractor: opts.extractorName ?? 'unnamed' };
 }

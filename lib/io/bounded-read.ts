@@ -39,13 +39,16 @@ function kindOf(stats: fs.Stats): string {
 }
 
 function notRegular(file: string, what: string, stats: fs.Stats): MissingUError {
-  return new MissingUError(`${what} ${file} is ${kindOf(stats)}, not a regular file: give the path of a file`);
+  return new MissingUError(`${what} ${file} is ${kindOf(stats)}, not a regular file: give the path of a file`, {
+    code: 'file',
+  });
 }
 
 function openError(file: string, what: string, err: unknown): MissingUError {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new MissingUError(`${what} ${file} does not exist`);
-  return new MissingUError(describeIoError(err, `could not read ${what}`, file));
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new MissingUError(`${what} ${file} does not exist`, { code: 'file' });
+  return new MissingUError(describeIoError(err, `could not read ${what}`, file), { code: 'file' });
 }
 
 /** Stats `file` (following symlinks) and refuses a missing path or anything but a regular file, naming it. */
@@ -77,11 +80,14 @@ export function refuseIfNotRegular(file: string, what: string): void {
 function tooLarge(file: string, what: string, size: number, maxBytes: number): MissingUError {
   return new MissingUError(
     `${what} ${file} is ${size} bytes, more than the ${maxBytes} missing-u reads for such a file (wrong file?)`,
+    { code: 'file' },
   );
 }
 
 function shortRead(file: string, what: string): MissingUError {
-  return new MissingUError(`${what} ${file} ended before its expected end (truncated, or changed while it was read)`);
+  return new MissingUError(`${what} ${file} ended before its expected end (truncated, or changed while it was read)`, {
+    code: 'format',
+  });
 }
 
 // O_NONBLOCK: a path swapped for a FIFO after the stat must not block the open; it is refused by fstat.
@@ -110,7 +116,7 @@ export function withRegularFile<T>(file: string, what: string, use: (open: OpenF
         try {
           n = fs.readSync(fd, bytes, done, bytes.length - done, position + done);
         } catch (err) {
-          throw new MissingUError(describeIoError(err, `could not read ${what}`, file));
+          throw new MissingUError(describeIoError(err, `could not read ${what}`, file), { code: 'file' });
         }
         if (n === 0) throw shortRead(file, what);
         done += n;
@@ -165,7 +171,7 @@ export async function readBoundedAsync(file: string, what: string, maxBytes: num
       try {
         ({ bytesRead: n } = await handle.read(out, done, out.length - done, done));
       } catch (err) {
-        throw new MissingUError(describeIoError(err, `could not read ${what}`, file));
+        throw new MissingUError(describeIoError(err, `could not read ${what}`, file), { code: 'file' });
       }
       if (n === 0) throw shortRead(file, what);
       done += n;

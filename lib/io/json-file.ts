@@ -12,7 +12,9 @@ export interface JsonFileOptions {
 /** Parses the bytes of a JSON file: UTF-8, valid JSON, no key given twice, no absurd nesting. */
 export function parseJsonBytes(bytes: Uint8Array, file: string, what: string, opts: JsonFileOptions = {}): unknown {
   const invalid = (why: string) =>
-    new MissingUError(`${what} ${file} is not valid JSON${opts.hint ? ` (${opts.hint})` : ''}: ${why}`);
+    new MissingUError(`${what} ${file} is not valid JSON${opts.hint ? ` (${opts.hint})` : ''}: ${why}`, {
+      code: 'format',
+    });
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

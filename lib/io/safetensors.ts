@@ -1,6 +1,6 @@
 import { MissingUError } from '../errors';
 import { writeFileAtomic } from './atomic';
-import { READ_LIMITS, withRegularFile } from './bounded-read';
+import { type OpenFile, READ_LIMITS, readBoundedAsync, withRegularFile } from './bounded-read';
 import { parseSafetensorsHeader } from './safetensors-header';
 
 /** A tensor as stored in a safetensors file (row-major): float32 ('F32') unless it holds a Float64Array ('F64'). */
@@ -78,40 +78,77 @@ export function readSafetensors(
   tensors: Record<string, StoredTensor<Float32Array | Float64Array>>;
   metadata: Record<string, string>;
 } {
-  const fail = (why: string) => new MissingUError(`${file} is not a readable safetensors file: ${why}`);
-  return withRegularFile(file, 'safetensors file', (open) => {
-    if (open.size < 8) throw fail(`it is ${open.size} bytes long (truncated?)`);
-    const claimed = open.read(0, 8).readBigUInt64LE(0);
-    if (claimed > BigInt(READ_LIMITS.safetensorsHeader)) {
-      throw fail(
-        `its header claims ${claimed} bytes, more than the ${READ_LIMITS.safetensorsHeader} the format allows`,
-      );
+  return withRegularFile(file, 'safetensors file', (open) => parseOpenFile(open, opts.float64 ?? false));
+}
+
+type ReadTensors = {
+  tensors: Record<string, StoredTensor<Float32Array | Float64Array>>;
+  metadata: Record<string, string>;
+};
+
+function parseOpenFile(open: OpenFile, float64: boolean): ReadTensors {
+  const file = open.path;
+  const opts = { float64 };
+  const fail = (why: string) =>
+    new MissingUError(`${file} is not a readable safetensors file: ${why}`, { code: 'format' });
+  if (open.size < 8) throw fail(`it is ${open.size} bytes long (truncated?)`);
+  const claimed = open.read(0, 8).readBigUInt64LE(0);
+  if (claimed > BigInt(READ_LIMITS.safetensorsHeader)) {
+    throw fail(`its header claims ${claimed} bytes, more than the ${READ_LIMITS.safetensorsHeader} the format allows`);
+  }
+  const headerLength = Number(claimed);
+  if (headerLength < 2 || 8 + headerLength > open.size) {
+    throw fail(
+      `its header claims ${headerLength} bytes but the file has ${open.size - 8} (truncated or not safetensors)`,
+    );
+  }
+  const dataStart = 8 + headerLength;
+  const header = parseSafetensorsHeader(open.read(8, headerLength), open.size - dataStart, fail);
+  for (const { name, dtype } of header.tensors) {
+    if (dtype !== 'F32' && !(dtype === 'F64' && opts.float64)) {
+      throw fail(`tensor '${name}' is ${dtype}; missing-u reads ${opts.float64 ? 'F32 and F64' : 'F32'}`);
     }
-    const headerLength = Number(claimed);
-    if (headerLength < 2 || 8 + headerLength > open.size) {
-      throw fail(
-        `its header claims ${headerLength} bytes but the file has ${open.size - 8} (truncated or not safetensors)`,
-      );
+  }
+  const tensors: Record<string, StoredTensor<Float32Array | Float64Array>> = {};
+  for (const { name, dtype, shape, begin, end } of header.tensors) {
+    const data = dtype === 'F64' ? new Float64Array((end - begin) / 8) : new Float32Array((end - begin) / 4);
+    open.readInto(data, dataStart + begin);
+    // defineProperty: a tensor may be called '__proto__'
+    Object.defineProperty(tensors, name, {
+      value: { shape, data },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return { tensors, metadata: header.metadata };
+}
+
+/** An OpenFile over bytes already read. */
+function bufferFile(file: string, bytes: Buffer): OpenFile {
+  const read = (position: number, length: number) => {
+    if (position + length > bytes.length) {
+      throw new MissingUError(`${file} ended early (truncated?)`, { code: 'format' });
     }
-    const dataStart = 8 + headerLength;
-    const header = parseSafetensorsHeader(open.read(8, headerLength), open.size - dataStart, fail);
-    for (const { name, dtype } of header.tensors) {
-      if (dtype !== 'F32' && !(dtype === 'F64' && opts.float64)) {
-        throw fail(`tensor '${name}' is ${dtype}; missing-u reads ${opts.float64 ? 'F32 and F64' : 'F32'}`);
-      }
-    }
-    const tensors: Record<string, StoredTensor<Float32Array | Float64Array>> = {};
-    for (const { name, dtype, shape, begin, end } of header.tensors) {
-      const data = dtype === 'F64' ? new Float64Array((end - begin) / 8) : new Float32Array((end - begin) / 4);
-      open.readInto(data, dataStart + begin);
-      // defineProperty: a tensor may be called '__proto__'
-      Object.defineProperty(tensors, name, {
-        value: { shape, data },
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return { tensors, metadata: header.metadata };
-  });
+    return bytes.subarray(position, position + length);
+  };
+  return {
+    path: file,
+    size: bytes.length,
+    read,
+    readInto: (target, position) =>
+      new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(read(position, target.byteLength)),
+  };
+}
+
+/** readSafetensors (float32 tensors) with the file read off the event loop. */
+export async function readSafetensorsAsync(file: string): Promise<{
+  tensors: Record<string, StoredTensor>;
+  metadata: Record<string, string>;
+}> {
+  const bytes = await readBoundedAsync(file, 'safetensors file', Number.MAX_SAFE_INTEGER);
+  return parseOpenFile(bufferFile(file, bytes), false) as {
+    tensors: Record<string, StoredTensor>;
+    metadata: Record<string, string>;
+  };
 }

@@ -1,8 +1,10 @@
-import sharp from 'sharp';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import type Sharp from 'sharp';
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
 
 import { writeFileAtomic } from '../io/atomic';
+import { loadModule } from '../optional-module';
 
 export type ChartRow = Record<string, string | number | null>;
 
@@ -83,6 +85,8 @@ function vegaLiteSpec(chart: Chart): TopLevelSpec {
 
 /** The chart as SVG, rendered by Vega (no browser, no canvas). */
 export async function chartSvg(chart: Chart): Promise<string> {
+  const vega = loadModule<typeof Vega>('vega', 'drawing charts');
+  const { compile } = loadModule<typeof VegaLite>('vega-lite', 'drawing charts');
   const view = new vega.View(vega.parse(compile(vegaLiteSpec(chart)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -94,6 +98,7 @@ export async function chartSvg(chart: Chart): Promise<string> {
 /** Writes the chart as a PNG (SVG rasterised by sharp at 2x) and, beside it, its SVG. */
 export async function writeChart(chart: Chart, pngFile: string): Promise<void> {
   const svg = await chartSvg(chart);
+  const sharp = loadModule<typeof Sharp>('sharp', 'writing PNG charts');
   const png = await sharp(Buffer.from(svg), { density: 144 }).flatten({ background: '#ffffff' }).png().toBuffer();
   writeFileAtomic(pngFile, png);
   writeFileAtomic(pngFile.replace(/\.png$/, '.svg'), svg);

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 
+import { MissingUError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
+import { loadModule } from '../optional-module';
 import type { Tensor } from '../tensor';
 
 /**
@@ -13,7 +15,7 @@ import type { Tensor } from '../tensor';
 export async function writeImageGrid(images: Tensor, file: string, opts: { columns?: number; padding?: number } = {}) {
   const [n, c, h, w] = images.shape;
   if (images.shape.length !== 4 || (c !== 1 && c !== 3)) {
-    throw new Error(`an image grid needs (N, 1 or 3, H, W) images, got [${images.shape.join(', ')}]`);
+    throw new MissingUError(`an image grid needs (N, 1 or 3, H, W) images, got [${images.shape.join(', ')}]`);
   }
   const columns = opts.columns ?? Math.ceil(Math.sqrt(n));
   const rows = Math.ceil(n / columns);
@@ -34,6 +36,7 @@ export async function writeImageGrid(images: Tensor, file: string, opts: { colum
       }
     }
   }
+  const sharp = loadModule<typeof Sharp>('sharp', 'writing PNG images');
   const png = await sharp(pixels, { raw: { width, height, channels: c } })
     .png()
     .toBuffer();

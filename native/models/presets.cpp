@@ -13,7 +13,8 @@
 namespace missingu::models {
 namespace {
 
-using Factory = std::function<std::shared_ptr<DenoiserImpl>(int64_t imageSize, int64_t channels)>;
+// width: the base channel count (nf of a cU-Net, dim/ch of a U-Net); 0 keeps the preset's.
+using Factory = std::function<std::shared_ptr<DenoiserImpl>(int64_t imageSize, int64_t channels, int64_t width)>;
 
 struct Entry {
   Preset preset;
@@ -32,7 +33,15 @@ CUNetOptions cunetFaithful(int64_t channels) {
   return CUNetOptions().channels(channels).timeConditioning(true).coupling(Coupling::SecondOrder).hiddenMult(1.25);
 }
 
-std::shared_ptr<DenoiserImpl> cunet(const CUNetOptions& options) { return std::make_shared<CUNetImpl>(options); }
+std::shared_ptr<DenoiserImpl> cunet(CUNetOptions options, int64_t width) {
+  if (width > 0) options.nf(width);
+  return std::make_shared<CUNetImpl>(options);
+}
+
+UNetPaperOptions unetWidth(UNetPaperOptions options, int64_t width) {
+  if (width > 0) options.dim(width);
+  return options;
+}
 
 // Image sides: a cU-Net halves its feature maps once per level (4 levels, 3 for cunet-mnist) with bilinear
 // resampling, which takes odd sides, so any side leaving the deepest level a pixel works. The U-Nets
@@ -41,29 +50,37 @@ std::shared_ptr<DenoiserImpl> cunet(const CUNetOptions& options) { return std::m
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> all = {
       {{"cunet-paper", "the official cU-Net layout exactly (t-blind, first order over [h; v]), nf 16", 64, 3, 1, 16},
-       [](int64_t, int64_t c) { return cunet(cunetPaper(c)); }},
+       [](int64_t, int64_t c, int64_t w) { return cunet(cunetPaper(c), w); }},
       {{"cunet-paper-noattn", "cunet-paper without its two attention layers", 64, 3, 1, 16},
-       [](int64_t, int64_t c) { return cunet(cunetPaper(c).attentionEncoder({}).attentionDecoder({})); }},
+       [](int64_t, int64_t c, int64_t w) { return cunet(cunetPaper(c).attentionEncoder({}).attentionDecoder({}), w); }},
       {{"cunet", "the paper as written: time-conditioned, true second-order coupling", 64, 3, 1, 16},
-       [](int64_t, int64_t c) { return cunet(cunetFaithful(c)); }},
+       [](int64_t, int64_t c, int64_t w) { return cunet(cunetFaithful(c), w); }},
       {{"cunet-noattn", "ablation: cunet without attention", 64, 3, 1, 16},
-       [](int64_t, int64_t c) { return cunet(cunetFaithful(c).attentionEncoder({}).attentionDecoder({})); }},
+       [](int64_t, int64_t c, int64_t w) {
+         return cunet(cunetFaithful(c).attentionEncoder({}).attentionDecoder({}), w);
+       }},
       {{"cunet-noresidual", "ablation: cunet without the residual term in its ODE functions", 64, 3, 1, 16},
-       [](int64_t, int64_t c) { return cunet(cunetFaithful(c).residual(false)); }},
+       [](int64_t, int64_t c, int64_t w) { return cunet(cunetFaithful(c).residual(false), w); }},
       {{"cunet-notime", "ablation: cunet without time conditioning", 64, 3, 1, 16},
-       [](int64_t, int64_t c) { return cunet(cunetFaithful(c).timeConditioning(false)); }},
+       [](int64_t, int64_t c, int64_t w) { return cunet(cunetFaithful(c).timeConditioning(false), w); }},
       {{"cunet-mnist", "small 1-channel cunet for MNIST on a CPU: nf 8, mults (1,2,4)", 28, 1, 1, 8},
-       [](int64_t, int64_t c) {
-         return cunet(cunetFaithful(c).nf(8).mults({1, 2, 4}).attentionEncoder({3}).attentionDecoder({1}));
+       [](int64_t, int64_t c, int64_t w) {
+         return cunet(cunetFaithful(c).nf(8).mults({1, 2, 4}).attentionEncoder({3}).attentionDecoder({1}), w);
        }},
       {{"unet-paper", "the paper's baseline: lucidrains Unet(dim=64, dim_mults=(1,2,4,8))", 64, 3, 8, 8},
-       [](int64_t, int64_t c) { return std::make_shared<UNetPaperImpl>(UNetPaperOptions().channels(c)); }},
+       [](int64_t, int64_t c, int64_t w) {
+         return std::make_shared<UNetPaperImpl>(unetWidth(UNetPaperOptions().channels(c), w));
+       }},
       {{"unet-ddpm", "Ho et al. (2020) CIFAR-10 U-Net: ch 128, mult (1,2,2,2), attention at 16x16", 32, 3, 8, 8},
-       [](int64_t s, int64_t c) { return std::make_shared<UNetDdpmImpl>(UNetDdpmOptions().channels(c).imageSize(s)); }},
+       [](int64_t s, int64_t c, int64_t w) {
+         UNetDdpmOptions options = UNetDdpmOptions().channels(c).imageSize(s);
+         if (w > 0) options.ch(w);
+         return std::make_shared<UNetDdpmImpl>(options);
+       }},
       {{"unet-mnist", "small 1-channel lucidrains U-Net for MNIST on a CPU: dim 16, mults (1,2,4)", 28, 1, 4, 4},
-       [](int64_t, int64_t c) {
-         return std::make_shared<UNetPaperImpl>(
-             UNetPaperOptions().channels(c).dim(16).dimMults({1, 2, 4}).fullAttention({false, false, true}));
+       [](int64_t, int64_t c, int64_t w) {
+         return std::make_shared<UNetPaperImpl>(unetWidth(
+             UNetPaperOptions().channels(c).dim(16).dimMults({1, 2, 4}).fullAttention({false, false, true}), w));
        }},
   };
   return all;
@@ -125,11 +142,15 @@ std::optional<std::string> imageSizeProblem(const std::string& name, int64_t ima
   return std::nullopt;
 }
 
-std::shared_ptr<DenoiserImpl> createModel(const std::string& name, int64_t imageSize, int64_t channels) {
+std::shared_ptr<DenoiserImpl> createModel(const std::string& name, int64_t imageSize, int64_t channels, int64_t width) {
   const Entry& e = entryNamed(name);
   if (const auto problem = imageSizeProblem(name, imageSize)) throw std::invalid_argument(*problem);
   if (channels < 0) throw std::invalid_argument("channels must be a positive integer, got " + std::to_string(channels));
-  return e.create(imageSize > 0 ? imageSize : e.preset.imageSize, channels > 0 ? channels : e.preset.channels);
+  if (width < 0 || width > kMaxWidth) {
+    throw std::invalid_argument("width must be an integer in [1, " + std::to_string(kMaxWidth) + "], got " +
+                                std::to_string(width));
+  }
+  return e.create(imageSize > 0 ? imageSize : e.preset.imageSize, channels > 0 ? channels : e.preset.channels, width);
 }
 
 }  // namespace missingu::models

@@ -24,6 +24,9 @@ struct Preset {
 // this one batch of activations alone runs to gigabytes.
 inline constexpr int64_t kMaxImageSize = 1024;
 
+// The widest base channel count (`width`) createModel takes.
+inline constexpr int64_t kMaxWidth = 1024;
+
 const std::vector<Preset>& presets();
 
 // Why preset `name` cannot take images of side `imageSize` (0 = its default), or nullopt when it can.
@@ -31,8 +34,10 @@ const std::vector<Preset>& presets();
 std::optional<std::string> imageSizeProblem(const std::string& name, int64_t imageSize);
 
 // A new model of preset `name` for images of `channels` x `imageSize` x `imageSize` (0 keeps the
-// preset's default). std::invalid_argument names the known presets for anything else, and says why for an
-// image size the preset cannot take (imageSizeProblem).
-std::shared_ptr<DenoiserImpl> createModel(const std::string& name, int64_t imageSize = 0, int64_t channels = 0);
+// preset's default). `width` (0: the preset's) sets the base channel count: nf of a cU-Net, dim of a
+// lucidrains U-Net, ch of the DDPM U-Net. std::invalid_argument names the known presets for anything
+// else, and says why for an image size the preset cannot take (imageSizeProblem).
+std::shared_ptr<DenoiserImpl> createModel(const std::string& name, int64_t imageSize = 0, int64_t channels = 0,
+                                          int64_t width = 0);
 
 }  // namespace missingu::models

@@ -4,12 +4,15 @@
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
 #include "napi/diffusion_binding.h"
+#include "napi/errors.h"
+#include "napi/jit_load.h"
 #include "napi/metrics_binding.h"
 #include "napi/model_binding.h"
 #include "napi/ode_binding.h"
 #include "napi/runtime.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
+#include "napi/torch_file_binding.h"
 #include "napi/train_binding.h"
 #include "runtime/cpu_caching_allocator.h"
 
@@ -65,6 +68,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New<setNumThreads>(env, "setNumThreads"));
   exports.Set("createTensor", Napi::Function::New<createTensor>(env, "createTensor"));
   exports.Set("jitLoad", Napi::Function::New<jitLoad>(env, "jitLoad"));
+  exports.Set("jitLoadAsync", Napi::Function::New<jitLoadAsync>(env, "jitLoadAsync"));
+  exports.Set("torchLoad", Napi::Function::New<torchLoad>(env, "torchLoad"));
+  exports.Set("setErrorClass", Napi::Function::New<setErrorClass>(env, "setErrorClass"));
   exports.Set("odeSolve", Napi::Function::New<odeSolve>(env, "odeSolve"));
   exports.Set("odeStageUpdate", Napi::Function::New<odeStageUpdate>(env, "odeStageUpdate"));
   exports.Set("metricsSsim", Napi::Function::New<metricsSsim>(env, "metricsSsim"));

@@ -10,6 +10,7 @@ struct AddonData {
   Napi::FunctionReference tensorClass;
   Napi::FunctionReference scriptModuleClass;
   Napi::FunctionReference modelClass;
+  Napi::FunctionReference errorClass;  // MissingUError, from setErrorClass (empty until then)
 };
 
 AddonData& addonData(const Napi::Env& env);

@@ -27,6 +27,7 @@ class JobWorker : public Napi::AsyncWorker {
       ComputeThread::instance().run(job_);
     } catch (...) {
       error_ = errorPrefix_ + currentExceptionMessage();
+      code_ = currentErrorCode();
       failed_ = true;
     }
   }
@@ -36,7 +37,7 @@ class JobWorker : public Napi::AsyncWorker {
     bool rejected = failed_;
     Napi::Value outcome;
     if (failed_) {
-      outcome = Napi::Error::New(env, error_).Value();
+      outcome = jsError(env, error_, code_).Value();
     } else {
       try {
         outcome = finish_(env);
@@ -64,6 +65,7 @@ class JobWorker : public Napi::AsyncWorker {
   std::string errorPrefix_;
   std::shared_ptr<JobControl> control_;
   std::string error_;
+  ErrorCode code_ = ErrorCode::Internal;
   bool failed_ = false;
 };
 

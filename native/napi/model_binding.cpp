@@ -44,6 +44,7 @@ Napi::Function ModelWrap::defineClass(Napi::Env env) {
       InstanceAccessor<&ModelWrap::preset>("preset"),
       InstanceAccessor<&ModelWrap::imageSize>("imageSize"),
       InstanceAccessor<&ModelWrap::channels>("channels"),
+      InstanceAccessor<&ModelWrap::width>("width"),
       InstanceAccessor<&ModelWrap::device>("device"),
       InstanceMethod<&ModelWrap::parameterCount>("parameterCount"),
       InstanceMethod<&ModelWrap::parameters>("parameters"),
@@ -67,6 +68,7 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     preset_ = spec.preset;
     imageSize_ = spec.imageSize;
     channels_ = spec.channels;
+    width_ = spec.width;
     device_ = spec.device;
     account(env);
     return;
@@ -78,6 +80,7 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     // 0 keeps the preset's default; createModel says why a size does not suit the preset.
     imageSize_ = opts.integer("imageSize", 0, 0, kMaxSafeInteger);
     channels_ = opts.integer("channels", 0, 0, kMaxChannels);
+    width_ = opts.integer("width", 0, 0, models::kMaxWidth);
     device_ = resolveDevice(opts.string("device", "cpu"));
     if (opts.has("seed")) at::manual_seed(opts.seed("seed"));
     for (const models::Preset& p : models::presets()) {
@@ -86,7 +89,7 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
       if (channels_ == 0) channels_ = p.channels;
     }
     runOnComputeThread([&] {  // initialisation runs parallel kernels: keep them on the one OpenMP thread
-      model_ = models::createModel(preset_, imageSize_, channels_);
+      model_ = models::createModel(preset_, imageSize_, channels_, width_);
       model_->to(device_);
       model_->eval();
     });
@@ -123,11 +126,11 @@ ModelWrap::Spec ModelWrap::unwrap(const Napi::Value& value, const std::string& w
   if (!isModel(value)) throwTypeError(value.Env(), what + " must be a Model (made with models.create)");
   const ModelWrap* self = Unwrap(value.As<Napi::Object>());
   if (!self->model_) throwTypeError(value.Env(), what + " is a disposed Model");
-  return {self->model_, self->preset_, self->imageSize_, self->channels_, self->device_};
+  return {self->model_, self->preset_, self->imageSize_, self->channels_, self->width_, self->device_};
 }
 
 const std::shared_ptr<models::DenoiserImpl>& ModelWrap::live(const Napi::Env& env) const {
-  if (!model_) throw Napi::Error::New(env, "this Model was disposed; it cannot be used after dispose()");
+  if (!model_) throw jsError(env, "this Model was disposed; it cannot be used after dispose()", ErrorCode::Option);
   return model_;
 }
 
@@ -137,6 +140,9 @@ Napi::Value ModelWrap::imageSize(const Napi::CallbackInfo& info) {
 }
 Napi::Value ModelWrap::channels(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(channels_));
+}
+Napi::Value ModelWrap::width(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(width_));
 }
 Napi::Value ModelWrap::device(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), device_.str()); }
 
@@ -278,8 +284,8 @@ std::vector<std::pair<std::string, at::Tensor>> namedState(const models::Denoise
 // NaN or Inf weights sample to garbage (an all-black image) without an error: refuse them by name.
 void requireFinite(const std::string& name, const at::Tensor& tensor) {
   if (!at::isFloatingType(tensor.scalar_type()) || at::isfinite(tensor).all().item<bool>()) return;
-  throw std::invalid_argument("tensor '" + name +
-                              "' holds NaN or Inf values: the checkpoint is corrupt or the run diverged");
+  throw CodedError(ErrorCode::Numeric,
+                   "tensor '" + name + "' holds NaN or Inf values: the checkpoint is corrupt or the run diverged");
 }
 
 }  // namespace
@@ -311,19 +317,20 @@ void ModelWrap::loadStateDict(const Napi::CallbackInfo& info) {
     };
     std::vector<Copy> copies;
     for (const auto& [name, target] : state) {
-      if (!given.Has(name)) throw std::invalid_argument("the checkpoint has no tensor '" + name + "' for " + preset_);
+      if (!given.Has(name))
+        throw CodedError(ErrorCode::Shape, "the checkpoint has no tensor '" + name + "' for " + preset_);
       const at::Tensor source = TensorWrap::unwrap(given.Get(name), "tensor '" + name + "'");
       if (source.sizes() != target.sizes()) {
-        throw std::invalid_argument("tensor '" + name + "' has shape " + c10::str(source.sizes()) +
-                                    " in the checkpoint but " + c10::str(target.sizes()) + " in a " + preset_ +
-                                    " model: was it trained with other options?");
+        throw CodedError(ErrorCode::Shape, "tensor '" + name + "' has shape " + c10::str(source.sizes()) +
+                                               " in the checkpoint but " + c10::str(target.sizes()) + " in a " +
+                                               preset_ + " model: was it trained with other options?");
       }
       copies.push_back({name, target, source});
     }
     const Napi::Array keys = given.GetPropertyNames();
     if (keys.Length() != state.size()) {
-      throw std::invalid_argument("the checkpoint has " + std::to_string(keys.Length()) + " tensors but a " + preset_ +
-                                  " model has " + std::to_string(state.size()));
+      throw CodedError(ErrorCode::Shape, "the checkpoint has " + std::to_string(keys.Length()) + " tensors but a " +
+                                             preset_ + " model has " + std::to_string(state.size()));
     }
     runOnComputeThread([&] {
       at::NoGradGuard noGrad;

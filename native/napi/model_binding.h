@@ -23,6 +23,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     std::shared_ptr<models::DenoiserImpl> model;
     std::string preset;
     int64_t imageSize = 0, channels = 0;
+    int64_t width = 0;  // 0: the preset's
     c10::Device device{c10::kCPU};
   };
   // A new JS Model around an existing native model.
@@ -36,6 +37,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value preset(const Napi::CallbackInfo& info);
   Napi::Value imageSize(const Napi::CallbackInfo& info);
   Napi::Value channels(const Napi::CallbackInfo& info);
+  Napi::Value width(const Napi::CallbackInfo& info);
   Napi::Value device(const Napi::CallbackInfo& info);
   Napi::Value parameterCount(const Napi::CallbackInfo& info);
   Napi::Value parameters(const Napi::CallbackInfo& info);
@@ -53,11 +55,11 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::shared_ptr<models::DenoiserImpl> model_;
   int64_t accountedBytes_ = 0;
   std::string preset_;
-  int64_t imageSize_ = 0, channels_ = 0;
+  int64_t imageSize_ = 0, channels_ = 0, width_ = 0;
   c10::Device device_{c10::kCPU};
 };
 
-// modelsCreate({ preset, imageSize?, channels?, device?, seed? }) -> Model
+// modelsCreate({ preset, imageSize?, channels?, width?, device?, seed? }) -> Model
 Napi::Value modelsCreate(const Napi::CallbackInfo& info);
 // modelsPresets() -> [{ name, description, imageSize, channels, sizeMultiple, minImageSize, maxImageSize }]
 Napi::Value modelsPresets(const Napi::CallbackInfo& info);

@@ -88,7 +88,8 @@ torch::jit::Module ScriptModuleWrap::unwrap(const Napi::Value& value, const std:
 }
 
 const torch::jit::Module& ScriptModuleWrap::live(const Napi::Env& env) const {
-  if (!module_) throw Napi::Error::New(env, "this ScriptModule was disposed; it cannot be used after dispose()");
+  if (!module_)
+    throw jsError(env, "this ScriptModule was disposed; it cannot be used after dispose()", ErrorCode::Option);
   return *module_;
 }
 
@@ -138,34 +139,5 @@ Napi::Value ScriptModuleWrap::signature(const Napi::CallbackInfo& info) {
 }
 
 void ScriptModuleWrap::dispose(const Napi::CallbackInfo&) { module_.reset(); }
-
-Napi::Value jitLoad(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  return rethrowAsJs(env, [&]() -> Napi::Value {
-    if (info.Length() != 2 || !info[0].IsString() || !info[1].IsString()) {
-      throwTypeError(env, "jit.load(path, device) expects a file path and a device");
-    }
-    const std::string path = info[0].As<Napi::String>().Utf8Value();
-    const c10::Device device = resolveDevice(info[1].As<Napi::String>().Utf8Value());
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      throw Napi::Error::New(env, "TorchScript file not found: " + path);
-    }
-    torch::jit::Module module;
-    try {
-      runOnComputeThread([&] { module = torch::jit::load(path, device); });
-    } catch (const c10::Error& e) {
-      throw Napi::Error::New(env, "cannot load TorchScript file " + path +
-                                      ": it is corrupt or not a torch.jit.save archive (" + e.what_without_backtrace() +
-                                      ")");
-    }
-    if (!module.find_method("forward")) {
-      throw Napi::Error::New(env, "TorchScript module in " + path + " has no forward method");
-    }
-    module.eval();
-    return addonData(env).scriptModuleClass.New(
-        {Napi::External<torch::jit::Module>::New(env, &module), Napi::String::New(env, device.str())});
-  });
-}
 
 }  // namespace missingu

@@ -31,7 +31,4 @@ class ScriptModuleWrap : public Napi::ObjectWrap<ScriptModuleWrap> {
   c10::Device device_{c10::kCPU};
 };
 
-// jitLoad(path: string, device: string): ScriptModule
-Napi::Value jitLoad(const Napi::CallbackInfo& info);
-
 }  // namespace missingu

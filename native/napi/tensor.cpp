@@ -74,7 +74,7 @@ void TensorWrap::release() {
 }
 
 const at::Tensor& TensorWrap::live(const Napi::Env& env) const {
-  if (!tensor_) throw Napi::Error::New(env, "this Tensor was disposed; it cannot be used after dispose()");
+  if (!tensor_) throw jsError(env, "this Tensor was disposed; it cannot be used after dispose()", ErrorCode::Option);
   return *tensor_;
 }
 

@@ -114,12 +114,16 @@ Napi::Object namedTensorsObject(Napi::Env env, const std::vector<std::pair<std::
 // caller's Model stays as it was.
 void copyResumedWeights(models::DenoiserImpl& to, const ModelWrap::Spec& from, const ModelWrap::Spec& expected,
                         const std::string& what) {
-  if (from.preset != expected.preset || from.imageSize != expected.imageSize || from.channels != expected.channels) {
-    throw std::invalid_argument("train: " + what + " is a " + from.preset + " model for " +
-                                std::to_string(from.channels) + "x" + std::to_string(from.imageSize) + "x" +
-                                std::to_string(from.imageSize) + " images, but this run trains a " + expected.preset +
-                                " model for " + std::to_string(expected.channels) + "x" +
-                                std::to_string(expected.imageSize) + "x" + std::to_string(expected.imageSize));
+  if (from.preset != expected.preset || from.imageSize != expected.imageSize || from.channels != expected.channels ||
+      from.width != expected.width) {
+    throw std::invalid_argument(
+        "train: " + what + " is a " + from.preset + " model for " + std::to_string(from.channels) + "x" +
+        std::to_string(from.imageSize) + "x" + std::to_string(from.imageSize) + " images, but this run trains a " +
+        expected.preset + " model for " + std::to_string(expected.channels) + "x" + std::to_string(expected.imageSize) +
+        "x" + std::to_string(expected.imageSize) +
+        (from.width != expected.width
+             ? " (width " + std::to_string(from.width) + " vs " + std::to_string(expected.width) + ")"
+             : ""));
   }
   train::copyWeights(to, *from.model);
 }
@@ -227,11 +231,12 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
     spec.device = resolveDevice(opts.string("device", "cpu"));
     spec.channels = dataset.size(1);
     spec.imageSize = dataset.size(2);
+    spec.width = opts.integer("width", 0, 0, models::kMaxWidth);
     std::shared_ptr<models::DenoiserImpl> ema;
     runOnComputeThread([&] {
       at::manual_seed(o.seed);
-      spec.model = models::createModel(spec.preset, spec.imageSize, spec.channels);
-      ema = models::createModel(spec.preset, spec.imageSize, spec.channels);
+      spec.model = models::createModel(spec.preset, spec.imageSize, spec.channels, spec.width);
+      ema = models::createModel(spec.preset, spec.imageSize, spec.channels, spec.width);
       spec.model->to(spec.device);
       ema->to(spec.device);
       ema->eval();

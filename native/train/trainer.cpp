@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include "runtime/error_code.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/TensorOperators.h>
 #include <ATen/core/grad_mode.h>
@@ -75,9 +77,9 @@ TrainerState captureState(torch::optim::Adam& optimizer, const NamedTensors& tra
 
 void checkFinite(double loss, int64_t step) {
   if (std::isfinite(loss)) return;
-  throw std::runtime_error("training stopped at step " + std::to_string(step) + ": the loss became " +
-                           (std::isnan(loss) ? "NaN" : "infinite") +
-                           " (check the data for NaN/Inf, or lower lr / enable gradClip)");
+  throw CodedError(ErrorCode::Numeric, "training stopped at step " + std::to_string(step) + ": the loss became " +
+                                           (std::isnan(loss) ? "NaN" : "infinite") +
+                                           " (check the data for NaN/Inf, or lower lr / enable gradClip)");
 }
 
 }  // namespace
@@ -127,7 +129,8 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
                                     ": steps counts from the start of the run, so ask for more than that");
   const diffusion::Schedule schedule = diffusion::makeSchedule(o.schedule, o.diffusionSteps);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
-  if (resume) generator.set_state(resume->generator);
+  // An imported run (import-official) has no generator state: its draws start from the seed.
+  if (resume && resume->generator.numel() > 0) generator.set_state(resume->generator);
   const auto device = model.parameters().front().device();
   const auto cpuLong = at::TensorOptions().dtype(at::kLong);
   const auto cpuFloat = at::TensorOptions().dtype(at::kFloat);

@@ -78,3 +78,13 @@ export function writeTinyConfig(file: string, train: Record<string, unknown> = {
   fs.writeFileSync(file, JSON.stringify(config));
   return file;
 }
+
+/** Runs the CLI to its end: its exit code and output. */
+export async function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = startCli(args, opts);
+  const { code } = await run.exit;
+  return { code, stdout: run.stdout, stderr: run.stderr };
+}

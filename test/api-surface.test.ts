@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import * as missingU from '../lib';
+import { jit, loadCheckpointAsync, MissingUError, models, tensor, train, type TrainConfigJson } from '../lib';
+import { runCli } from './helpers/cli-run';
+import { missingUError } from './helpers/errors';
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+describe('the public API', () => {
+  let tmp: string;
+  beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-api-'))));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('exports the safetensors reader and writer, the image-grid writer, config types and evaluation', async () => {
+    const file = path.join(tmp, 'x.safetensors');
+    missingU.writeSafetensors(file, { a: { shape: [2], data: Float32Array.from([1, 2]) } });
+    expect(Array.from(missingU.readSafetensors(file).tensors.a.data)).toEqual([1, 2]);
+    expect(Array.from((await missingU.readSafetensorsAsync(file)).tensors.a.data)).toEqual([1, 2]);
+    using images = tensor(new Float32Array(4 * 8 * 8), [4, 1, 8, 8]);
+    await missingU.writeImageGrid(images, path.join(tmp, 'grid.png'));
+    expect(fs.readFileSync(path.join(tmp, 'grid.png')).subarray(1, 4).toString()).toBe('PNG');
+    const config: TrainConfigJson = missingU.parseTrainConfig({
+      model: { preset: 'unet-mnist' },
+      train: { steps: 1, batchSize: 1 },
+    });
+    expect(config.diffusion.objective).toBe('eps');
+    expect(missingU.evaluation).toBe(missingU.eval);
+    expect(typeof missingU.evaluation.ssim).toBe('function');
+  });
+
+  it('native failures are MissingUErrors with a stable code', async () => {
+    expect(missingUError(() => models.create({ preset: 'unet-mnist', device: 'cuda:7' })).code).toBe('device');
+    expect(missingUError(() => models.create({ preset: 'no-such' as 'unet-mnist' })).code).toBe('option');
+    using a = models.create({ preset: 'unet-mnist', imageSize: 16 });
+    using wide = models.create({ preset: 'unet-mnist', imageSize: 16, width: 8 });
+    const weights = Object.fromEntries(wide.stateDict().map(({ name, tensor: t }) => [name, t]));
+    const mismatch = missingUError(() => a.loadStateDict(weights));
+    expect(mismatch.code).toBe('shape');
+    expect(mismatch.message).toMatch(/^tensor '[\w.]+' has shape/);
+    Object.values(weights).forEach((t) => t.dispose());
+    const corrupt = path.join(tmp, 'corrupt.pt');
+    fs.writeFileSync(corrupt, 'PK\u0003\u0004 not really');
+    const format = await jit.loadAsync(corrupt).catch((e: unknown) => e);
+    expect(format).toBeInstanceOf(MissingUError);
+    expect((format as MissingUError).code).toBe('format');
+    expect(missingUError(() => jit.load(path.join(tmp, 'absent.pt'))).code).toBe('file');
+    using x = tensor(new Float32Array(16 * 16), [1, 1, 16, 16]);
+    using t = tensor(new Float32Array([1, 2]), [2]);
+    expect(missingUError(() => a.forward(x, t)).code).toBe('option');
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await missingU.sample(a, { n: 1, signal: controller.signal }).catch((e: unknown) => e);
+    expect((aborted as MissingUError).code).toBe('aborted');
+  });
+
+  it('loads TorchScript files and checkpoints asynchronously', async () => {
+    using module = await jit.loadAsync(path.join(FIXTURES, 'tiny_denoiser.pt'));
+    expect(module.signature).toContain('forward(');
+    await expect(loadCheckpointAsync(path.join(tmp, 'none'))).rejects.toMatchObject({ code: 'file' });
+  });
+
+  it('train() without data loads the default digits without stalling the event loop', async () => {
+    let worst = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
+    const result = await train({ model: { preset: 'unet-mnist' }, steps: 1, batchSize: 2 });
+    clearInterval(timer);
+    result.model.dispose();
+    result.ema.dispose();
+    // The synchronous load held the loop ~200 ms; read a file per turn, no turn is near that.
+    expect(worst).toBeLessThan(120);
+  });
+});
+
+describe('CLI help and inspect', () => {
+  const commands = [
+    [],
+    ['info'],
+    ['train'],
+    ['sample'],
+    ['denoise'],
+    ['inspect'],
+    ['eval'],
+    ['eval', 'ssim'],
+    ['eval', 'psnr'],
+    ['eval', 'lpips'],
+    ['eval', 'fid'],
+    ['eval', 'denoise-study'],
+    ['eval', 'efficiency'],
+    ['bench'],
+    ['import-official'],
+  ];
+
+  it.each(commands.map((c) => [c.join(' ') || 'missing-u']))('%s --help shows an example', async (name: string) => {
+    const help = await runCli([...(name === 'missing-u' ? [] : name.split(' ')), '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/\nExample:\n {2}missing-u /);
+  });
+
+  it('sample --help gives the defaults of --n, --sampler, --steps and --seed', async () => {
+    const help = (await runCli(['sample', '--help'])).stdout.replace(/\s+/g, ' ');
+    for (const option of ['--n <n>', '--sampler <name>', '--steps <n>', '--seed <n>', '--objective <name>']) {
+      const description = help.slice(help.indexOf(option), help.indexOf(' --', help.indexOf(option) + option.length));
+      expect(description).toContain('default');
+    }
+  });
+
+  it('inspect prints a plain table: no index column, no quoted strings', async () => {
+    const out = await runCli(['inspect', '--preset', 'unet-mnist']);
+    expect(out.code).toBe(0);
+    const lines = out.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^preset\s+imageSize\s+channels\s+parameters/);
+    expect(lines[1]).toMatch(/^-+( +-+)+$/);
+    expect(lines[2]).toMatch(/^unet-mnist\s+28\s+1\s+[\d,]+/);
+    expect(out.stdout).not.toContain('(index)');
+    expect(out.stdout).not.toContain("'");
+  });
+});
