@@ -1,62 +1,31 @@
+import type { z } from 'zod';
+
 import { runAbortable } from './abortable';
 import { MissingUError } from './errors';
 import type { ScriptModule } from './jit';
 import type { Denoiser } from './models';
 import { native } from './native';
+import { DenoiseSchema, SampleSchema, type DiffusionOptions } from './schemas/diffusion-options';
+import { parseOptions } from './schemas/parse-options';
 import type { Tensor } from './tensor';
 
 export type Schedule = 'linear' | 'cosine' | 'sigmoid';
 export type Objective = 'eps' | 'x0' | 'v';
+export type { DiffusionOptions };
 
-/** How the network was trained; must match between training and sampling. */
-export interface DiffusionOptions {
-  /** Noise schedule (default 'linear', 1e-4..0.02). */
-  schedule?: Schedule;
-  /** T, the number of diffusion steps (default 1000). */
-  diffusionSteps?: number;
-  /** What the network predicts (default 'eps'). */
-  objective?: Objective;
-}
-
-export interface ReverseOptions extends DiffusionOptions {
-  /** 'ddpm' (ancestral, default) or 'ddim'. */
-  sampler?: 'ddpm' | 'ddim';
-  /** Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Default: all. */
-  steps?: number;
-  /** DDIM noise: 0 (default) is deterministic. */
-  eta?: number;
-  /** DDPM variance: 'fixedlarge' (beta_t, default) or 'fixedsmall' (the posterior's). */
-  variance?: 'fixedlarge' | 'fixedsmall';
-  /** Clip the predicted x_0 to [-1, 1] (default true). */
-  clip?: boolean;
+/** Cancellation and progress, beside the options the schemas hold. */
+interface ReverseCallbacks {
   signal?: AbortSignal;
   onProgress?: (progress: { step: number; total: number }) => void;
 }
 
-export interface SampleOptions extends ReverseOptions {
-  /** Number of images. */
-  n: number;
-  /** Seeds x_T exactly as torch.manual_seed(seed); torch.randn([n, ...shape]) does in Python. */
-  seed?: number;
-  /** [C, H, W]; required for a TorchScript denoiser, taken from a built-in model otherwise. */
-  shape?: [number, number, number];
-  /** Start from this x_T (n, C, H, W) instead of drawing it from the seed. */
-  xT?: Tensor;
-  /**
-   * CUDA build, denoiser on CUDA: capture the denoiser's forward in a CUDA graph once and replay it at
-   * every step (fewer kernel launches). Opt-in; a CPU-only build throws. Not yet tested on a GPU.
-   */
-  cudaGraph?: boolean;
-}
+/** The reverse process's options, shared by sample and denoise (their schemas: lib/schemas/diffusion-options.ts). */
+export type ReverseOptions = Omit<z.input<typeof SampleSchema>, 'n' | 'seed' | 'shape' | 'xT' | 'cudaGraph'> &
+  ReverseCallbacks;
 
-export interface DenoiseOptions extends ReverseOptions {
-  /** The step t the clean image is noised to before the reverse process runs from t to 0. */
-  noiseStep: number;
-  /** Seeds the noise (the generator's first draw) and the reverse process's draws. */
-  seed?: number;
-  /** Keep the image after every step ('images') or only its metrics ('metrics', default). */
-  trace?: 'metrics' | 'images';
-}
+export type SampleOptions = z.input<typeof SampleSchema> & ReverseCallbacks;
+
+export type DenoiseOptions = z.input<typeof DenoiseSchema> & ReverseCallbacks;
 
 export interface DenoiseStep {
   /** The diffusion step reached (0 last). */
@@ -76,15 +45,19 @@ export interface DenoiseTrace {
 
 type AnyDenoiser = Denoiser | ScriptModule;
 
-function nativeOptions(opts: ReverseOptions, where: string): object {
-  // steps 0 once meant "all T" and ran T steps while reporting progress as n/0.
-  if (opts.steps !== undefined && !(Number.isSafeInteger(opts.steps) && opts.steps >= 1)) {
-    throw new MissingUError(`${where}: steps must be an integer >= 1, got ${opts.steps} (leave it out to run all T)`);
-  }
+/** The options but the callbacks, validated once by `schema`, with its defaults: what native code reads. */
+function nativeOptions(schema: typeof SampleSchema | typeof DenoiseSchema, opts: ReverseCallbacks, where: string) {
   const { signal, onProgress, ...rest } = opts;
   void signal;
   void onProgress;
-  return rest;
+  const options = parseOptions(schema, rest, where);
+  // steps 0 once meant "all T" and ran T steps while reporting progress as n/0.
+  if (options.steps !== undefined && !(Number.isSafeInteger(options.steps) && options.steps >= 1)) {
+    throw new MissingUError(
+      `${where}: steps must be an integer >= 1, got ${options.steps} (leave it out to run all T)`,
+    );
+  }
+  return options;
 }
 
 /** The schedule's betas and cumulative alphas (abar_t), computed in float64. */
@@ -105,10 +78,11 @@ export function randn(shape: number[], seed: number): Tensor {
 /** Generates `n` images with the reverse process, in one native call off the event loop. */
 export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promise<Tensor> {
   const result = await runAbortable(
-    (onProgress, flag) => native.diffusionSample(denoiser, nativeOptions(opts, 'sample'), onProgress, flag),
+    (onProgress, flag) =>
+      native.diffusionSample(denoiser, nativeOptions(SampleSchema, opts, 'sample'), onProgress, flag),
     opts,
   );
-  if (result.stopped) {
+  if (result.aborted) {
     result.samples.dispose();
     opts.signal?.throwIfAborted();
   }
@@ -118,10 +92,11 @@ export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promis
 /** The denoising study: noise `image` (B, C, H, W) to `noiseStep`, reverse to 0, trace every step. */
 export async function denoise(denoiser: AnyDenoiser, image: Tensor, opts: DenoiseOptions): Promise<DenoiseTrace> {
   const result = await runAbortable(
-    (onProgress, flag) => native.diffusionDenoise(denoiser, image, nativeOptions(opts, 'denoise'), onProgress, flag),
+    (onProgress, flag) =>
+      native.diffusionDenoise(denoiser, image, nativeOptions(DenoiseSchema, opts, 'denoise'), onProgress, flag),
     opts,
   );
-  if (result.stopped) {
+  if (result.aborted) {
     result.noisy.dispose();
     result.trace.forEach((s) => s.image?.dispose());
     opts.signal?.throwIfAborted();

@@ -1,29 +1,10 @@
-import { type Device, deviceOrDefault } from './device';
+import { deviceOrDefault } from './device';
 import { native, type NativeFlopCount, type NativeModel, type NativePreset } from './native';
+import { parseOptions } from './schemas/parse-options';
+import { ModelCreateSchema, type ModelOptions, type ModelPreset } from './schemas/model-options';
 import type { Tensor } from './tensor';
 
-export type ModelPreset =
-  | 'cunet-paper'
-  | 'cunet-paper-noattn'
-  | 'cunet'
-  | 'cunet-noattn'
-  | 'cunet-noresidual'
-  | 'cunet-notime'
-  | 'cunet-mnist'
-  | 'unet-paper'
-  | 'unet-ddpm'
-  | 'unet-mnist';
-
-export interface ModelOptions {
-  preset: ModelPreset;
-  /** Image side; defaults to the preset's (64 for the paper models, 32 for unet-ddpm, 28 for MNIST). */
-  imageSize?: number;
-  /** Image channels; defaults to the preset's. */
-  channels?: number;
-  device?: Device;
-  /** Seeds the weight initialisation (PyTorch's generator). */
-  seed?: number;
-}
+export type { ModelOptions, ModelPreset, ModelSection } from './schemas/model-options';
 
 export type FlopCount = NativeFlopCount;
 
@@ -37,15 +18,20 @@ export interface Denoiser extends NativeModel {
 }
 
 export const models = {
-  /** A new model from a preset name or options. Unknown presets name the known ones. */
+  /**
+   * A new model from a preset name or options (ModelCreateSchema: unknown options are errors that name
+   * them). norm, activation, coupling and ode change a cU-Net preset's layers.
+   */
   create(presetOrOptions: ModelPreset | ModelOptions): Denoiser {
-    const options = typeof presetOrOptions === 'string' ? { preset: presetOrOptions } : presetOrOptions;
-    const { preset, imageSize, channels, seed } = options;
-    const device = deviceOrDefault(options.device, 'models.create');
-    return native.modelsCreate({ preset, imageSize, channels, seed, device }) as Denoiser;
+    const input = typeof presetOrOptions === 'string' ? { preset: presetOrOptions } : presetOrOptions;
+    const options = parseOptions(ModelCreateSchema, input, 'models.create');
+    return native.modelsCreate({ ...options, device: deviceOrDefault(options.device, 'models.create') }) as Denoiser;
   },
 
-  /** The presets, with their default image size and channels and the image sides they take. */
+  /**
+   * The presets, from native code (the one list): default image size and channels, the image sides they
+   * take, and their family ('cunet' presets take norm, activation, coupling and ode).
+   */
   presets(): NativePreset[] {
     return native.modelsPresets();
   },

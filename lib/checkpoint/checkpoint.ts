@@ -198,8 +198,9 @@ export function loadCheckpoint(dir: string, opts: { device?: Device } = {}): Loa
   const config = parseTrainConfig(readJson(path.join(root, 'config.json')), `${root}/config.json`);
   const state = readJson(path.join(root, 'state.json')) as CheckpointState;
   const create = () =>
+    // The config's model section (preset and layer options) builds the network that was trained.
     models.create({
-      preset: config.model.preset,
+      ...config.model,
       device: opts.device ?? 'cpu',
       imageSize: state.imageSize,
       channels: state.channels,

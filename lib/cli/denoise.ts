@@ -8,6 +8,7 @@ import { denoise } from '../diffusion';
 import { writeImageGrid } from '../report/image-grid';
 import { tensor } from '../tensor';
 import { count } from './parse';
+import { samplingDiffusion } from '../schemas/diffusion-options';
 
 interface DenoiseCliOptions {
   checkpoint: string;
@@ -38,7 +39,7 @@ export function denoiseCommand(): Command {
       const n = Math.max(1, Math.min(opts.n, data.shape[0]));
       using clean = imageRange(data.data, data.shape, 0, n);
       const trace = await denoise(checkpoint.ema, clean, {
-        ...checkpoint.config.diffusion,
+        ...samplingDiffusion(checkpoint.config.diffusion),
         noiseStep: opts.noiseStep,
         seed: opts.seed,
         sampler: opts.sampler,

@@ -10,6 +10,7 @@ import type { Denoiser } from '../models';
 import { writeImageGrid } from '../report/image-grid';
 import { count, positiveCount } from './parse';
 import { progressPrinter } from './progress';
+import { samplingDiffusion } from '../schemas/diffusion-options';
 
 interface SampleCliOptions {
   checkpoint?: string;
@@ -55,7 +56,7 @@ export function sampleCommand(): Command {
         checkpoint.model.dispose();
         denoiser = checkpoint.ema;
         settings = { ...settings, ...checkpoint.config.sample };
-        diffusion = checkpoint.config.diffusion;
+        diffusion = samplingDiffusion(checkpoint.config.diffusion);
       } else {
         const parts = String(opts.shape ?? '')
           .split(',')

