@@ -145,6 +145,8 @@ export async function trainParsed(
     },
     distributed: distributed ? nativeDistributed(distributed) : undefined,
   };
+  // A TrainResult serves as `resume` too: only its weights and state go to native code.
+  const resume = opts.resume && { model: opts.resume.model, ema: opts.resume.ema, state: opts.resume.state };
   const { onCheckpoint, onProgress } = opts;
   const route = (report: TrainProgress | { checkpoint: TrainSnapshot }) => {
     if ('checkpoint' in report) {
@@ -154,7 +156,7 @@ export async function trainParsed(
     }
   };
   const result = await runAbortable<NativeTrainResult, TrainProgress | { checkpoint: TrainSnapshot }>(
-    (forward, flag) => native.trainRun(options, data.data, [...data.shape], forward, flag, opts.resume),
+    (forward, flag) => native.trainRun(options, data.data, [...data.shape], forward, flag, resume),
     { signal: opts.signal, onProgress: route },
   );
   return {

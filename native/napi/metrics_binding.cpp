@@ -88,11 +88,11 @@ Napi::Value metricsFeatureStats(const Napi::CallbackInfo& info) {
     const int64_t batchSize = opts.optionalInteger("batchSize").value_or(64);
     auto control = std::make_shared<JobControl>(env, info[3], info[4]);
     auto stats = std::make_shared<metrics::FeatureStats>();
-    auto stopped = std::make_shared<bool>(false);
+    auto aborted = std::make_shared<bool>(false);
     return runAsync(
         env,
         [=] {
-          *stopped = !metrics::extractFeatures(module, images, how, batchSize,
+          *aborted = !metrics::extractFeatures(module, images, how, batchSize,
                                                [&](const at::Tensor& features, int64_t done, int64_t total) {
                                                  stats->add(features);
                                                  control->report([done, total](Napi::Env e, Napi::Function fn) {
@@ -104,13 +104,13 @@ Napi::Value metricsFeatureStats(const Napi::CallbackInfo& info) {
                                                  return !control->aborted();
                                                });
         },
-        [stats, stopped](Napi::Env e) -> Napi::Value {
+        [stats, aborted](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);
           out.Set("count", static_cast<double>(stats->count()));
           out.Set("dim", static_cast<double>(stats->dim()));
           out.Set("mean", stats->count() > 0 ? float64Array(e, stats->mean()) : Napi::Float64Array::New(e, 0));
           out.Set("covariance", float64Array(e, stats->covariance()));
-          out.Set("aborted", *stopped);
+          out.Set("aborted", *aborted);
           return out;
         },
         "", control);
