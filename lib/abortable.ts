@@ -11,7 +11,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
  * AbortSignal sets; progress reports are forwarded to `onProgress`, and an exception thrown there
  * rejects the job's promise (after the job stops) instead of escaping into the event loop.
  */
-export async function runAbortable<T extends { stopped: boolean }, P>(
+export async function runAbortable<T extends { aborted: boolean }, P>(
   start: (onProgress: NativeProgress | undefined, abortFlag: Int32Array) => Promise<T>,
   opts: { signal?: AbortSignal; onProgress?: (progress: P) => void },
 ): Promise<T> {

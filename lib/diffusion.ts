@@ -1,8 +1,12 @@
+import type { z } from 'zod';
+
 import { runAbortable, throwIfAborted } from './abortable';
 import { MissingUError } from './errors';
 import type { ScriptModule } from './jit';
 import type { Denoiser } from './models';
 import { native } from './native';
+import { DenoiseSchema, SampleSchema } from './schemas/diffusion-options';
+import { parseOptions } from './schemas/parse-options';
 import type { Tensor } from './tensor';
 import { resolveDiffusion, type DiffusionOptions, type Schedule } from './diffusion-settings';
 
@@ -15,45 +19,19 @@ export {
   type Schedule,
 } from './diffusion-settings';
 
-export interface ReverseOptions extends DiffusionOptions {
-  /** 'ddpm' (ancestral, default) or 'ddim'. */
-  sampler?: 'ddpm' | 'ddim';
-  /** Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Default: all. */
-  steps?: number;
-  /** DDIM noise: 0 (default) is deterministic. */
-  eta?: number;
-  /** DDPM variance: 'fixedlarge' (beta_t, default) or 'fixedsmall' (the posterior's). */
-  variance?: 'fixedlarge' | 'fixedsmall';
-  /** Clip the predicted x_0 to [-1, 1] (default true). */
-  clip?: boolean;
+/** Cancellation and progress, beside the options the schemas hold. */
+interface ReverseCallbacks {
   signal?: AbortSignal;
   onProgress?: (progress: { step: number; total: number }) => void;
 }
 
-export interface SampleOptions extends ReverseOptions {
-  /** Number of images. */
-  n: number;
-  /** Seeds x_T exactly as torch.manual_seed(seed); torch.randn([n, ...shape]) does in Python. */
-  seed?: number;
-  /** [C, H, W]; required for a TorchScript denoiser, taken from a built-in model otherwise. */
-  shape?: [number, number, number];
-  /** Start from this x_T (n, C, H, W) instead of drawing it from the seed. */
-  xT?: Tensor;
-  /**
-   * CUDA build, denoiser on CUDA: capture the denoiser's forward in a CUDA graph once and replay it at
-   * every step (fewer kernel launches). Opt-in; a CPU-only build throws. Not yet tested on a GPU.
-   */
-  cudaGraph?: boolean;
-}
+/** The reverse process's options, shared by sample and denoise (their schemas: lib/schemas/diffusion-options.ts). */
+export type ReverseOptions = Omit<z.input<typeof SampleSchema>, 'n' | 'seed' | 'shape' | 'xT' | 'cudaGraph'> &
+  ReverseCallbacks;
 
-export interface DenoiseOptions extends ReverseOptions {
-  /** The step t the clean image is noised to before the reverse process runs from t to 0. */
-  noiseStep: number;
-  /** Seeds the noise (the generator's first draw) and the reverse process's draws. */
-  seed?: number;
-  /** Keep the image after every step ('images') or only its metrics ('metrics', default). */
-  trace?: 'metrics' | 'images';
-}
+export type SampleOptions = z.input<typeof SampleSchema> & ReverseCallbacks;
+
+export type DenoiseOptions = z.input<typeof DenoiseSchema> & ReverseCallbacks;
 
 export interface DenoiseStep {
   /** The diffusion step reached (0 last). */
@@ -73,15 +51,27 @@ export interface DenoiseTrace {
 
 type AnyDenoiser = Denoiser | ScriptModule;
 
-function nativeOptions(denoiser: AnyDenoiser, opts: ReverseOptions, where: string): object {
-  // steps 0 once meant "all T" and ran T steps while reporting progress as n/0.
-  if (opts.steps !== undefined && !(Number.isSafeInteger(opts.steps) && opts.steps >= 1)) {
-    throw new MissingUError(`${where}: steps must be an integer >= 1, got ${opts.steps} (leave it out to run all T)`);
-  }
+/**
+ * The options but the callbacks, validated once by `schema`, with its defaults, and the diffusion
+ * settings the denoiser was trained with where the options leave them out: what native code reads.
+ */
+function nativeOptions(
+  schema: typeof SampleSchema | typeof DenoiseSchema,
+  denoiser: AnyDenoiser,
+  opts: ReverseCallbacks,
+  where: string,
+) {
   const { signal, onProgress, ...rest } = opts;
   void signal;
   void onProgress;
-  return { ...rest, ...resolveDiffusion(denoiser, opts) };
+  const options = parseOptions(schema, rest, where);
+  // steps 0 once meant "all T" and ran T steps while reporting progress as n/0.
+  if (options.steps !== undefined && !(Number.isSafeInteger(options.steps) && options.steps >= 1)) {
+    throw new MissingUError(
+      `${where}: steps must be an integer >= 1, got ${options.steps} (leave it out to run all T)`,
+    );
+  }
+  return { ...options, ...resolveDiffusion(denoiser, options) };
 }
 
 /** The schedule's betas and cumulative alphas (abar_t), computed in float64. */
@@ -105,10 +95,11 @@ export function randn(shape: number[], seed: number): Tensor {
  */
 export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promise<Tensor> {
   const result = await runAbortable(
-    (onProgress, flag) => native.diffusionSample(denoiser, nativeOptions(denoiser, opts, 'sample'), onProgress, flag),
+    (onProgress, flag) =>
+      native.diffusionSample(denoiser, nativeOptions(SampleSchema, denoiser, opts, 'sample'), onProgress, flag),
     opts,
   );
-  if (result.stopped) {
+  if (result.aborted) {
     result.samples.dispose();
     throwIfAborted(opts.signal, 'sample');
   }
@@ -122,10 +113,16 @@ export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promis
 export async function denoise(denoiser: AnyDenoiser, image: Tensor, opts: DenoiseOptions): Promise<DenoiseTrace> {
   const result = await runAbortable(
     (onProgress, flag) =>
-      native.diffusionDenoise(denoiser, image, nativeOptions(denoiser, opts, 'denoise'), onProgress, flag),
+      native.diffusionDenoise(
+        denoiser,
+        image,
+        nativeOptions(DenoiseSchema, denoiser, opts, 'denoise'),
+        onProgress,
+        flag,
+      ),
     opts,
   );
-  if (result.stopped) {
+  if (result.aborted) {
     result.noisy.dispose();
     result.trace.forEach((s) => s.image?.dispose());
     throwIfAborted(opts.signal, 'denoise');

@@ -1,42 +1,11 @@
-import { type Device, deviceOrDefault } from './device';
-import type { DiffusionOptions, DiffusionSettings } from './diffusion';
+import { deviceOrDefault } from './device';
+import { resolveDiffusion, type DiffusionSettings } from './diffusion-settings';
 import { native, type NativeFlopCount, type NativeModel, type NativePreset } from './native';
-import { resolveDiffusion } from './diffusion-settings';
+import { parseOptions } from './schemas/parse-options';
+import { ModelCreateSchema, type ModelOptions, type ModelPreset } from './schemas/model-options';
 import type { Tensor } from './tensor';
 
-export type ModelPreset =
-  | 'cunet-paper'
-  | 'cunet-paper-noattn'
-  | 'cunet'
-  | 'cunet-noattn'
-  | 'cunet-noresidual'
-  | 'cunet-notime'
-  | 'cunet-mnist'
-  | 'unet-paper'
-  | 'unet-ddpm'
-  | 'unet-mnist';
-
-export interface ModelOptions {
-  preset: ModelPreset;
-  /** Image side; defaults to the preset's (64 for the paper models, 32 for unet-ddpm, 28 for MNIST). */
-  imageSize?: number;
-  /** Image channels; defaults to the preset's. */
-  channels?: number;
-  /**
-   * The base channel count: nf of a cU-Net (16 in cunet-paper), dim of a lucidrains U-Net (64 in
-   * unet-paper), ch of unet-ddpm (128); defaults to the preset's. Smaller widths make the same
-   * architecture smaller (as the official classes' num_filters / dim do).
-   */
-  width?: number;
-  /**
-   * How the model is (to be) trained: sample, denoise and eval use it unless told otherwise.
-   * Unset: they assume the defaults (linear, 1000, eps) unless given.
-   */
-  diffusion?: DiffusionOptions;
-  device?: Device;
-  /** Seeds the weight initialisation (PyTorch's generator). */
-  seed?: number;
-}
+export type { ModelOptions, ModelPreset, ModelSection } from './schemas/model-options';
 
 export type FlopCount = NativeFlopCount;
 
@@ -56,17 +25,25 @@ export interface Denoiser extends NativeModel {
 }
 
 export const models = {
-  /** A new model from a preset name or options. Unknown presets name the known ones. */
+  /**
+   * A new model from a preset name or options (ModelCreateSchema: unknown options are errors that name
+   * them). norm, activation, coupling and ode change a cU-Net preset's layers.
+   */
   create(presetOrOptions: ModelPreset | ModelOptions): Denoiser {
-    const options = typeof presetOrOptions === 'string' ? { preset: presetOrOptions } : presetOrOptions;
-    const { preset, imageSize, channels, width, seed } = options;
-    const device = deviceOrDefault(options.device, 'models.create');
-    const model = native.modelsCreate({ preset, imageSize, channels, width, seed, device }) as Denoiser;
-    if (options.diffusion) model.diffusion = resolveDiffusion(model, options.diffusion);
+    const input = typeof presetOrOptions === 'string' ? { preset: presetOrOptions } : presetOrOptions;
+    const { diffusion, ...options } = parseOptions(ModelCreateSchema, input, 'models.create');
+    const model = native.modelsCreate({
+      ...options,
+      device: deviceOrDefault(options.device, 'models.create'),
+    }) as Denoiser;
+    if (diffusion) model.diffusion = resolveDiffusion(model, diffusion);
     return model;
   },
 
-  /** The presets, with their default image size and channels and the image sides they take. */
+  /**
+   * The presets, from native code (the one list): default image size and channels, the image sides they
+   * take, and their family ('cunet' presets take norm, activation, coupling and ode).
+   */
   presets(): NativePreset[] {
     return native.modelsPresets();
   },

@@ -42,20 +42,21 @@ export interface NativeOdeStats {
   rejected: number;
 }
 
+/** One solve, as lib/schemas/ode-options.ts gives it (every default filled in). */
 export interface NativeOdeRequest {
   f: NativeScriptModule;
   order: 'second' | 'first';
   state: NativeTensor[];
-  s0?: number;
-  s1?: number;
+  s0: number;
+  s1: number;
   method: string;
   steps?: number;
-  rtol?: number;
-  atol?: number;
-  maxSteps?: number;
-  gradient?: 'none' | 'direct' | 'adjoint';
+  rtol: number;
+  atol: number;
+  maxSteps: number;
+  gradient: 'none' | 'direct' | 'adjoint';
   outputGrads?: Array<NativeTensor | undefined>;
-  cudaGraph?: boolean;
+  cudaGraph: boolean;
 }
 
 export interface NativeOdeResult {
@@ -105,6 +106,8 @@ export interface NativeModel {
 export interface NativePreset {
   name: string;
   description: string;
+  /** 'cunet' presets take norm, activation, coupling and ode; 'unet' presets none of them. */
+  family: 'cunet' | 'unet';
   imageSize: number;
   channels: number;
   /** Image sides must be a multiple of this (2^k for the model's k exact 2x down-samplings). */
@@ -120,13 +123,13 @@ export type NativeProgress = (report: Record<string, number>) => void;
 export interface NativeReverseResult {
   samples: NativeTensor;
   stepsDone: number;
-  stopped: boolean;
+  aborted: boolean;
 }
 
 export interface NativeDenoiseResult {
   noisy: NativeTensor;
   trace: Array<{ t: number; mse: number; psnr: number; seconds: number; image?: NativeTensor }>;
-  stopped: boolean;
+  aborted: boolean;
 }
 
 export interface NativeTrainerState {
@@ -140,7 +143,7 @@ export interface NativeTrainResult {
   model: NativeModel;
   ema: NativeModel;
   losses: Float64Array;
-  stopped: boolean;
+  aborted: boolean;
   state: NativeTrainerState;
 }
 
@@ -157,7 +160,7 @@ export interface NativeFeatureStats {
   mean: Float64Array;
   /** Row-major (dim x dim), unbiased. */
   covariance: Float64Array;
-  stopped: boolean;
+  aborted: boolean;
 }
 
 export interface NativeBinding {
@@ -177,14 +180,8 @@ export interface NativeBinding {
   odeSolve(request: NativeOdeRequest): Promise<NativeOdeResult>;
   odeStageUpdate(y: NativeTensor, ks: NativeTensor[], coefs: number[], fused: boolean): NativeTensor;
   memoryStats(): NativeMemoryStats | null;
-  modelsCreate(options: {
-    preset: string;
-    imageSize?: number;
-    channels?: number;
-    width?: number;
-    device?: string;
-    seed?: number;
-  }): NativeModel;
+  /** Options as ModelCreateSchema gives them (lib/schemas/model-options.ts). */
+  modelsCreate(options: object): NativeModel;
   modelsPresets(): NativePreset[];
   /** Why `preset` cannot take images of side `imageSize` (a safe integer >= 1), or null when it can. */
   modelsCheckImageSize(preset: string, imageSize: number): string | null;

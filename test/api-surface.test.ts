@@ -65,7 +65,7 @@ describe('the public API', () => {
   it('train() without data trains on the default digits, loaded asynchronously', async () => {
     let turns = 0;
     const timer = setInterval(() => turns++, 0);
-    const result = await train({ model: { preset: 'unet-mnist' }, steps: 1, batchSize: 2 });
+    const result = await train({ model: { preset: 'unet-mnist' }, train: { steps: 1, batchSize: 2 } });
     clearInterval(timer);
     expect(result.losses).toHaveLength(1);
     expect(turns).toBeGreaterThan(0); // the event loop ran while the digits loaded and the step trained

@@ -35,8 +35,7 @@ describe('checkpoints carry their diffusion settings', () => {
       model: { preset: 'unet-mnist' },
       data: { name: 'waves', data, shape: [8, 1, 16, 16] },
       diffusion: V_COSINE,
-      steps: 2,
-      batchSize: 2,
+      train: { steps: 2, batchSize: 2 },
     });
     // The models train() returns know how they were trained.
     expect(result.ema.diffusion).toEqual(V_COSINE);

@@ -56,11 +56,7 @@ describe('periodic checkpoints', () => {
     const config = (steps: number): TrainConfig => ({
       model: { preset: 'unet-mnist' },
       data: mnist,
-      steps,
-      batchSize: 2,
-      seed: 3,
-      ema: { decay: 0.9, every: 2 },
-      checkpointEvery: 3,
+      train: { steps, batchSize: 2, seed: 3, ema: { decay: 0.9, every: 2 }, checkpointEvery: 3 },
     });
     const steps: number[] = [];
     let kept: TrainSnapshot | undefined;

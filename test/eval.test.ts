@@ -26,9 +26,7 @@ beforeAll(async () => {
     const result = await train({
       model: { preset },
       data: mnist,
-      steps: 20,
-      batchSize: 8,
-      seed: 0,
+      train: { steps: 20, batchSize: 8, seed: 0 },
       diffusion: { objective: 'v' },
     });
     const config = parseTrainConfig(

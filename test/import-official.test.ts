@@ -77,8 +77,7 @@ describe('import-official', () => {
         model: { preset: 'cunet-paper', width: reference.width },
         data: { name: 'random', data, shape: [4, 3, side, side] },
         diffusion: checkpoint.config.diffusion,
-        steps: 4,
-        batchSize: 2,
+        train: { steps: 4, batchSize: 2 },
       },
       { resume: { model: checkpoint.model, ema: checkpoint.ema, state } },
     );

@@ -167,7 +167,7 @@ describe('feature statistics and the Frechet distance', () => {
     // after the first batch, deterministically.
     const raised = new Int32Array([1]);
     const partial = await native.metricsFeatureStats(extractor, x, { batchSize: 50 }, undefined, raised);
-    expect(partial).toMatchObject({ stopped: true, count: 50, dim: D });
+    expect(partial).toMatchObject({ aborted: true, count: 50, dim: D });
   });
 
   it('refuses statistics of different extractors or dimensions', async () => {

@@ -15,7 +15,7 @@ function inputs(model: Denoiser, batch: number, size: number, steps: number[]): 
 }
 
 describe('parameter counts', () => {
-  // The official code's and the reference U-Nets' counts, to the unit (SPEC.md sections 3 and 4).
+  // The official code's and the reference U-Nets' counts, to the unit (the README models table).
   it.each([
     ['cunet-paper', 8_811_875],
     ['cunet-paper-noattn', 8_548_707],

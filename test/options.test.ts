@@ -3,6 +3,7 @@ import { models, noiseSchedule, randn, sample, tensor } from '../lib';
 import { count, positiveCount } from '../lib/cli/parse';
 import { parseTrainConfig } from '../lib/config/train-config';
 import { native } from '../lib/native';
+import { SampleSchema } from '../lib/schemas/diffusion-options';
 
 const SAFE = '2^53 - 1';
 
@@ -36,7 +37,9 @@ describe('native integer options', () => {
 
   it('refuse steps 0 in the native sampler itself (it used to run all T steps)', () => {
     using model = models.create({ preset: 'unet-mnist', imageSize: 8, seed: 0 });
-    expect(() => native.diffusionSample(model, { n: 1, steps: 0 }, undefined, new Int32Array(1))).toThrow(
+    // Every other option as the schema fills it in: native code requires each key it reads.
+    const options = { ...SampleSchema.parse({ n: 1 }), steps: 0 };
+    expect(() => native.diffusionSample(model, options, undefined, new Int32Array(1))).toThrow(
       'sample: steps must be an integer in [1, 100000] (got 0)',
     );
   });

@@ -23,7 +23,7 @@ describe('training', () => {
   it('lowers the loss of cunet-mnist clearly over a few hundred steps (fixed seed)', async () => {
     const progress: number[] = [];
     const result = await train(
-      { model: { preset: 'cunet-mnist' }, data: mnist, steps: 300, batchSize: 16, seed: 0, warmupSteps: 20 },
+      { model: { preset: 'cunet-mnist' }, data: mnist, train: { steps: 300, batchSize: 16, seed: 0, warmupSteps: 20 } },
       { onProgress: (p) => progress.push(p.step) },
     );
     expect(result.losses).toHaveLength(300);
@@ -40,7 +40,8 @@ describe('training', () => {
   });
 
   it('repeats exactly with the same seed', async () => {
-    const run = () => train({ model: { preset: 'unet-mnist' }, data: mnist, steps: 5, batchSize: 4, seed: 42 });
+    const run = () =>
+      train({ model: { preset: 'unet-mnist' }, data: mnist, train: { steps: 5, batchSize: 4, seed: 42 } });
     const [a, b] = [await run(), await run()];
     expect(Array.from(a.losses)).toEqual(Array.from(b.losses));
   });
@@ -49,11 +50,7 @@ describe('training', () => {
     const config = (steps: number): TrainConfig => ({
       model: { preset: 'unet-mnist' },
       data: mnist,
-      steps,
-      batchSize: 4,
-      seed: 7,
-      warmupSteps: 6,
-      ema: { decay: 0.9, every: 3 },
+      train: { steps, batchSize: 4, seed: 7, warmupSteps: 6, ema: { decay: 0.9, every: 3 } },
     });
     const whole = await train(config(8));
     const first = await train(config(4));
@@ -81,7 +78,7 @@ describe('training', () => {
     const controller = new AbortController();
     const result = await train(
       // Steps of a few hundred ms, so that progress reaches JS long before the next step ends.
-      { model: { preset: 'unet-mnist' }, data: mnist, steps: 500, batchSize: 48, seed: 1 },
+      { model: { preset: 'unet-mnist' }, data: mnist, train: { steps: 500, batchSize: 48, seed: 1 } },
       {
         signal: controller.signal,
         onProgress: (p) => {
@@ -99,22 +96,21 @@ describe('training', () => {
     data[100] = NaN;
     const poisoned: ImageDataset = { name: 'poisoned', data, shape: [8, 1, 28, 28] };
     await expect(
-      train({ model: { preset: 'unet-mnist' }, data: poisoned, steps: 50, batchSize: 8, seed: 0 }),
+      train({ model: { preset: 'unet-mnist' }, data: poisoned, train: { steps: 50, batchSize: 8, seed: 0 } }),
     ).rejects.toThrow(/training stopped at step 1: the loss became NaN/);
   });
 
   it('rejects bad options by name', async () => {
-    await expect(train({ model: { preset: 'unet-mnist' }, data: mnist, steps: 0, batchSize: 4 })).rejects.toThrow(
-      'steps must be an integer >= 1',
-    );
+    await expect(
+      train({ model: { preset: 'unet-mnist' }, data: mnist, train: { steps: 0, batchSize: 4 } }),
+    ).rejects.toThrow('train: train.steps: number must be greater than 0 (got 0)');
     await expect(
       train({
         model: { preset: 'unet-mnist' },
         data: mnist,
-        steps: 2,
-        batchSize: 4,
+        train: { steps: 2, batchSize: 4 },
         diffusion: { objective: 'score' as 'v' },
       }),
-    ).rejects.toThrow("unknown objective 'score': use eps, x0 or v");
+    ).rejects.toThrow("train: diffusion.objective: invalid enum value. expected 'eps' | 'x0' | 'v', received 'score'");
   });
 });

@@ -35,7 +35,7 @@ export async function benchDiffusion(
     let stepsPerSecond = 0;
     const batchSize = 32;
     const run = await train(
-      { model: { preset }, data, steps: trainSteps, batchSize, seed: 0 },
+      { model: { preset }, data, train: { steps: trainSteps, batchSize, seed: 0 } },
       { onProgress: (p) => (stepsPerSecond = p.stepsPerSecond) },
     );
     training.push({ preset, batchSize, stepsPerSecond: round(stepsPerSecond) });

@@ -206,13 +206,17 @@ function assemble(
   opts: { device?: Device },
 ): LoadedCheckpoint {
   const create = () =>
+    // The config's model section (preset and layer options) builds the network that was trained.
     models.create({
-      preset: config.model.preset,
+      ...config.model,
       device: opts.device ?? 'cpu',
       imageSize: state.imageSize,
       channels: state.channels,
-      width: config.model.width,
-      diffusion: config.diffusion,
+      diffusion: {
+        schedule: config.diffusion.schedule,
+        diffusionSteps: config.diffusion.diffusionSteps,
+        objective: config.diffusion.objective,
+      },
     });
   const model = create();
   const ema = create();

@@ -24,6 +24,7 @@ import { info } from '../runtime';
 import { tensor, type Tensor } from '../tensor';
 import { collect, count, counts, positive } from './parse';
 import { progressPrinter } from './progress';
+import { samplingDiffusion } from '../schemas/diffusion-options';
 
 interface OutputOptions {
   json?: boolean;
@@ -288,7 +289,7 @@ function denoiseStudyCommand(): Command {
         const checkpoint = loadCheckpoint(file);
         checkpoint.model.dispose();
         dataFromCheckpoint ??= checkpoint.config.data;
-        denoisers.push({ name, denoiser: checkpoint.ema, diffusion: checkpoint.config.diffusion });
+        denoisers.push({ name, denoiser: checkpoint.ema, diffusion: samplingDiffusion(checkpoint.config.diffusion) });
       }
       const diffusion: DiffusionOptions = { schedule: opts.schedule, objective: opts.objective };
       for (const spec of opts.torchscript) {
@@ -375,7 +376,7 @@ function efficiencyCommand(): Command {
         entries.push({
           name,
           model: checkpoint.ema,
-          diffusion: checkpoint.config.diffusion,
+          diffusion: samplingDiffusion(checkpoint.config.diffusion),
           sampler: opts.sampler ?? checkpoint.config.sample.sampler,
           steps: opts.steps ?? checkpoint.config.sample.steps ?? checkpoint.config.diffusion.diffusionSteps,
         });

@@ -10,7 +10,7 @@ import { loadDataset } from '../data/load';
 import type { Device } from '../device';
 import { distributedFromEnv } from '../distributed';
 import { MissingUError } from '../errors';
-import { disposeTrainerState, train, type ResumeFrom } from '../train';
+import { disposeTrainerState, trainParsed, type ResumeFrom } from '../train';
 import { LAUNCHED_ENV, launchWorkers } from './launch';
 import { progressPrinter } from './progress';
 import { listenForStop } from './stop-signals';
@@ -158,7 +158,7 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
   const resume = resumeFrom ? loadResume(resumeFrom, config) : undefined;
   if (resume && main) process.stderr.write(`missing-u: resuming ${resumeFrom} from step ${resume.state.step}\n`);
   const show = main ? progressPrinter('train', config.train.steps, { start: resume?.state.step ?? 0 }) : () => {};
-  const { train: t, diffusion } = config;
+  const { train: t } = config;
   let lastLoss: number | null = null;
   const state = (step: number, aborted: boolean): CheckpointState => ({
     step,
@@ -169,47 +169,28 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
     lastLoss,
     savedAt: new Date().toISOString(),
   });
-  const result = await train(
-    {
-      model: { preset: config.model.preset, device: config.model.device as Device, width: config.model.width },
-      data,
-      diffusion,
-      steps: t.steps,
-      batchSize: t.batchSize,
-      accumulate: t.accumulate,
-      lr: t.lr,
-      betas: t.betas,
-      weightDecay: t.weightDecay,
-      warmupSteps: t.warmupSteps,
-      gradClip: t.gradClip,
-      ema: t.ema,
-      seed: t.seed,
-      checkpointEvery: t.checkpointEvery,
-      checkpointSeconds: t.checkpointSeconds,
+  const result = await trainParsed({ model: config.model, diffusion: config.diffusion, train: config.train }, data, {
+    signal,
+    onProgress: (p) => {
+      lastLoss = p.loss;
+      show(p.step, `loss ${p.loss.toFixed(4)}`);
     },
-    {
-      signal,
-      onProgress: (p) => {
-        lastLoss = p.loss;
-        show(p.step, `loss ${p.loss.toFixed(4)}`);
-      },
-      onCheckpoint: main
-        ? (snapshot) => {
-            try {
-              const { model, ema, state: trainer } = snapshot;
-              saveCheckpoint(out, { model, ema, config, trainer, state: state(trainer.step, false) });
-            } catch (err) {
-              process.stderr.write(
-                `\nmissing-u: the checkpoint of step ${snapshot.state.step} was not saved (training goes on; ` +
-                  `${out} keeps the last one): ${(err as Error).message}\n`,
-              );
-            }
+    onCheckpoint: main
+      ? (snapshot) => {
+          try {
+            const { model, ema, state: trainer } = snapshot;
+            saveCheckpoint(out, { model, ema, config, trainer, state: state(trainer.step, false) });
+          } catch (err) {
+            process.stderr.write(
+              `\nmissing-u: the checkpoint of step ${snapshot.state.step} was not saved (training goes on; ` +
+                `${out} keeps the last one): ${(err as Error).message}\n`,
+            );
           }
-        : undefined,
-      resume,
-      distributed,
-    },
-  ).finally(() => {
+        }
+      : undefined,
+    resume,
+    distributed,
+  }).finally(() => {
     if (resume) {
       resume.model.dispose();
       resume.ema.dispose();

@@ -10,6 +10,7 @@ import type { Device } from '../device';
 import { sample } from '../diffusion';
 import { MissingUError } from '../errors';
 import type { Tensor } from '../tensor';
+import { samplingDiffusion } from '../schemas/diffusion-options';
 
 export interface ImageSourceOptions {
   /** At most this many images (a checkpoint generates exactly this many; default 64 there). */
@@ -61,7 +62,7 @@ export async function loadImageSource(source: string, opts: ImageSourceOptions =
     try {
       const settings = checkpoint.config.sample;
       return await sample(checkpoint.ema, {
-        ...checkpoint.config.diffusion,
+        ...samplingDiffusion(checkpoint.config.diffusion),
         n: opts.n ?? settings.n,
         sampler: opts.sampler ?? settings.sampler,
         steps: opts.steps ?? settings.steps ?? 50,

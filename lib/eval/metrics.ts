@@ -82,7 +82,7 @@ export async function featureStats(
     (onProgress, flag) => native.metricsFeatureStats(extractor, images, featureOptions(opts), onProgress, flag),
     opts,
   );
-  if (result.stopped) throwIfAborted(opts.signal, 'the evaluation');
+  if (result.aborted) throwIfAborted(opts.signal, 'the evaluation');
   const { count, dim, mean, covariance } = result;
   return { count, dim, mean, covariance, extractor: opts.extractorName ?? 'unnamed' };
 }

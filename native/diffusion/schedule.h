@@ -1,5 +1,6 @@
 #pragma once
-// Noise schedules (SPEC.md section 1), computed in float64 on the CPU.
+// Noise schedules (Ho et al. 2020: linear; Nichol & Dhariwal 2021: cosine; the official cU-Net code: sigmoid),
+// computed in float64 on the CPU.
 #include <ATen/core/Tensor.h>
 
 #include <string>

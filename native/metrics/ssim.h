@@ -1,5 +1,5 @@
 #pragma once
-// SSIM as scikit-image computes it (SPEC.md section 6): structural_similarity(a, b, gaussian_weights=True,
+// SSIM as scikit-image computes it: structural_similarity(a, b, gaussian_weights=True,
 // sigma=1.5, use_sample_covariance=False, data_range=R, channel_axis=0) for every (C, H, W) image.
 #include <ATen/core/Tensor.h>
 

@@ -46,6 +46,8 @@ OdeBlock CUNetImpl::odeBlock(int64_t width) {
                       .residual(options_.residual())
                       .method(options_.method())
                       .steps(options_.steps())
+                      .rtol(options_.rtol())
+                      .atol(options_.atol())
                       .adjoint(options_.adjoint())
                       .layer(options_.layer()));
 }

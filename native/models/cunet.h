@@ -1,7 +1,7 @@
 #pragma once
-// The continuous U-Net (SPEC.md section 3): an initial-velocity network, one ODE block per level
-// (encoder, bottleneck, decoder), 1x1 transitions, bilinear resampling and attention where asked.
-// Module names follow the official code, so its checkpoints map one to one.
+// The continuous U-Net (the paper, section 3; the official code's layout): an initial-velocity network, one ODE block
+// per level (encoder, bottleneck, decoder), 1x1 transitions, bilinear resampling and attention where asked. Module
+// names follow the official code, so its checkpoints map one to one.
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/embedding.h>
 
@@ -30,8 +30,11 @@ struct CUNetOptions {
   TORCH_ARG(bool, residual) = true;
   // Width inside each ODE function relative to its block's width.
   TORCH_ARG(double, hiddenMult) = 1.0;
+  // How each ODE block integrates over s in [0, 1]: one 3/8-rule RK4 step, as the official code does.
   TORCH_ARG(std::string, method) = "rk4-3/8";
   TORCH_ARG(int64_t, steps) = 1;
+  TORCH_ARG(double, rtol) = 1e-3;  // adaptive methods (dopri5) only
+  TORCH_ARG(double, atol) = 1e-4;
   TORCH_ARG(bool, adjoint) = false;
 };
 

@@ -6,6 +6,7 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/linear.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -16,20 +17,21 @@
 
 namespace missingu::models {
 
-NormKind normNamed(const std::string& name) {
-  if (name == "instance") return NormKind::Instance;
-  if (name == "group") return NormKind::Group;
-  throw std::invalid_argument("unknown norm '" + name + "': use instance or group");
+namespace {
+
+// The largest divisor of `channels` that is at most `groups`.
+int64_t groupsFor(int64_t channels, int64_t groups) {
+  int64_t g = std::max<int64_t>(1, std::min(groups, channels));
+  while (channels % g != 0) --g;
+  return g;
 }
 
-Coupling couplingNamed(const std::string& name) {
-  if (name == "second-order") return Coupling::SecondOrder;
-  if (name == "augmented-first-order") return Coupling::AugmentedFirstOrder;
-  throw std::invalid_argument("unknown coupling '" + name + "': use second-order or augmented-first-order");
-}
+}  // namespace
 
 Norm2dImpl::Norm2dImpl(NormKind kind, int64_t channels, int64_t groups) : kind_(kind) {
-  if (kind == NormKind::Group) group_ = register_module("norm", torch::nn::GroupNorm(groups, channels));
+  if (kind == NormKind::Group) {
+    group_ = register_module("norm", torch::nn::GroupNorm(groupsFor(channels, groups), channels));
+  }
 }
 
 at::Tensor Norm2dImpl::forward(const at::Tensor& x) {
@@ -46,9 +48,9 @@ torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel) {
 }  // namespace
 
 InitialVelocityImpl::InitialVelocityImpl(int64_t in, int64_t nf, const CUNetLayerOptions& layer) : layer_(layer) {
-  norm1_ = register_module("norm1", Norm2d(layer.norm(), in, layer.norm() == NormKind::Group ? 1 : layer.groups()));
+  norm1_ = register_module("norm1", Norm2d(NormKind::Instance, in, 1));
   conv1_ = register_module("conv1", conv(in, nf, 3));
-  norm2_ = register_module("norm2", Norm2d(layer.norm(), nf, layer.groups()));
+  norm2_ = register_module("norm2", Norm2d(NormKind::Instance, nf, 1));
   conv2_ = register_module("conv2", conv(nf, 2 * nf, 1));
 }
 

@@ -8,13 +8,12 @@
 #include <string>
 
 #include "models/activation.h"
+#include "models/cunet_choices.h"
 
 namespace missingu::models {
 
-enum class NormKind { Instance, Group };
-NormKind normNamed(const std::string& name);  // 'instance' | 'group'
-
-// InstanceNorm2d (no parameters, as the official code uses it) or GroupNorm(groups, c).
+// InstanceNorm2d (no parameters, as the official code uses it) or GroupNorm with `groups` groups, or
+// the largest divisor of `channels` below it (20 channels in 8 groups do not divide: 4 groups).
 class Norm2dImpl : public torch::nn::Module {
  public:
   Norm2dImpl(NormKind kind, int64_t channels, int64_t groups);
@@ -27,12 +26,14 @@ class Norm2dImpl : public torch::nn::Module {
 TORCH_MODULE(Norm2d);
 
 struct CUNetLayerOptions {
+  // In the ODE functions; the initial-velocity block uses InstanceNorm either way (the paper's text,
+  // section 3.1, and the official code agree on it).
   TORCH_ARG(NormKind, norm) = NormKind::Instance;
   TORCH_ARG(int64_t, groups) = 8;
   TORCH_ARG(Activation, activation) = Activation::Softplus;
 };
 
-// norm -> conv3x3(C_in -> nf) -> act -> norm -> conv1x1(nf -> 2 nf) -> act: z0 = [h0; v0].
+// InstanceNorm -> conv3x3(C_in -> nf) -> act -> InstanceNorm -> conv1x1(nf -> 2 nf) -> act: z0 = [h0; v0].
 class InitialVelocityImpl : public torch::nn::Module {
  public:
   InitialVelocityImpl(int64_t in, int64_t nf, const CUNetLayerOptions& layer);
@@ -67,12 +68,6 @@ class OdeFunctionImpl : public torch::nn::Module {
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
 };
 TORCH_MODULE(OdeFunction);
-
-enum class Coupling {
-  SecondOrder,          // z = [h; v]: dh/ds = v, dv/ds = f(z) (+ h with the residual)
-  AugmentedFirstOrder,  // the official code: dz/ds = f(z) (+ z with the residual)
-};
-Coupling couplingNamed(const std::string& name);  // 'second-order' | 'augmented-first-order'
 
 struct OdeBlockOptions {
   OdeBlockOptions(int64_t width, int64_t hidden) : width_(width), hidden_(hidden) {}

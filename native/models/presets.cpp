@@ -9,33 +9,65 @@
 #include "models/cunet.h"
 #include "models/unet_ddpm.h"
 #include "models/unet_paper.h"
+#include "ode/solve.h"
 
 namespace missingu::models {
 namespace {
 
-// width: the base channel count (nf of a cU-Net, dim/ch of a U-Net); 0 keeps the preset's.
-using Factory = std::function<std::shared_ptr<DenoiserImpl>(int64_t imageSize, int64_t channels, int64_t width)>;
+using Factory = std::function<std::shared_ptr<DenoiserImpl>(const ModelSpec& spec)>;
 
 struct Entry {
   Preset preset;
   Factory create;
 };
 
-// The official code's layout: not time-conditioned, first order over [h; v] (SPEC.md section 3).
+// The official code's layout: not time-conditioned, first order over [h; v] (the paper's repository;
+// README "Models").
 CUNetOptions cunetPaper(int64_t channels) {
   return CUNetOptions().channels(channels).timeConditioning(false).coupling(Coupling::AugmentedFirstOrder);
 }
 
-// The paper as written: time scale/shift in every ODE function, dh/ds = v coupling. The ODE function
-// maps [h; v] to the acceleration (half the width), so its hidden width is raised by a quarter to keep
-// the parameter count near the official layout's.
+// Ours: the paper's equations (time scale/shift in every ODE function, dh/ds = v coupling) with the
+// official code's InstanceNorm and softplus. The ODE function maps [h; v] to the acceleration (half the
+// width), so its hidden width is raised by a quarter to keep the parameter count near the official layout's.
 CUNetOptions cunetFaithful(int64_t channels) {
   return CUNetOptions().channels(channels).timeConditioning(true).coupling(Coupling::SecondOrder).hiddenMult(1.25);
 }
 
-std::shared_ptr<DenoiserImpl> cunet(CUNetOptions options, int64_t width) {
-  if (width > 0) options.nf(width);
-  return std::make_shared<CUNetImpl>(options);
+// The paper's text (section 3.1): GroupNorm in the ODE functions, ReLU (which the text names for the
+// initial-velocity block, and no other activation).
+CUNetOptions cunetText(int64_t channels) {
+  CUNetOptions o = cunetFaithful(channels);
+  o.layer().norm(NormKind::Group).activation(Activation::ReLU);
+  return o;
+}
+
+// The settings a caller gave, over the preset's layout.
+CUNetOptions withSettings(CUNetOptions o, const CUNetSettings& s) {
+  if (s.norm) o.layer().norm(*s.norm);
+  if (s.activation) o.layer().activation(*s.activation);
+  if (s.coupling) o.coupling(*s.coupling);
+  if (s.ode.method) o.method(*s.ode.method);
+  if (s.ode.steps) o.steps(*s.ode.steps);
+  if (s.ode.adjoint) o.adjoint(*s.ode.adjoint);
+  if (s.ode.rtol) o.rtol(*s.ode.rtol);
+  if (s.ode.atol) o.atol(*s.ode.atol);
+  ode::SolveOptions solve;  // refuse an unknown method or a fixed-step method without steps now, not at forward
+  solve.method = o.method();
+  solve.steps = o.steps();
+  solve.rtol = o.rtol();
+  solve.atol = o.atol();
+  ode::validate(solve);
+  return o;
+}
+
+Factory cunet(CUNetOptions (*layout)(int64_t), const std::function<CUNetOptions(CUNetOptions)>& change = {}) {
+  return [layout, change](const ModelSpec& spec) -> std::shared_ptr<DenoiserImpl> {
+    CUNetOptions o = layout(spec.channels);
+    if (change) o = change(o);
+    if (spec.width > 0) o.nf(spec.width);
+    return std::make_shared<CUNetImpl>(withSettings(o, spec.cunet));
+  };
 }
 
 UNetPaperOptions unetWidth(UNetPaperOptions options, int64_t width) {
@@ -43,44 +75,51 @@ UNetPaperOptions unetWidth(UNetPaperOptions options, int64_t width) {
   return options;
 }
 
+CUNetOptions noAttention(CUNetOptions o) { return o.attentionEncoder({}).attentionDecoder({}); }
+
 // Image sides: a cU-Net halves its feature maps once per level (4 levels, 3 for cunet-mnist) with bilinear
 // resampling, which takes odd sides, so any side leaving the deepest level a pixel works. The U-Nets
 // down-sample exactly (pixel unshuffle, stride-2 conv) at every level but the last and concatenate the
 // up-sampled maps with their skips, so the side must divide by 2 per down-sampling.
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> all = {
-      {{"cunet-paper", "the official cU-Net layout exactly (t-blind, first order over [h; v]), nf 16", 64, 3, 1, 16},
-       [](int64_t, int64_t c, int64_t w) { return cunet(cunetPaper(c), w); }},
-      {{"cunet-paper-noattn", "cunet-paper without its two attention layers", 64, 3, 1, 16},
-       [](int64_t, int64_t c, int64_t w) { return cunet(cunetPaper(c).attentionEncoder({}).attentionDecoder({}), w); }},
-      {{"cunet", "the paper as written: time-conditioned, true second-order coupling", 64, 3, 1, 16},
-       [](int64_t, int64_t c, int64_t w) { return cunet(cunetFaithful(c), w); }},
-      {{"cunet-noattn", "ablation: cunet without attention", 64, 3, 1, 16},
-       [](int64_t, int64_t c, int64_t w) {
-         return cunet(cunetFaithful(c).attentionEncoder({}).attentionDecoder({}), w);
+      {{"cunet-paper", "the official cU-Net layout exactly (t-blind, first order over [h; v]), nf 16", "cunet", 64, 3,
+        1, 16},
+       cunet(cunetPaper)},
+      {{"cunet-paper-noattn", "cunet-paper without its two attention layers", "cunet", 64, 3, 1, 16},
+       cunet(cunetPaper, noAttention)},
+      {{"cunet", "ours: the paper's equations (time-conditioned, second order) with InstanceNorm and softplus", "cunet",
+        64, 3, 1, 16},
+       cunet(cunetFaithful)},
+      {{"cunet-text", "the paper's text: cunet with GroupNorm in the ODE functions and ReLU", "cunet", 64, 3, 1, 16},
+       cunet(cunetText)},
+      {{"cunet-noattn", "ablation: cunet without attention", "cunet", 64, 3, 1, 16}, cunet(cunetFaithful, noAttention)},
+      {{"cunet-noresidual", "ablation: cunet without the residual term in its ODE functions", "cunet", 64, 3, 1, 16},
+       cunet(cunetFaithful, [](CUNetOptions o) { return o.residual(false); })},
+      {{"cunet-notime", "ablation: cunet without time conditioning", "cunet", 64, 3, 1, 16},
+       cunet(cunetFaithful, [](CUNetOptions o) { return o.timeConditioning(false); })},
+      {{"cunet-mnist", "small 1-channel cunet for MNIST on a CPU: nf 8, mults (1,2,4)", "cunet", 28, 1, 1, 8},
+       cunet(cunetFaithful,
+             [](CUNetOptions o) {
+               return o.nf(8).mults({1, 2, 4}).attentionEncoder({3}).attentionDecoder({1});
+             })},
+      {{"unet-paper", "the paper's baseline: lucidrains Unet(dim=64, dim_mults=(1,2,4,8))", "unet", 64, 3, 8, 8},
+       [](const ModelSpec& s) {
+         return std::make_shared<UNetPaperImpl>(unetWidth(UNetPaperOptions().channels(s.channels), s.width));
        }},
-      {{"cunet-noresidual", "ablation: cunet without the residual term in its ODE functions", 64, 3, 1, 16},
-       [](int64_t, int64_t c, int64_t w) { return cunet(cunetFaithful(c).residual(false), w); }},
-      {{"cunet-notime", "ablation: cunet without time conditioning", 64, 3, 1, 16},
-       [](int64_t, int64_t c, int64_t w) { return cunet(cunetFaithful(c).timeConditioning(false), w); }},
-      {{"cunet-mnist", "small 1-channel cunet for MNIST on a CPU: nf 8, mults (1,2,4)", 28, 1, 1, 8},
-       [](int64_t, int64_t c, int64_t w) {
-         return cunet(cunetFaithful(c).nf(8).mults({1, 2, 4}).attentionEncoder({3}).attentionDecoder({1}), w);
-       }},
-      {{"unet-paper", "the paper's baseline: lucidrains Unet(dim=64, dim_mults=(1,2,4,8))", 64, 3, 8, 8},
-       [](int64_t, int64_t c, int64_t w) {
-         return std::make_shared<UNetPaperImpl>(unetWidth(UNetPaperOptions().channels(c), w));
-       }},
-      {{"unet-ddpm", "Ho et al. (2020) CIFAR-10 U-Net: ch 128, mult (1,2,2,2), attention at 16x16", 32, 3, 8, 8},
-       [](int64_t s, int64_t c, int64_t w) {
-         UNetDdpmOptions options = UNetDdpmOptions().channels(c).imageSize(s);
-         if (w > 0) options.ch(w);
+      {{"unet-ddpm", "Ho et al. (2020) CIFAR-10 U-Net: ch 128, mult (1,2,2,2), attention at 16x16", "unet", 32, 3, 8,
+        8},
+       [](const ModelSpec& s) {
+         UNetDdpmOptions options = UNetDdpmOptions().channels(s.channels).imageSize(s.imageSize);
+         if (s.width > 0) options.ch(s.width);
          return std::make_shared<UNetDdpmImpl>(options);
        }},
-      {{"unet-mnist", "small 1-channel lucidrains U-Net for MNIST on a CPU: dim 16, mults (1,2,4)", 28, 1, 4, 4},
-       [](int64_t, int64_t c, int64_t w) {
+      {{"unet-mnist", "small 1-channel lucidrains U-Net for MNIST on a CPU: dim 16, mults (1,2,4)", "unet", 28, 1, 4,
+        4},
+       [](const ModelSpec& s) {
          return std::make_shared<UNetPaperImpl>(unetWidth(
-             UNetPaperOptions().channels(c).dim(16).dimMults({1, 2, 4}).fullAttention({false, false, true}), w));
+             UNetPaperOptions().channels(s.channels).dim(16).dimMults({1, 2, 4}).fullAttention({false, false, true}),
+             s.width));
        }},
   };
   return all;
@@ -142,15 +181,29 @@ std::optional<std::string> imageSizeProblem(const std::string& name, int64_t ima
   return std::nullopt;
 }
 
-std::shared_ptr<DenoiserImpl> createModel(const std::string& name, int64_t imageSize, int64_t channels, int64_t width) {
-  const Entry& e = entryNamed(name);
-  if (const auto problem = imageSizeProblem(name, imageSize)) throw std::invalid_argument(*problem);
-  if (channels < 0) throw std::invalid_argument("channels must be a positive integer, got " + std::to_string(channels));
-  if (width < 0 || width > kMaxWidth) {
-    throw std::invalid_argument("width must be an integer in [1, " + std::to_string(kMaxWidth) + "], got " +
-                                std::to_string(width));
+ModelSpec resolve(ModelSpec spec) {
+  const Preset& p = entryNamed(spec.preset).preset;
+  if (const auto problem = imageSizeProblem(spec.preset, spec.imageSize)) throw std::invalid_argument(*problem);
+  if (spec.channels < 0) {
+    throw std::invalid_argument("channels must be a positive integer, got " + std::to_string(spec.channels));
   }
-  return e.create(imageSize > 0 ? imageSize : e.preset.imageSize, channels > 0 ? channels : e.preset.channels, width);
+  if (spec.width < 0 || spec.width > kMaxWidth) {
+    throw std::invalid_argument("width must be an integer in [1, " + std::to_string(kMaxWidth) + "], got " +
+                                std::to_string(spec.width));
+  }
+  if (p.family != "cunet" && !spec.cunet.empty()) {
+    throw std::invalid_argument(
+        "model preset '" + spec.preset +
+        "' is not a cU-Net: norm, activation, coupling and ode apply to the cunet presets only");
+  }
+  if (spec.imageSize == 0) spec.imageSize = p.imageSize;
+  if (spec.channels == 0) spec.channels = p.channels;
+  return spec;
+}
+
+std::shared_ptr<DenoiserImpl> createModel(const ModelSpec& spec) {
+  const ModelSpec resolved = resolve(spec);
+  return entryNamed(resolved.preset).create(resolved);
 }
 
 }  // namespace missingu::models

@@ -1,19 +1,22 @@
 #pragma once
-// Named model configurations, the single source the C++ and TypeScript sides both read.
+// Named model configurations, the single source the C++ and TypeScript sides both read (models.presets()
+// in lib/models.ts; the config schema's preset names come from it).
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "models/denoiser.h"
+#include "models/model_spec.h"
 
 namespace missingu::models {
 
 struct Preset {
   std::string name;
   std::string description;
-  int64_t imageSize;  // default image side
-  int64_t channels;   // default image channels
+  std::string family;  // 'cunet' (takes CUNetSettings) or 'unet'
+  int64_t imageSize;   // default image side
+  int64_t channels;    // default image channels
   // Image sides the model takes: a multiple of `sizeMultiple` (2^k for k exact 2x down-samplings, which
   // the up-sampling path must undo exactly) and at least `minImageSize` (the deepest level keeps a pixel).
   int64_t sizeMultiple;
@@ -33,11 +36,12 @@ const std::vector<Preset>& presets();
 // std::invalid_argument names the known presets for an unknown `name`.
 std::optional<std::string> imageSizeProblem(const std::string& name, int64_t imageSize);
 
-// A new model of preset `name` for images of `channels` x `imageSize` x `imageSize` (0 keeps the
-// preset's default). `width` (0: the preset's) sets the base channel count: nf of a cU-Net, dim of a
-// lucidrains U-Net, ch of the DDPM U-Net. std::invalid_argument names the known presets for anything
-// else, and says why for an image size the preset cannot take (imageSizeProblem).
-std::shared_ptr<DenoiserImpl> createModel(const std::string& name, int64_t imageSize = 0, int64_t channels = 0,
-                                          int64_t width = 0);
+// `spec` with the preset's image size and channels where it gives 0: the one place preset defaults are
+// filled in. std::invalid_argument names the known presets for an unknown name, says why for an image
+// size the preset cannot take (imageSizeProblem), and refuses cU-Net settings for the other presets.
+ModelSpec resolve(ModelSpec spec);
+
+// A new model as `spec` describes it (resolved first; the same errors).
+std::shared_ptr<DenoiserImpl> createModel(const ModelSpec& spec);
 
 }  // namespace missingu::models

@@ -9,7 +9,7 @@
 #include "napi/metrics_binding.h"
 #include "napi/model_binding.h"
 #include "napi/ode_binding.h"
-#include "napi/runtime.h"
+#include "napi/runtime_binding.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
 #include "napi/torch_file_binding.h"

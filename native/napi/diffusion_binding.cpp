@@ -1,7 +1,6 @@
 #include "napi/diffusion_binding.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/ops/from_blob.h>
 #include <ATen/ops/randn.h>
 #include <c10/util/StringUtil.h>
 
@@ -11,7 +10,6 @@
 
 #include "diffusion/denoise.h"
 #include "diffusion/sampler.h"
-#include "models/presets.h"
 #include "napi/async_job.h"
 #include "napi/device.h"
 #include "napi/errors.h"
@@ -27,9 +25,8 @@
 namespace missingu {
 namespace {
 
-int64_t diffusionSteps(const OptionReader& opts) {
-  return opts.integer("diffusionSteps", 1000, 2, diffusion::kMaxDiffusionSteps);
-}
+// sample's and denoise's options, every key given but steps, shape and xT (lib/schemas/diffusion-options.ts
+// holds the defaults). The JS side names each in its own schema; here every read key is known to finish().
 
 struct DiffusionSetup {
   diffusion::Schedule schedule;
@@ -38,14 +35,15 @@ struct DiffusionSetup {
 
 DiffusionSetup readDiffusion(const OptionReader& opts) {
   DiffusionSetup setup;
-  setup.schedule = diffusion::makeSchedule(opts.string("schedule", "linear"), diffusionSteps(opts));
-  setup.sampler.kind = diffusion::samplerNamed(opts.string("sampler", "ddpm"));
+  setup.schedule = diffusion::makeSchedule(opts.string("schedule"),
+                                           opts.integer("diffusionSteps", 2, diffusion::kMaxDiffusionSteps));
+  setup.sampler.kind = diffusion::samplerNamed(opts.string("sampler"));
   // Absent: every step (0 inside). Given: at least 1 (steps 0 used to run all T and report "100/0").
-  setup.sampler.steps = opts.integer("steps", 0, 1, diffusion::kMaxDiffusionSteps);
-  setup.sampler.eta = opts.number("eta", 0.0);
-  setup.sampler.fixedLarge = opts.oneOf("variance", {"fixedlarge", "fixedsmall"}, "fixedlarge") == "fixedlarge";
-  setup.sampler.clip = opts.boolean("clip", true);
-  setup.sampler.objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
+  setup.sampler.steps = opts.optionalInteger("steps", 1, diffusion::kMaxDiffusionSteps).value_or(0);
+  setup.sampler.eta = opts.number("eta");
+  setup.sampler.fixedLarge = opts.oneOf("variance", {"fixedlarge", "fixedsmall"}) == "fixedlarge";
+  setup.sampler.clip = opts.boolean("clip");
+  setup.sampler.objective = diffusion::objectiveNamed(opts.string("objective"));
   return setup;
 }
 
@@ -61,8 +59,8 @@ BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
     const ModelWrap::Spec spec = ModelWrap::unwrap(value, where + ": denoiser");
     bound.call = [model = spec.model](const at::Tensor& x, const at::Tensor& t) { return model->forward(x, t); };
     bound.device = spec.device;
-    bound.channels = spec.channels;
-    bound.imageSize = spec.imageSize;
+    bound.channels = spec.spec.channels;
+    bound.imageSize = spec.spec.imageSize;
     return bound;
   }
   torch::jit::Module module = ScriptModuleWrap::unwrap(value, where + ": denoiser (a Model or a ScriptModule)");
@@ -130,13 +128,15 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
   return rethrowAsJs(env, [&]() -> Napi::Value {
     BoundDenoiser denoiser = bindDenoiser(info[0], "sample");
     const OptionReader opts(info[1], "sample");
-    if (opts.boolean("cudaGraph", false)) graphDenoiser(denoiser, "sample");
+    const bool cudaGraph = opts.boolean("cudaGraph");
     const DiffusionSetup setup = readDiffusion(opts);
-    const int64_t n = opts.integer("n", 1, 1, kMaxSafeInteger);
+    const int64_t n = opts.integer("n", 1, kMaxSafeInteger);
     std::vector<int64_t> shape = imageShape(opts, denoiser, "sample");
     shape.insert(shape.begin(), n);
     const uint64_t seed = opts.seed("seed");
     const std::optional<at::Tensor> start = opts.optionalTensor("xT");
+    opts.finish();
+    if (cudaGraph) graphDenoiser(denoiser, "sample");
     if (start && start->sizes() != at::IntArrayRef(shape)) {
       throw std::invalid_argument("sample: xT has shape " + c10::str(start->sizes()) + ", expected " + c10::str(shape));
     }
@@ -157,7 +157,7 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
           Napi::Object out = Napi::Object::New(e);
           out.Set("samples", TensorWrap::wrap(e, result->x));
           out.Set("stepsDone", static_cast<double>(result->stepsDone));
-          out.Set("stopped", result->stopped);
+          out.Set("aborted", result->stopped);
           return out;
         },
         "sampling failed: ", control);
@@ -171,14 +171,11 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
     const at::Tensor x0 = TensorWrap::unwrap(info[1], "denoise: image");
     const OptionReader opts(info[2], "denoise");
     const DiffusionSetup setup = readDiffusion(opts);
-    const int64_t noiseStep = opts.integer("noiseStep", -1, 0, setup.schedule.steps() - 1);
-    if (noiseStep < 0 || noiseStep >= setup.schedule.steps()) {
-      throw std::invalid_argument("denoise: noiseStep must be in [0, " + std::to_string(setup.schedule.steps() - 1) +
-                                  "], got " + std::to_string(noiseStep));
-    }
-    if (x0.dim() != 4) throw std::invalid_argument("denoise: image must be (B, C, H, W), got " + c10::str(x0.sizes()));
+    const int64_t noiseStep = opts.integer("noiseStep", 0, setup.schedule.steps() - 1);
     const uint64_t seed = opts.seed("seed");
-    const bool keepImages = opts.oneOf("trace", {"metrics", "images"}, "metrics") == "images";
+    const bool keepImages = opts.oneOf("trace", {"metrics", "images"}) == "images";
+    opts.finish();
+    if (x0.dim() != 4) throw std::invalid_argument("denoise: image must be (B, C, H, W), got " + c10::str(x0.sizes()));
     auto control = std::make_shared<JobControl>(env, info[3], info[4]);
     auto trace = std::make_shared<diffusion::DenoiseTrace>();
     return runAsync(
@@ -202,7 +199,7 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
             steps.Set(i, row);
           }
           out.Set("trace", steps);
-          out.Set("stopped", trace->stopped);
+          out.Set("aborted", trace->stopped);
           return out;
         },
         "denoising failed: ", control);
@@ -237,7 +234,9 @@ Napi::Value diffusionQSample(const Napi::CallbackInfo& info) {
     const at::Tensor t = TensorWrap::unwrap(info[1], "qSample: t");
     const at::Tensor noise = TensorWrap::unwrap(info[2], "qSample: noise");
     const OptionReader opts(info[3], "qSample");
-    const diffusion::Schedule s = diffusion::makeSchedule(opts.string("schedule", "linear"), diffusionSteps(opts));
+    const diffusion::Schedule s = diffusion::makeSchedule(
+        opts.optionalString("schedule").value_or("linear"),
+        opts.optionalInteger("diffusionSteps", 2, diffusion::kMaxDiffusionSteps).value_or(1000));
     if (t.dim() != 1 || t.size(0) != x0.size(0) || noise.sizes() != x0.sizes()) {
       throw std::invalid_argument("qSample: t must be (B,) and noise the shape of x0");
     }

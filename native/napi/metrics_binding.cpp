@@ -45,9 +45,10 @@ at::Tensor float64Tensor(const Napi::Value& value, const std::string& what) {
 
 metrics::Preprocessing readPreprocessing(const OptionReader& opts) {
   metrics::Preprocessing how;
-  how.range = metrics::inputRangeNamed(opts.oneOf("inputRange", {"-1,1", "0,1", "0,255"}, "-1,1"));
-  how.size = opts.integer("size", 0);
-  how.channels = opts.integer("channels", 0);
+  how.range = metrics::inputRangeNamed(opts.has("inputRange") ? opts.oneOf("inputRange", {"-1,1", "0,1", "0,255"})
+                                                              : std::string("-1,1"));
+  how.size = opts.optionalInteger("size").value_or(0);
+  how.channels = opts.optionalInteger("channels").value_or(0);
   if (how.size < 0) throw std::invalid_argument("features: size must be a positive integer");
   if (how.channels != 0 && how.channels != 1 && how.channels != 3) {
     throw std::invalid_argument("features: channels must be 1 or 3, got " + c10::str(how.channels));
@@ -63,7 +64,7 @@ Napi::Value pairMetric(const Napi::CallbackInfo& info, const std::string& name, 
     const at::Tensor a = TensorWrap::unwrap(info[0], name + ": a");
     const at::Tensor b = TensorWrap::unwrap(info[1], name + ": b");
     const OptionReader opts(info[2].IsUndefined() ? Napi::Object::New(env) : info[2], name);
-    const double dataRange = opts.number("dataRange", 2.0);
+    const double dataRange = opts.optionalNumber("dataRange").value_or(2.0);
     auto result = std::make_shared<at::Tensor>();
     return runAsync(
         env, [=] { *result = metric(a, b, dataRange); },
@@ -84,14 +85,14 @@ Napi::Value metricsFeatureStats(const Napi::CallbackInfo& info) {
     const at::Tensor images = TensorWrap::unwrap(info[1], "featureStats: images");
     const OptionReader opts(info[2], "featureStats");
     const metrics::Preprocessing how = readPreprocessing(opts);
-    const int64_t batchSize = opts.integer("batchSize", 64);
+    const int64_t batchSize = opts.optionalInteger("batchSize").value_or(64);
     auto control = std::make_shared<JobControl>(env, info[3], info[4]);
     auto stats = std::make_shared<metrics::FeatureStats>();
-    auto stopped = std::make_shared<bool>(false);
+    auto aborted = std::make_shared<bool>(false);
     return runAsync(
         env,
         [=] {
-          *stopped = !metrics::extractFeatures(module, images, how, batchSize,
+          *aborted = !metrics::extractFeatures(module, images, how, batchSize,
                                                [&](const at::Tensor& features, int64_t done, int64_t total) {
                                                  stats->add(features);
                                                  control->report([done, total](Napi::Env e, Napi::Function fn) {
@@ -103,13 +104,13 @@ Napi::Value metricsFeatureStats(const Napi::CallbackInfo& info) {
                                                  return !control->aborted();
                                                });
         },
-        [stats, stopped](Napi::Env e) -> Napi::Value {
+        [stats, aborted](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);
           out.Set("count", static_cast<double>(stats->count()));
           out.Set("dim", static_cast<double>(stats->dim()));
           out.Set("mean", stats->count() > 0 ? float64Array(e, stats->mean()) : Napi::Float64Array::New(e, 0));
           out.Set("covariance", float64Array(e, stats->covariance()));
-          out.Set("stopped", *stopped);
+          out.Set("aborted", *aborted);
           return out;
         },
         "", control);
@@ -123,7 +124,7 @@ Napi::Value metricsFeatures(const Napi::CallbackInfo& info) {
     const at::Tensor images = TensorWrap::unwrap(info[1], "features: images");
     const OptionReader opts(info[2], "features");
     const metrics::Preprocessing how = readPreprocessing(opts);
-    const int64_t batchSize = opts.integer("batchSize", 64);
+    const int64_t batchSize = opts.optionalInteger("batchSize").value_or(64);
     auto result = std::make_shared<at::Tensor>();
     return runAsync(
         env,
@@ -173,7 +174,7 @@ Napi::Value metricsLpips(const Napi::CallbackInfo& info) {
     const at::Tensor a = TensorWrap::unwrap(info[1], "lpips: a");
     const at::Tensor b = TensorWrap::unwrap(info[2], "lpips: b");
     const OptionReader opts(info[3].IsUndefined() ? Napi::Object::New(env) : info[3], "lpips");
-    const int64_t batchSize = opts.integer("batchSize", 32);
+    const int64_t batchSize = opts.optionalInteger("batchSize").value_or(32);
     auto result = std::make_shared<at::Tensor>();
     return runAsync(
         env, [=] { *result = metrics::lpips(module, a, b, batchSize); },

@@ -1,5 +1,6 @@
 #include "napi/model_binding.h"
 
+#include <ATen/Context.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/isfinite.h>
@@ -12,13 +13,12 @@
 #include "napi/async_job.h"
 #include "napi/device.h"
 #include "napi/errors.h"
+#include "napi/model_options.h"
 #include "napi/options.h"
 #include "napi/tensor.h"
 #include "runtime/cpu_caching_allocator.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-#include <ATen/core/Generator.h>
-
+#include <optional>
 #include <utility>
 
 namespace missingu {
@@ -63,35 +63,25 @@ Napi::Function ModelWrap::defineClass(Napi::Env env) {
 ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
   const Napi::Env env = info.Env();
   if (info.Length() == 1 && info[0].IsExternal()) {  // from wrap()
-    Spec& spec = *info[0].As<Napi::External<Spec>>().Data();
-    model_ = std::move(spec.model);
-    preset_ = spec.preset;
-    imageSize_ = spec.imageSize;
-    channels_ = spec.channels;
-    width_ = spec.width;
-    device_ = spec.device;
+    spec_ = std::move(*info[0].As<Napi::External<Spec>>().Data());
     account(env);
     return;
   }
   rethrowAsJs(env, [&] {
     const OptionReader opts(info[0], "models.create");
-    preset_ = opts.string("preset", "");
-    if (preset_.empty()) throwTypeError(env, "models.create: preset must be a preset name such as 'cunet-mnist'");
-    // 0 keeps the preset's default; createModel says why a size does not suit the preset.
-    imageSize_ = opts.integer("imageSize", 0, 0, kMaxSafeInteger);
-    channels_ = opts.integer("channels", 0, 0, kMaxChannels);
-    width_ = opts.integer("width", 0, 0, models::kMaxWidth);
-    device_ = resolveDevice(opts.string("device", "cpu"));
-    if (opts.has("seed")) at::manual_seed(opts.seed("seed"));
-    for (const models::Preset& p : models::presets()) {
-      if (p.name != preset_) continue;
-      if (imageSize_ == 0) imageSize_ = p.imageSize;
-      if (channels_ == 0) channels_ = p.channels;
-    }
+    models::ModelSpec spec = readModelSpec(opts);
+    // Absent: the preset's (models::resolve fills them in and says why a size does not suit the preset).
+    spec.imageSize = opts.optionalInteger("imageSize", 0, kMaxSafeInteger).value_or(0);
+    spec.channels = opts.optionalInteger("channels", 0, kMaxChannels).value_or(0);
+    spec_.device = resolveDevice(opts.string("device"));
+    const std::optional<uint64_t> seed = opts.optionalSeed("seed");
+    opts.finish();
+    spec_.spec = models::resolve(spec);
+    if (seed) at::manual_seed(*seed);
     runOnComputeThread([&] {  // initialisation runs parallel kernels: keep them on the one OpenMP thread
-      model_ = models::createModel(preset_, imageSize_, channels_, width_);
-      model_->to(device_);
-      model_->eval();
+      spec_.model = models::createModel(spec_.spec);
+      spec_.model->to(spec_.device);
+      spec_.model->eval();
     });
     account(env);
   });
@@ -101,15 +91,15 @@ ModelWrap::~ModelWrap() { release(); }
 
 void ModelWrap::account(Napi::Env env) {
   int64_t bytes = 0;
-  for (const at::Tensor& p : model_->parameters(/*recurse=*/true)) bytes += static_cast<int64_t>(p.nbytes());
-  for (const at::Tensor& b : model_->buffers(/*recurse=*/true)) bytes += static_cast<int64_t>(b.nbytes());
+  for (const at::Tensor& p : spec_.model->parameters(/*recurse=*/true)) bytes += static_cast<int64_t>(p.nbytes());
+  for (const at::Tensor& b : spec_.model->buffers(/*recurse=*/true)) bytes += static_cast<int64_t>(b.nbytes());
   accountedBytes_ = bytes;
   Napi::MemoryManagement::AdjustExternalMemory(env, accountedBytes_);
 }
 
 void ModelWrap::release() {
-  if (!model_) return;
-  model_.reset();
+  if (!spec_.model) return;
+  spec_.model.reset();
   Napi::MemoryManagement::AdjustExternalMemory(Env(), -accountedBytes_);
   accountedBytes_ = 0;
 }
@@ -125,26 +115,30 @@ bool ModelWrap::isModel(const Napi::Value& value) {
 ModelWrap::Spec ModelWrap::unwrap(const Napi::Value& value, const std::string& what) {
   if (!isModel(value)) throwTypeError(value.Env(), what + " must be a Model (made with models.create)");
   const ModelWrap* self = Unwrap(value.As<Napi::Object>());
-  if (!self->model_) throwTypeError(value.Env(), what + " is a disposed Model");
-  return {self->model_, self->preset_, self->imageSize_, self->channels_, self->width_, self->device_};
+  if (!self->spec_.model) throwTypeError(value.Env(), what + " is a disposed Model");
+  return self->spec_;
 }
 
 const std::shared_ptr<models::DenoiserImpl>& ModelWrap::live(const Napi::Env& env) const {
-  if (!model_) throw jsError(env, "this Model was disposed; it cannot be used after dispose()", ErrorCode::Option);
-  return model_;
+  if (!spec_.model) throw jsError(env, "this Model was disposed; it cannot be used after dispose()", ErrorCode::Option);
+  return spec_.model;
 }
 
-Napi::Value ModelWrap::preset(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), preset_); }
+Napi::Value ModelWrap::preset(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), spec_.spec.preset);
+}
 Napi::Value ModelWrap::imageSize(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(imageSize_));
+  return Napi::Number::New(info.Env(), static_cast<double>(spec_.spec.imageSize));
 }
 Napi::Value ModelWrap::channels(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(channels_));
+  return Napi::Number::New(info.Env(), static_cast<double>(spec_.spec.channels));
+}
+Napi::Value ModelWrap::device(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), spec_.device.str());
 }
 Napi::Value ModelWrap::width(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(width_));
+  return Napi::Number::New(info.Env(), static_cast<double>(spec_.spec.width));
 }
-Napi::Value ModelWrap::device(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), device_.str()); }
 
 Napi::Value ModelWrap::parameterCount(const Napi::CallbackInfo& info) {
   const models::ParameterCount count = models::countParameters(*live(info.Env()));
@@ -175,7 +169,7 @@ Napi::Value ModelWrap::flops(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const auto model = live(env);
-    const auto inputs = probeInputs(shapeArgument(info[0], "flops(shape)"), device_);
+    const auto inputs = probeInputs(shapeArgument(info[0], "flops(shape)"), spec_.device);
     models::MacCount count;
     runOnComputeThread([&] {
       at::NoGradGuard noGrad;
@@ -194,9 +188,9 @@ Napi::Value ModelWrap::peakMemory(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
     CpuCachingAllocator* allocator = CpuCachingAllocator::installed();
-    if (allocator == nullptr || !device_.is_cpu()) return env.Null();
+    if (allocator == nullptr || !spec_.device.is_cpu()) return env.Null();
     const auto model = live(env);
-    const auto inputs = probeInputs(shapeArgument(info[0], "peakMemory(shape)"), device_);
+    const auto inputs = probeInputs(shapeArgument(info[0], "peakMemory(shape)"), spec_.device);
     const auto peakOf = [&](bool training) {
       const size_t base = allocator->stats().allocatedBytes;
       allocator->resetPeak();
@@ -224,8 +218,9 @@ Napi::Value ModelWrap::forward(const Napi::CallbackInfo& info) {
     const auto model = live(env);
     const at::Tensor x = TensorWrap::unwrap(info[0], "forward: x");
     const at::Tensor t = TensorWrap::unwrap(info[1], "forward: t");
-    if (x.dim() != 4 || x.size(1) != channels_) {
-      throw std::invalid_argument("forward: x must be (batch, " + std::to_string(channels_) + ", height, width), got " +
+    const int64_t channels = spec_.spec.channels;
+    if (x.dim() != 4 || x.size(1) != channels) {
+      throw std::invalid_argument("forward: x must be (batch, " + std::to_string(channels) + ", height, width), got " +
                                   c10::str(x.sizes()));
     }
     if (t.dim() != 1 || t.size(0) != x.size(0)) {
@@ -317,20 +312,22 @@ void ModelWrap::loadStateDict(const Napi::CallbackInfo& info) {
     };
     std::vector<Copy> copies;
     for (const auto& [name, target] : state) {
-      if (!given.Has(name))
-        throw CodedError(ErrorCode::Shape, "the checkpoint has no tensor '" + name + "' for " + preset_);
+      if (!given.Has(name)) {
+        throw CodedError(ErrorCode::Shape,
+                         "the checkpoint has no tensor '" + name + "' for " + models::describe(spec_.spec));
+      }
       const at::Tensor source = TensorWrap::unwrap(given.Get(name), "tensor '" + name + "'");
       if (source.sizes() != target.sizes()) {
         throw CodedError(ErrorCode::Shape, "tensor '" + name + "' has shape " + c10::str(source.sizes()) +
                                                " in the checkpoint but " + c10::str(target.sizes()) + " in a " +
-                                               preset_ + " model: was it trained with other options?");
+                                               models::describe(spec_.spec) + ": was it trained with other options?");
       }
       copies.push_back({name, target, source});
     }
     const Napi::Array keys = given.GetPropertyNames();
     if (keys.Length() != state.size()) {
       throw CodedError(ErrorCode::Shape, "the checkpoint has " + std::to_string(keys.Length()) + " tensors but a " +
-                                             preset_ + " model has " + std::to_string(state.size()));
+                                             models::describe(spec_.spec) + " has " + std::to_string(state.size()));
     }
     runOnComputeThread([&] {
       at::NoGradGuard noGrad;
@@ -363,6 +360,7 @@ Napi::Value modelsPresets(const Napi::CallbackInfo& info) {
     Napi::Object row = Napi::Object::New(env);
     row.Set("name", all[i].name);
     row.Set("description", all[i].description);
+    row.Set("family", all[i].family);
     row.Set("imageSize", static_cast<double>(all[i].imageSize));
     row.Set("channels", static_cast<double>(all[i].channels));
     row.Set("sizeMultiple", static_cast<double>(all[i].sizeMultiple));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "models/denoiser.h"
+#include "models/model_spec.h"
 
 namespace missingu {
 
@@ -19,11 +20,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   explicit ModelWrap(const Napi::CallbackInfo& info);
   ~ModelWrap() override;
 
+  // A live model and what built it (resolved: image size and channels filled in by models::resolve).
   struct Spec {
     std::shared_ptr<models::DenoiserImpl> model;
-    std::string preset;
-    int64_t imageSize = 0, channels = 0;
-    int64_t width = 0;  // 0: the preset's
+    models::ModelSpec spec;
     c10::Device device{c10::kCPU};
   };
   // A new JS Model around an existing native model.
@@ -52,16 +52,13 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   void account(Napi::Env env);  // reports the model's bytes to V8
   void release();               // drops the model and gives its bytes back
 
-  std::shared_ptr<models::DenoiserImpl> model_;
+  Spec spec_;  // spec_.model is null once disposed
   int64_t accountedBytes_ = 0;
-  std::string preset_;
-  int64_t imageSize_ = 0, channels_ = 0, width_ = 0;
-  c10::Device device_{c10::kCPU};
 };
 
-// modelsCreate({ preset, imageSize?, channels?, width?, device?, seed? }) -> Model
+// modelsCreate({ preset, device, imageSize?, channels?, width?, seed?, norm?, activation?, coupling?, ode? }) -> Model
 Napi::Value modelsCreate(const Napi::CallbackInfo& info);
-// modelsPresets() -> [{ name, description, imageSize, channels, sizeMultiple, minImageSize, maxImageSize }]
+// modelsPresets() -> [{ name, description, family, imageSize, channels, sizeMultiple, minImageSize, maxImageSize }]
 Napi::Value modelsPresets(const Napi::CallbackInfo& info);
 // modelsCheckImageSize(preset, imageSize) -> why the preset cannot take that image side, or null
 Napi::Value modelsCheckImageSize(const Napi::CallbackInfo& info);

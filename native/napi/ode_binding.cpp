@@ -1,18 +1,16 @@
 #include "napi/ode_binding.h"
 
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/zeros_like.h>
-#include <torch/csrc/autograd/autograd.h>
 
 #include "napi/async_job.h"
 #include "napi/errors.h"
 #include "napi/options.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
-#include "ode/adjoint.h"
 #include "ode/script_function.h"
 #include "ode/solve.h"
 #include "ode/stage_update.h"
+#include "ode/vjp.h"
 
 #include <memory>
 #include <optional>
@@ -27,16 +25,8 @@ struct SolveRequest {
   ode::State state;
   double s0 = 0, s1 = 1;
   ode::SolveOptions options;
-  std::string gradient = "none";  // none | direct | adjoint
+  std::string gradient;  // none | direct | adjoint
   std::vector<at::Tensor> outputGrads;
-};
-
-struct SolveOutcome {
-  ode::State y;
-  ode::SolveStats stats;
-  std::optional<ode::SolveStats> backwardStats;
-  ode::State stateGrads;
-  std::vector<std::pair<std::string, at::Tensor>> parameterGrads;
 };
 
 std::shared_ptr<const ode::Dynamics> dynamicsOf(const SolveRequest& r) {
@@ -45,51 +35,19 @@ std::shared_ptr<const ode::Dynamics> dynamicsOf(const SolveRequest& r) {
   return std::make_shared<ode::FirstOrderDynamics>(ode::scriptVectorField(r.module), parameters);
 }
 
-SolveOutcome runSolve(const SolveRequest& r) {
+ode::VjpSolution runSolve(const SolveRequest& r) {
   const auto dynamics = dynamicsOf(r);
-  SolveOutcome out;
   if (r.gradient == "none") {
     at::NoGradGuard noGrad;
     ode::Solution solution = ode::solve(*dynamics, r.state, r.s0, r.s1, r.options);
-    out.y = std::move(solution.y);
-    out.stats = solution.stats;
-    return out;
+    return {std::move(solution.y), solution.stats, std::nullopt, {}, {}};
   }
-  at::AutoGradMode enableGrad(true);
-  std::vector<at::Tensor> inputs;
-  for (const at::Tensor& t : r.state) inputs.push_back(t.detach().requires_grad_(true));
-  std::vector<std::string> names;
+  ode::NamedParameters parameters;
   for (const auto& named : r.module.named_parameters()) {
-    if (!named.value.requires_grad()) continue;
-    names.push_back(named.name);
-    inputs.push_back(named.value);
+    if (named.value.requires_grad()) parameters.emplace_back(named.name, named.value);
   }
-  const ode::State y0(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(r.state.size()));
-  ode::State y;
-  std::shared_ptr<ode::SolveStats> backwardStats;
-  if (r.gradient == "adjoint") {
-    ode::AdjointSolution solution = ode::solveAdjoint(dynamics, y0, r.s0, r.s1, r.options);
-    y = std::move(solution.y);
-    out.stats = solution.stats;
-    backwardStats = solution.backwardStats;
-  } else {
-    ode::Solution solution = ode::solve(*dynamics, y0, r.s0, r.s1, r.options);
-    y = std::move(solution.y);
-    out.stats = solution.stats;
-  }
-  std::vector<at::Tensor> gradOutputs;
-  for (size_t i = 0; i < y.size(); ++i) {
-    const bool given = i < r.outputGrads.size() && r.outputGrads[i].defined();
-    gradOutputs.push_back(given ? r.outputGrads[i] : at::zeros_like(y[i]));
-  }
-  const auto grads = torch::autograd::grad(y, inputs, gradOutputs, /*retain_graph=*/false, /*create_graph=*/false,
-                                           /*allow_unused=*/true);
-  const auto orZeros = [&](size_t i) { return grads[i].defined() ? grads[i] : at::zeros_like(inputs[i]); };
-  for (size_t i = 0; i < r.state.size(); ++i) out.stateGrads.push_back(orZeros(i));
-  for (size_t i = 0; i < names.size(); ++i) out.parameterGrads.emplace_back(names[i], orZeros(r.state.size() + i));
-  for (const at::Tensor& t : y) out.y.push_back(t.detach());
-  if (backwardStats) out.backwardStats = *backwardStats;
-  return out;
+  const auto method = r.gradient == "adjoint" ? ode::GradientMethod::Adjoint : ode::GradientMethod::Direct;
+  return ode::solveVjp(dynamics, r.state, parameters, r.s0, r.s1, r.options, method, r.outputGrads);
 }
 
 Napi::Object statsObject(Napi::Env env, const ode::SolveStats& stats) {
@@ -106,7 +64,7 @@ Napi::Array tensorArray(Napi::Env env, ode::State tensors) {
   return out;
 }
 
-Napi::Value resultObject(Napi::Env env, const SolveRequest& request, SolveOutcome outcome) {
+Napi::Value resultObject(Napi::Env env, const SolveRequest& request, ode::VjpSolution outcome) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("state", tensorArray(env, std::move(outcome.y)));
   result.Set("stats", statsObject(env, outcome.stats));
@@ -143,18 +101,19 @@ Napi::Value odeSolve(const Napi::CallbackInfo& info) {
     const OptionReader opts(info[0], "ode.solve");
     SolveRequest r;
     r.module = ScriptModuleWrap::unwrap(opts.value("f"), "ode.solve: f");
-    r.secondOrder = opts.oneOf("order", {"second", "first"}, "second") == "second";
+    r.secondOrder = opts.oneOf("order", {"second", "first"}) == "second";
     r.state = tensorList(opts.value("state"), "ode.solve: state", false);
-    r.s0 = opts.number("s0", 0.0);
-    r.s1 = opts.number("s1", 1.0);
-    r.options.method = opts.string("method", r.options.method);
-    r.options.steps = opts.integer("steps", 0);
-    r.options.rtol = opts.number("rtol", r.options.rtol);
-    r.options.atol = opts.number("atol", r.options.atol);
-    r.options.maxSteps = opts.integer("maxSteps", r.options.maxSteps);
-    r.gradient = opts.oneOf("gradient", {"none", "direct", "adjoint"}, "none");
-    r.options.cudaGraph = opts.boolean("cudaGraph", false);
+    r.s0 = opts.number("s0");
+    r.s1 = opts.number("s1");
+    r.options.method = opts.string("method");
+    r.options.steps = opts.optionalInteger("steps").value_or(0);  // fixed-step methods only
+    r.options.rtol = opts.number("rtol");
+    r.options.atol = opts.number("atol");
+    r.options.maxSteps = opts.integer("maxSteps");
+    r.gradient = opts.oneOf("gradient", {"none", "direct", "adjoint"});
+    r.options.cudaGraph = opts.boolean("cudaGraph");
     if (opts.has("outputGrads")) r.outputGrads = tensorList(opts.value("outputGrads"), "ode.solve: outputGrads", true);
+    opts.finish();
 
     // Everything checkable before the solve fails here, synchronously.
     ode::validate(r.options);
@@ -177,7 +136,7 @@ Napi::Value odeSolve(const Napi::CallbackInfo& info) {
       }
     }
     auto request = std::make_shared<SolveRequest>(std::move(r));
-    auto outcome = std::make_shared<SolveOutcome>();
+    auto outcome = std::make_shared<ode::VjpSolution>();
     return runAsync(
         env, [request, outcome] { *outcome = runSolve(*request); },
         [request, outcome](Napi::Env e) { return resultObject(e, *request, std::move(*outcome)); },

@@ -74,16 +74,48 @@ std::vector<int64_t> sizesArgument(const Napi::Value& value, const std::string& 
   return sizes;
 }
 
-OptionReader::OptionReader(const Napi::Value& options, std::string where) : where_(std::move(where)) {
-  if (!options.IsObject()) throwTypeError(options.Env(), where_ + " expects an options object");
+OptionReader::OptionReader(const Napi::Value& options, std::string where)
+    : OptionReader(options, std::move(where), "") {}
+
+OptionReader::OptionReader(const Napi::Value& options, std::string where, std::string prefix)
+    : where_(std::move(where)), prefix_(std::move(prefix)) {
+  if (!options.IsObject()) {
+    throwTypeError(options.Env(),
+                   where_ + (prefix_.empty() ? " expects an options object"
+                                             : ": " + prefix_.substr(0, prefix_.size() - 1) + " must be an object"));
+  }
   object_ = options.As<Napi::Object>();
 }
 
 void OptionReader::fail(const std::string& key, const std::string& expected) const {
-  throwTypeError(object_.Env(), where_ + ": " + key + " must be " + expected + " (got " + describe(value(key)) + ")");
+  throwTypeError(object_.Env(),
+                 where_ + ": " + named(key) + " must be " + expected + " (got " + describe(object_.Get(key)) + ")");
+}
+
+Napi::Value OptionReader::value(const std::string& key) const {
+  if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.push_back(key);
+  return object_.Get(key);
 }
 
 bool OptionReader::has(const std::string& key) const { return !value(key).IsUndefined(); }
+
+void OptionReader::finish() const {
+  const Napi::Array keys = object_.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string key = keys.Get(i).ToString().Utf8Value();
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    if (object_.Get(key).IsUndefined()) continue;  // { steps: undefined } is "not given"
+    std::vector<std::string> known;
+    for (const std::string& k : known_) known.push_back(named(k));
+    throwTypeError(object_.Env(),
+                   where_ + ": unknown option '" + named(key) + "' (known: " + c10::Join(", ", known) + ")");
+  }
+}
+
+OptionReader OptionReader::child(const std::string& key) const {
+  if (!value(key).IsObject()) fail(key, "an object");
+  return OptionReader(value(key), where_, named(key) + ".");
+}
 
 double OptionReader::number(const std::string& key) const {
   const Napi::Value v = value(key);
@@ -91,46 +123,61 @@ double OptionReader::number(const std::string& key) const {
   return v.As<Napi::Number>().DoubleValue();
 }
 
-double OptionReader::number(const std::string& key, double fallback) const { return has(key) ? number(key) : fallback; }
-
-int64_t OptionReader::integer(const std::string& key, int64_t fallback) const {
-  return integer(key, fallback, -kMaxSafeInteger, kMaxSafeInteger);
+std::optional<double> OptionReader::optionalNumber(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return number(key);
 }
 
-int64_t OptionReader::integer(const std::string& key, int64_t fallback, int64_t min, int64_t max) const {
-  if (!has(key)) return fallback;
+int64_t OptionReader::integer(const std::string& key, int64_t min, int64_t max) const {
   std::tie(min, max) = safeRange(min, max);
   if (!integerWithin(value(key), min, max)) fail(key, integerRange(min, max));
   return static_cast<int64_t>(value(key).As<Napi::Number>().DoubleValue());
 }
 
-uint64_t OptionReader::seed(const std::string& key, uint64_t fallback) const {
-  return has(key) ? static_cast<uint64_t>(integer(key, 0, 0, kMaxSafeInteger)) : fallback;
+std::optional<int64_t> OptionReader::optionalInteger(const std::string& key, int64_t min, int64_t max) const {
+  if (!has(key)) return std::nullopt;
+  return integer(key, min, max);
 }
 
-std::string OptionReader::string(const std::string& key, const std::string& fallback) const {
-  if (!has(key)) return fallback;
+uint64_t OptionReader::seed(const std::string& key) const {
+  return static_cast<uint64_t>(integer(key, 0, kMaxSafeInteger));
+}
+
+std::optional<uint64_t> OptionReader::optionalSeed(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return seed(key);
+}
+
+std::string OptionReader::string(const std::string& key) const {
   if (!value(key).IsString()) fail(key, "a string");
   return value(key).As<Napi::String>().Utf8Value();
 }
 
-bool OptionReader::boolean(const std::string& key, bool fallback) const {
-  if (!has(key)) return fallback;
+std::optional<std::string> OptionReader::optionalString(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return string(key);
+}
+
+bool OptionReader::boolean(const std::string& key) const {
   if (!value(key).IsBoolean()) fail(key, "true or false");
   return value(key).As<Napi::Boolean>().Value();
 }
 
-std::string OptionReader::oneOf(const std::string& key, const std::vector<std::string>& allowed,
-                                const std::string& fallback) const {
-  const std::string chosen = string(key, fallback);
-  for (const std::string& a : allowed) {
-    if (a == chosen) return chosen;
-  }
-  fail(key, "one of '" + c10::Join("', '", allowed) + "'");
+std::optional<bool> OptionReader::optionalBoolean(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return boolean(key);
+}
+
+std::string OptionReader::oneOf(const std::string& key, const std::vector<std::string>& allowed) const {
+  const std::string expected = "one of '" + c10::Join("', '", allowed) + "'";
+  if (!value(key).IsString()) fail(key, expected);
+  const std::string chosen = value(key).As<Napi::String>().Utf8Value();
+  if (std::find(allowed.begin(), allowed.end(), chosen) == allowed.end()) fail(key, expected);
+  return chosen;
 }
 
 at::Tensor OptionReader::tensor(const std::string& key) const {
-  return TensorWrap::unwrap(value(key), where_ + ": " + key);
+  return TensorWrap::unwrap(value(key), where_ + ": " + named(key));
 }
 
 std::optional<at::Tensor> OptionReader::optionalTensor(const std::string& key) const {

@@ -12,60 +12,75 @@
 #include <stdexcept>
 
 #include "diffusion/schedule.h"
-#include "models/presets.h"
 #include "napi/async_job.h"
 #include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/job_control.h"
 #include "napi/model_binding.h"
+#include "napi/model_options.h"
 #include "napi/options.h"
 #include "napi/tensor.h"
 #include "train/data_parallel.h"
+#include "train/run_models.h"
 #include "train/trainer.h"
 
 namespace missingu {
 namespace {
 
+// options.train and options.diffusion: a training config's sections, every key given (the schema in
+// lib/config/train-config.ts holds the defaults); train::trainDiffusion validates the values.
 train::TrainOptions readTrainOptions(const OptionReader& opts) {
   train::TrainOptions o;
-  o.steps = opts.integer("steps", o.steps);
-  o.batchSize = opts.integer("batchSize", o.batchSize);
-  o.accumulate = opts.integer("accumulate", o.accumulate);
-  o.lr = opts.number("lr", o.lr);
-  o.beta1 = opts.number("beta1", o.beta1);
-  o.beta2 = opts.number("beta2", o.beta2);
-  o.weightDecay = opts.number("weightDecay", o.weightDecay);
-  o.warmupSteps = opts.integer("warmupSteps", o.warmupSteps);
-  o.gradClip = opts.number("gradClip", o.gradClip);
-  o.emaDecay = opts.number("emaDecay", o.emaDecay);
-  o.emaEvery = opts.integer("emaEvery", o.emaEvery);
-  o.schedule = opts.string("schedule", o.schedule);
-  o.diffusionSteps = opts.integer("diffusionSteps", o.diffusionSteps);
-  o.objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
-  o.snrWeighting = opts.boolean("snrWeighting", false);
-  o.minSnrGamma = opts.number("minSnrGamma", 0.0);
-  o.seed = static_cast<uint64_t>(opts.seed("seed", 0));
-  o.checkpointEvery = opts.integer("checkpointEvery", 0);
-  o.checkpointSeconds = opts.number("checkpointSeconds", 0.0);
-  train::validate(o);
-  diffusion::makeSchedule(o.schedule, o.diffusionSteps);  // checks the schedule name now
+  const OptionReader t = opts.child("train");
+  o.steps = t.integer("steps");
+  o.batchSize = t.integer("batchSize");
+  o.accumulate = t.integer("accumulate");
+  o.lr = t.number("lr");
+  const Napi::Value betas = t.value("betas");
+  if (!betas.IsArray() || betas.As<Napi::Array>().Length() != 2 || !betas.As<Napi::Array>().Get(0u).IsNumber() ||
+      !betas.As<Napi::Array>().Get(1u).IsNumber()) {
+    throwTypeError(betas.Env(), "train: train.betas must be two numbers [beta1, beta2]");
+  }
+  o.betas = {betas.As<Napi::Array>().Get(0u).As<Napi::Number>().DoubleValue(),
+             betas.As<Napi::Array>().Get(1u).As<Napi::Number>().DoubleValue()};
+  o.weightDecay = t.number("weightDecay");
+  o.warmupSteps = t.integer("warmupSteps");
+  o.gradClip = t.number("gradClip");
+  const OptionReader ema = t.child("ema");
+  o.ema.decay = ema.number("decay");
+  o.ema.every = ema.integer("every");
+  ema.finish();
+  o.seed = t.seed("seed");
+  o.checkpointEvery = t.integer("checkpointEvery");
+  o.checkpointSeconds = t.number("checkpointSeconds");
+  t.finish();
+
+  const OptionReader d = opts.child("diffusion");
+  o.diffusion.schedule = d.string("schedule");
+  o.diffusion.diffusionSteps = d.integer("diffusionSteps", 2, diffusion::kMaxDiffusionSteps);
+  o.diffusion.objective = diffusion::objectiveNamed(d.string("objective"));
+  o.diffusion.snrWeighting = d.boolean("snrWeighting");
+  o.diffusion.minSnrGamma = d.number("minSnrGamma");
+  d.finish();
   return o;
 }
 
-// options.distributed: { rank, worldSize, masterAddr, masterPort, timeoutMs }, or absent for one process.
+// options.distributed: { rank, worldSize, masterAddr, masterPort, timeoutMs, agentStore, storePrefix,
+// bucketBytes? } (lib/distributed.ts's nativeDistributed), or absent for one process.
 std::optional<train::ProcessGroupOptions> distributedArgument(const OptionReader& opts) {
   const Napi::Value value = opts.value("distributed");
   if (value.IsUndefined() || value.IsNull()) return std::nullopt;
-  const OptionReader d(value, "train distributed");
+  const OptionReader d = opts.child("distributed");
   train::ProcessGroupOptions out;
-  out.rank = d.integer("rank", out.rank);
-  out.worldSize = d.integer("worldSize", out.worldSize);
-  out.masterAddr = d.string("masterAddr", out.masterAddr);
-  out.masterPort = d.integer("masterPort", out.masterPort);
-  out.timeout = std::chrono::milliseconds(d.integer("timeoutMs", out.timeout.count()));
-  out.bucketBytes = d.integer("bucketBytes", out.bucketBytes);
-  out.agentStore = d.boolean("agentStore", false);
-  out.storePrefix = d.string("storePrefix", "");
+  out.rank = d.integer("rank");
+  out.worldSize = d.integer("worldSize");
+  out.masterAddr = d.string("masterAddr");
+  out.masterPort = d.integer("masterPort");
+  out.timeout = std::chrono::milliseconds(d.integer("timeoutMs"));
+  out.bucketBytes = d.optionalInteger("bucketBytes").value_or(out.bucketBytes);
+  out.agentStore = d.boolean("agentStore");
+  out.storePrefix = d.string("storePrefix");
+  d.finish();
   train::validate(out);
   if (!train::distributedAvailable()) {
     throw std::runtime_error(
@@ -110,38 +125,27 @@ Napi::Object namedTensorsObject(Napi::Env env, const std::vector<std::pair<std::
   return out;
 }
 
-// The model the run resumes must be the one the options describe; its weights are copied so the
-// caller's Model stays as it was.
-void copyResumedWeights(models::DenoiserImpl& to, const ModelWrap::Spec& from, const ModelWrap::Spec& expected,
-                        const std::string& what) {
-  if (from.preset != expected.preset || from.imageSize != expected.imageSize || from.channels != expected.channels ||
-      from.width != expected.width) {
-    throw std::invalid_argument(
-        "train: " + what + " is a " + from.preset + " model for " + std::to_string(from.channels) + "x" +
-        std::to_string(from.imageSize) + "x" + std::to_string(from.imageSize) + " images, but this run trains a " +
-        expected.preset + " model for " + std::to_string(expected.channels) + "x" + std::to_string(expected.imageSize) +
-        "x" + std::to_string(expected.imageSize) +
-        (from.width != expected.width
-             ? " (width " + std::to_string(from.width) + " vs " + std::to_string(expected.width) + ")"
-             : ""));
-  }
-  train::copyWeights(to, *from.model);
-}
-
 struct Resume {
-  ModelWrap::Spec model, ema;
+  train::ResumedWeights weights;
   train::TrainerState state;
 };
+
+train::SpecifiedModel specifiedModel(const Napi::Value& value, const std::string& what) {
+  const ModelWrap::Spec spec = ModelWrap::unwrap(value, what);
+  return {spec.spec, spec.model};
+}
 
 std::optional<Resume> resumeArgument(const Napi::Value& value) {
   if (value.IsUndefined() || value.IsNull()) return std::nullopt;
   const OptionReader opts(value, "train resume");
   Resume out;
-  out.model = ModelWrap::unwrap(opts.value("model"), "resume.model");
-  out.ema = ModelWrap::unwrap(opts.value("ema"), "resume.ema");
-  const OptionReader state(opts.value("state"), "train resume.state");
-  out.state.step = state.integer("step", -1);
-  if (out.state.step < 0) throwTypeError(value.Env(), "resume.state.step must be the number of steps done (>= 0)");
+  out.weights.model = specifiedModel(opts.value("model"), "resume.model");
+  out.weights.ema = specifiedModel(opts.value("ema"), "resume.ema");
+  const OptionReader state = opts.child("state");
+  if (!state.value("step").IsNumber() || state.value("step").As<Napi::Number>().DoubleValue() < 0) {
+    throwTypeError(value.Env(), "resume.state.step must be the number of steps done (>= 0)");
+  }
+  out.state.step = state.integer("step", 0, kMaxSafeInteger);
   out.state.expAvg = namedTensors(state.value("expAvg"), "resume.state.expAvg");
   out.state.expAvgSq = namedTensors(state.value("expAvgSq"), "resume.state.expAvgSq");
   const Napi::Value generator = state.value("generator");
@@ -151,6 +155,8 @@ std::optional<Resume> resumeArgument(const Napi::Value& value) {
   auto bytes = generator.As<Napi::Uint8Array>();
   out.state.generator = at::empty({static_cast<int64_t>(bytes.ElementLength())}, at::TensorOptions().dtype(at::kByte));
   std::memcpy(out.state.generator.data_ptr(), bytes.Data(), bytes.ElementLength());
+  state.finish();
+  opts.finish();
   return out;
 }
 
@@ -222,33 +228,27 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const OptionReader opts(info[0], "train");
     const train::TrainOptions o = readTrainOptions(opts);
-    const at::Tensor dataset = datasetArgument(info[1], info[2]);
-    const std::optional<Resume> resume = resumeArgument(info[5]);
+    const OptionReader modelOptions = opts.child("model");
+    models::ModelSpec requested = readModelSpec(modelOptions);
+    const c10::Device device = resolveDevice(modelOptions.string("device"));
+    modelOptions.finish();
     const std::optional<train::ProcessGroupOptions> distributed = distributedArgument(opts);
+    opts.finish();
+    const at::Tensor dataset = datasetArgument(info[1], info[2]);
+    requested.channels = dataset.size(1);
+    requested.imageSize = dataset.size(2);
+    const std::optional<Resume> resume = resumeArgument(info[5]);
 
-    ModelWrap::Spec spec;
-    spec.preset = opts.string("preset", "");
-    spec.device = resolveDevice(opts.string("device", "cpu"));
-    spec.channels = dataset.size(1);
-    spec.imageSize = dataset.size(2);
-    spec.width = opts.integer("width", 0, 0, models::kMaxWidth);
-    std::shared_ptr<models::DenoiserImpl> ema;
+    train::RunModels built;
     runOnComputeThread([&] {
-      at::manual_seed(o.seed);
-      spec.model = models::createModel(spec.preset, spec.imageSize, spec.channels, spec.width);
-      ema = models::createModel(spec.preset, spec.imageSize, spec.channels, spec.width);
-      spec.model->to(spec.device);
-      ema->to(spec.device);
-      ema->eval();
-      if (resume) {
-        copyResumedWeights(*spec.model, resume->model, spec, "resume.model");
-        copyResumedWeights(*ema, resume->ema, spec, "resume.ema");
-      }
+      built = train::buildRunModels(requested, device, o.seed, resume ? std::optional(resume->weights) : std::nullopt);
     });
+    ModelWrap::Spec spec{built.model, built.spec, device};
+    std::shared_ptr<models::DenoiserImpl> ema = built.ema;
     auto control = std::make_shared<JobControl>(env, info[3], info[4]);
     auto outcome = std::make_shared<train::TrainOutcome>();
     auto resumeState = resume ? std::make_shared<train::TrainerState>(resume->state) : nullptr;
-    const int64_t totalSteps = o.steps;
+    const int64_t total = o.steps;
     return runAsync(
         env,
         [=] {
@@ -256,11 +256,11 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
           std::unique_ptr<train::DataParallel> parallel;
           if (distributed) parallel = std::make_unique<train::DataParallel>(*distributed);
           train::TrainHooks hooks;
-          hooks.onStep = [control, totalSteps](const train::StepReport& r) {
-            control->report([r, totalSteps](Napi::Env e, Napi::Function fn) {
+          hooks.onStep = [control, total](const train::StepReport& r) {
+            control->report([r, total](Napi::Env e, Napi::Function fn) {
               Napi::Object p = Napi::Object::New(e);
               p.Set("step", static_cast<double>(r.step));
-              p.Set("totalSteps", static_cast<double>(totalSteps));
+              p.Set("total", static_cast<double>(total));
               p.Set("loss", r.loss);
               p.Set("stepsPerSecond", r.stepsPerSecond);
               fn.Call({p});
@@ -290,7 +290,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
           Napi::Float64Array losses = Napi::Float64Array::New(e, outcome->losses.size());
           for (size_t i = 0; i < outcome->losses.size(); ++i) losses[i] = outcome->losses[i];
           out.Set("losses", losses);
-          out.Set("stopped", outcome->stopped);
+          out.Set("aborted", outcome->aborted);
           out.Set("state", stateObject(e, outcome->state));
           return out;
         },

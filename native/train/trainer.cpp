@@ -107,13 +107,13 @@ void validate(const TrainOptions& o) {
   require(o.batchSize >= 1, "batchSize must be an integer >= 1");
   require(o.accumulate >= 1, "accumulate must be an integer >= 1");
   require(o.lr > 0 && std::isfinite(o.lr), "lr must be a positive number");
-  require(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, "betas must be in [0, 1)");
+  require(o.betas[0] >= 0 && o.betas[0] < 1 && o.betas[1] >= 0 && o.betas[1] < 1, "betas must be in [0, 1)");
   require(o.weightDecay >= 0, "weightDecay must be >= 0");
   require(o.warmupSteps >= 0, "warmupSteps must be >= 0");
   require(o.gradClip >= 0, "gradClip must be >= 0 (0 turns clipping off)");
-  require(o.emaDecay >= 0 && o.emaDecay < 1, "ema decay must be in [0, 1)");
-  require(o.emaEvery >= 1, "ema every must be an integer >= 1");
-  require(o.diffusionSteps >= 2, "diffusion steps (T) must be >= 2");
+  require(o.ema.decay >= 0 && o.ema.decay < 1, "ema.decay must be in [0, 1)");
+  require(o.ema.every >= 1, "ema.every must be an integer >= 1");
+  require(o.diffusion.diffusionSteps >= 2, "diffusionSteps (T) must be >= 2");
   require(o.checkpointEvery >= 0, "checkpointEvery must be an integer >= 0 (0 turns periodic checkpoints off)");
   require(o.checkpointSeconds >= 0 && std::isfinite(o.checkpointSeconds),
           "checkpointSeconds must be >= 0 (0 turns the time bound off)");
@@ -127,7 +127,7 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
   const int64_t firstStep = resume ? resume->step + 1 : 1;
   require(firstStep <= o.steps, "the run is already at step " + std::to_string(firstStep - 1) +
                                     ": steps counts from the start of the run, so ask for more than that");
-  const diffusion::Schedule schedule = diffusion::makeSchedule(o.schedule, o.diffusionSteps);
+  const diffusion::Schedule schedule = diffusion::makeSchedule(o.diffusion.schedule, o.diffusion.diffusionSteps);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
   // An imported run (import-official) has no generator state: its draws start from the seed.
   if (resume && resume->generator.numel() > 0) generator.set_state(resume->generator);
@@ -155,8 +155,8 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     }
     parallel->broadcast(weights, "the initial weights");
   }
-  torch::optim::Adam optimizer(parameters,
-                               torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).weight_decay(o.weightDecay));
+  torch::optim::Adam optimizer(
+      parameters, torch::optim::AdamOptions(o.lr).betas({o.betas[0], o.betas[1]}).weight_decay(o.weightDecay));
   if (resume) {
     restoreAdam(optimizer, trainable, *resume);
   } else {
@@ -179,17 +179,17 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     for (int64_t micro = 0; micro < o.accumulate; ++micro) {
       // The whole (global) batch is drawn on every rank, in the order one process would draw it.
       const at::Tensor index = at::randint(data.size(0), {globalBatch}, generator, cpuLong);
-      const at::Tensor t0 = at::randint(o.diffusionSteps, {globalBatch}, generator, cpuLong);
+      const at::Tensor t0 = at::randint(o.diffusion.diffusionSteps, {globalBatch}, generator, cpuLong);
       const at::Tensor noise0 = at::randn({globalBatch, data.size(1), data.size(2), data.size(3)}, generator, cpuFloat);
       const int64_t first = rank * o.batchSize;
       const at::Tensor x0 = data.index_select(0, index.narrow(0, first, o.batchSize)).to(device);
       const at::Tensor t = t0.narrow(0, first, o.batchSize).to(device);
       const at::Tensor noise = noise0.narrow(0, first, o.batchSize).to(device);
       const at::Tensor xt = diffusion::qSample(schedule, x0, t, noise);
-      const at::Tensor target = diffusion::target(o.objective, schedule, x0, noise, t);
+      const at::Tensor target = diffusion::target(o.diffusion.objective, schedule, x0, noise, t);
       const at::Tensor perSample = (model.forward(xt, t) - target).square().mean({1, 2, 3}, /*keepdim=*/true);
-      const at::Tensor weights =
-          diffusion::lossWeights(o.objective, schedule, t, o.snrWeighting, o.minSnrGamma, perSample);
+      const at::Tensor weights = diffusion::lossWeights(o.diffusion.objective, schedule, t, o.diffusion.snrWeighting,
+                                                        o.diffusion.minSnrGamma, perSample);
       const at::Tensor loss = (perSample * weights).mean() / static_cast<double>(o.accumulate);
       const double value = loss.item<double>() * static_cast<double>(o.accumulate);
       // With several ranks the check waits for the mean loss, so that every rank stops alike.
@@ -203,14 +203,14 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     }
     if (o.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, o.gradClip);
     optimizer.step();
-    if (step % o.emaEvery == 0) updateEma(ema, model, o.emaDecay);
+    if (step % o.ema.every == 0) updateEma(ema, model, o.ema.decay);
     outcome.losses.push_back(stepLoss);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = static_cast<double>(step - firstStep + 1) / seconds;
     bool stop = hooks.onStep && !hooks.onStep({step, stepLoss, rate});
     if (parallel) stop = parallel->any(stop, "agreeing whether to stop after step " + std::to_string(step));
     if (stop) {
-      outcome.stopped = true;
+      outcome.aborted = true;
       break;
     }
     const double sinceSnapshot = std::chrono::duration<double>(std::chrono::steady_clock::now() - lastSnapshot).count();

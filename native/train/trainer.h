@@ -3,6 +3,7 @@
 // loss, Adam with warmup, gradient clipping and accumulation, and an EMA copy of the weights.
 #include <ATen/core/Tensor.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,27 +16,37 @@ namespace missingu::train {
 
 class DataParallel;  // train/data_parallel.h
 
+// A run's options, named as a training config names them (lib/config/train-config.ts's `train` and
+// `diffusion` sections, which hold their defaults): every field is set by the caller.
+struct EmaOptions {
+  double decay{};
+  int64_t every{};  // optimizer steps between EMA updates
+};
+
+struct DiffusionTraining {
+  std::string schedule;
+  int64_t diffusionSteps{};
+  diffusion::Objective objective{};
+  bool snrWeighting{};
+  double minSnrGamma{};
+};
+
 struct TrainOptions {
-  int64_t steps = 1000;
-  int64_t batchSize = 64;
-  int64_t accumulate = 1;  // micro-batches per optimizer step (each of batchSize)
-  double lr = 2e-4;
-  double beta1 = 0.9, beta2 = 0.99;
-  double weightDecay = 0.0;
-  int64_t warmupSteps = 0;  // linear warm-up of the learning rate
-  double gradClip = 1.0;    // max global gradient norm; 0 turns clipping off
-  double emaDecay = 0.9999;
-  int64_t emaEvery = 10;
-  std::string schedule = "linear";
-  int64_t diffusionSteps = 1000;
-  diffusion::Objective objective = diffusion::Objective::Eps;
-  bool snrWeighting = false;
-  double minSnrGamma = 0.0;
-  uint64_t seed = 0;
+  int64_t steps{};
+  int64_t batchSize{};
+  int64_t accumulate{};  // micro-batches per optimizer step (each of batchSize)
+  double lr{};
+  std::array<double, 2> betas{};
+  double weightDecay{};
+  int64_t warmupSteps{};  // linear warm-up of the learning rate
+  double gradClip{};      // max global gradient norm; 0 turns clipping off
+  EmaOptions ema;
+  uint64_t seed{};
   // Periodic snapshots for checkpoints: after every checkpointEvery-th optimizer step, and after any
   // step that ends checkpointSeconds or more after the last snapshot (0 turns either off).
-  int64_t checkpointEvery = 0;
-  double checkpointSeconds = 0.0;
+  int64_t checkpointEvery{};
+  double checkpointSeconds{};
+  DiffusionTraining diffusion;
 };
 
 struct StepReport {
@@ -76,7 +87,7 @@ struct TrainHooks {
 
 struct TrainOutcome {
   std::vector<double> losses;  // one per optimizer step of this call
-  bool stopped = false;
+  bool aborted = false;        // onStep asked to stop before options.steps
   TrainerState state;
 };
 

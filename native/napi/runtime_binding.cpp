@@ -1,4 +1,4 @@
-#include "napi/runtime.h"
+#include "napi/runtime_binding.h"
 
 #include <ATen/Parallel.h>
 #include <torch/headeronly/version.h>
