@@ -6,6 +6,9 @@ import { native } from './native';
 import type { Tensor } from './tensor';
 
 export type Schedule = 'linear' | 'cosine' | 'sigmoid';
+/** The reverse-process samplers: 'ddpm' (ancestral) and 'ddim'. */
+export const SAMPLERS = ['ddpm', 'ddim'] as const;
+export type Sampler = (typeof SAMPLERS)[number];
 export type Objective = 'eps' | 'x0' | 'v';
 
 /** How the network was trained; must match between training and sampling. */
@@ -18,9 +21,10 @@ export interface DiffusionOptions {
   objective?: Objective;
 }
 
-export interface ReverseOptions extends DiffusionOptions {
+/** How each reverse step updates x_t (shared by `sample`, `denoise` and the step-wise Scheduler). */
+export interface StepSettings extends DiffusionOptions {
   /** 'ddpm' (ancestral, default) or 'ddim'. */
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: Sampler;
   /** Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Default: all. */
   steps?: number;
   /** DDIM noise: 0 (default) is deterministic. */
@@ -29,6 +33,9 @@ export interface ReverseOptions extends DiffusionOptions {
   variance?: 'fixedlarge' | 'fixedsmall';
   /** Clip the predicted x_0 to [-1, 1] (default true). */
   clip?: boolean;
+}
+
+export interface ReverseOptions extends StepSettings {
   signal?: AbortSignal;
   onProgress?: (progress: { step: number; total: number }) => void;
 }
@@ -95,6 +102,23 @@ export function noiseSchedule(schedule: Schedule = 'linear', diffusionSteps = 10
 /** The forward process: x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise, for steps t (B,). */
 export function qSample(x0: Tensor, t: Tensor, noise: Tensor, opts: DiffusionOptions = {}): Tensor {
   return native.diffusionQSample(x0, t, noise, opts) as Tensor;
+}
+
+export interface LossWeightOptions extends DiffusionOptions {
+  /** lucidrains' SNR weights (eps: 1, x0: snr, v: snr / (snr + 1)); default false (all 1). */
+  snrWeighting?: boolean;
+  /** Min-SNR (Hang et al. 2023): SNR clipped at this value when > 0 (default 0, off). */
+  minSnrGamma?: number;
+}
+
+/** What the network is trained to output for (x_0, noise) at steps t (B,): eps, x_0 or v = sqrt(abar) eps - sqrt(1 - abar) x_0. */
+export function trainingTarget(x0: Tensor, noise: Tensor, t: Tensor, opts: DiffusionOptions = {}): Tensor {
+  return native.diffusionTarget(x0, noise, t, opts) as Tensor;
+}
+
+/** The per-sample loss weights training uses at steps t (B,), in float64. */
+export function lossWeights(t: Tensor, opts: LossWeightOptions = {}): Float64Array {
+  return native.diffusionLossWeights(t, opts);
 }
 
 /** Standard normal samples equal to torch.manual_seed(seed); torch.randn(shape) in PyTorch. */

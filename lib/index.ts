@@ -5,19 +5,27 @@ export { loadMnistPackage } from './data/mnist-package';
 export type { Device } from './device';
 export {
   denoise,
+  lossWeights,
   noiseSchedule,
   qSample,
   randn,
   sample,
+  trainingTarget,
   type DenoiseOptions,
   type DenoiseStep,
   type DenoiseTrace,
   type DiffusionOptions,
+  type LossWeightOptions,
   type Objective,
   type ReverseOptions,
   type SampleOptions,
+  type Sampler,
   type Schedule,
+  type StepSettings,
+  SAMPLERS,
 } from './diffusion';
+export { Generator } from './generator';
+export { Scheduler, type SchedulerOptions, type StepOptions, type StepOutput } from './scheduler';
 export { distributedAvailable, distributedFromEnv, type DistributedOptions } from './distributed';
 export { MissingUError } from './errors';
 export { jit, type JitLoadOptions, type ScriptModule } from './jit';

@@ -4,7 +4,7 @@ import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { imageRange } from '../data/image-range';
 import { loadDataset } from '../data/load';
 import type { Device } from '../device';
-import { denoise } from '../diffusion';
+import { denoise, type Sampler } from '../diffusion';
 import { writeImageGrid } from '../report/image-grid';
 import { tensor } from '../tensor';
 import { count } from './parse';
@@ -14,7 +14,7 @@ interface DenoiseCliOptions {
   noiseStep: number;
   n: number;
   seed: number;
-  sampler: 'ddpm' | 'ddim';
+  sampler: Sampler;
   device: string;
   out?: string;
   json?: boolean;

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { writeSafetensors } from '../io/safetensors';
 import type { Device } from '../device';
-import { sample, type DiffusionOptions } from '../diffusion';
+import { sample, type DiffusionOptions, type Sampler } from '../diffusion';
 import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
@@ -16,7 +16,7 @@ interface SampleCliOptions {
   torchscript?: string;
   shape?: string;
   n?: number;
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: Sampler;
   steps?: number;
   eta?: number;
   seed?: number;
@@ -46,7 +46,7 @@ export function sampleCommand(): Command {
         throw new MissingUError('give either --checkpoint DIR or --torchscript FILE (with --shape C,H,W)');
       }
       const device = opts.device as Device;
-      let settings = { sampler: 'ddim' as 'ddpm' | 'ddim', steps: 50 as number | undefined, eta: 0, n: 64, seed: 0 };
+      let settings = { sampler: 'ddim' as Sampler, steps: 50 as number | undefined, eta: 0, n: 64, seed: 0 };
       let diffusion: DiffusionOptions = {};
       let shape: [number, number, number] | undefined;
       let denoiser: Denoiser | ScriptModule;

@@ -10,6 +10,7 @@ struct AddonData {
   Napi::FunctionReference tensorClass;
   Napi::FunctionReference scriptModuleClass;
   Napi::FunctionReference modelClass;
+  Napi::FunctionReference generatorClass;
 };
 
 AddonData& addonData(const Napi::Env& env);

@@ -15,6 +15,7 @@
 #include "napi/options.h"
 #include "napi/tensor.h"
 #include "runtime/cpu_caching_allocator.h"
+#include "runtime/scoped_seed.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/Generator.h>
@@ -79,13 +80,14 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     imageSize_ = opts.integer("imageSize", 0, 0, kMaxSafeInteger);
     channels_ = opts.integer("channels", 0, 0, kMaxChannels);
     device_ = resolveDevice(opts.string("device", "cpu"));
-    if (opts.has("seed")) at::manual_seed(opts.seed("seed"));
+    const std::optional<uint64_t> seed = opts.has("seed") ? std::optional(opts.seed("seed")) : std::nullopt;
     for (const models::Preset& p : models::presets()) {
       if (p.name != preset_) continue;
       if (imageSize_ == 0) imageSize_ = p.imageSize;
       if (channels_ == 0) channels_ = p.channels;
     }
     runOnComputeThread([&] {  // initialisation runs parallel kernels: keep them on the one OpenMP thread
+      const ScopedSeed seeded(seed);
       model_ = models::createModel(preset_, imageSize_, channels_);
       model_->to(device_);
       model_->eval();

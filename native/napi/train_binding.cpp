@@ -20,6 +20,7 @@
 #include "napi/model_binding.h"
 #include "napi/options.h"
 #include "napi/tensor.h"
+#include "runtime/scoped_seed.h"
 #include "train/data_parallel.h"
 #include "train/trainer.h"
 
@@ -229,7 +230,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
     spec.imageSize = dataset.size(2);
     std::shared_ptr<models::DenoiserImpl> ema;
     runOnComputeThread([&] {
-      at::manual_seed(o.seed);
+      const ScopedSeed seeded(o.seed);
       spec.model = models::createModel(spec.preset, spec.imageSize, spec.channels);
       ema = models::createModel(spec.preset, spec.imageSize, spec.channels);
       spec.model->to(spec.device);

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "diffusion/schedule.h"
+#include "runtime/scoped_seed.h"
 #include "train/data_parallel.h"
 
 namespace missingu::train {
@@ -128,6 +129,8 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
   const diffusion::Schedule schedule = diffusion::makeSchedule(o.schedule, o.diffusionSteps);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
   if (resume) generator.set_state(resume->generator);
+  // Dropout draws from the default generator: seeded for the run only, so a seed repeats the run.
+  const ScopedSeed dropoutSeed(o.seed);
   const auto device = model.parameters().front().device();
   const auto cpuLong = at::TensorOptions().dtype(at::kLong);
   const auto cpuFloat = at::TensorOptions().dtype(at::kFloat);
