@@ -19,6 +19,24 @@ export {
   type Schedule,
 } from './diffusion-settings';
 
+/** The reverse-process samplers: 'ddpm' (ancestral) and 'ddim'. */
+export const SAMPLERS = ['ddpm', 'ddim'] as const;
+export type Sampler = (typeof SAMPLERS)[number];
+
+/** How each reverse step updates x_t (shared by `sample`, `denoise` and the step-wise Scheduler). */
+export interface StepSettings extends DiffusionOptions {
+  /** 'ddpm' (ancestral, default) or 'ddim'. */
+  sampler?: Sampler;
+  /** Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Default: all. */
+  steps?: number;
+  /** DDIM noise: 0 (default) is deterministic. */
+  eta?: number;
+  /** DDPM variance: 'fixedlarge' (beta_t, default) or 'fixedsmall' (the posterior's). */
+  variance?: 'fixedlarge' | 'fixedsmall';
+  /** Clip the predicted x_0 to [-1, 1] (default true). */
+  clip?: boolean;
+}
+
 /** Cancellation and progress, beside the options the schemas hold. */
 interface ReverseCallbacks {
   signal?: AbortSignal;
@@ -82,6 +100,23 @@ export function noiseSchedule(schedule: Schedule = 'linear', diffusionSteps = 10
 /** The forward process: x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise, for steps t (B,). */
 export function qSample(x0: Tensor, t: Tensor, noise: Tensor, opts: DiffusionOptions = {}): Tensor {
   return native.diffusionQSample(x0, t, noise, opts) as Tensor;
+}
+
+export interface LossWeightOptions extends DiffusionOptions {
+  /** lucidrains' SNR weights (eps: 1, x0: snr, v: snr / (snr + 1)); default false (all 1). */
+  snrWeighting?: boolean;
+  /** Min-SNR (Hang et al. 2023): SNR clipped at this value when > 0 (default 0, off). */
+  minSnrGamma?: number;
+}
+
+/** What the network is trained to output for (x_0, noise) at steps t (B,): eps, x_0 or v = sqrt(abar) eps - sqrt(1 - abar) x_0. */
+export function trainingTarget(x0: Tensor, noise: Tensor, t: Tensor, opts: DiffusionOptions = {}): Tensor {
+  return native.diffusionTarget(x0, noise, t, opts) as Tensor;
+}
+
+/** The per-sample loss weights training uses at steps t (B,), in float64. */
+export function lossWeights(t: Tensor, opts: LossWeightOptions = {}): Float64Array {
+  return native.diffusionLossWeights(t, opts);
 }
 
 /** Standard normal samples equal to torch.manual_seed(seed); torch.randn(shape) in PyTorch. */

@@ -5,21 +5,29 @@ export { loadMnistPackage, loadMnistPackageAsync } from './data/mnist-package';
 export type { Device } from './device';
 export {
   denoise,
+  lossWeights,
   noiseSchedule,
   qSample,
   randn,
   resolveDiffusion,
   sample,
+  trainingTarget,
   type DenoiseOptions,
   type DenoiseStep,
   type DenoiseTrace,
   type DiffusionOptions,
   type DiffusionSettings,
+  type LossWeightOptions,
   type Objective,
   type ReverseOptions,
   type SampleOptions,
+  type Sampler,
   type Schedule,
+  type StepSettings,
+  SAMPLERS,
 } from './diffusion';
+export { Generator } from './generator';
+export { Scheduler, type SchedulerOptions, type StepOptions, type StepOutput } from './scheduler';
 export { distributedAvailable, distributedFromEnv, type DistributedOptions } from './distributed';
 export { MissingUError, type MissingUErrorCode, type MissingUErrorOptions } from './errors';
 export { diffusionFileFor, jit, type JitLoadOptions, type ScriptModule } from './jit';

@@ -163,11 +163,22 @@ export interface NativeFeatureStats {
   aborted: boolean;
 }
 
+export interface NativeGenerator {
+  randn(shape: number[]): NativeTensor;
+  dispose(): void;
+}
+
+export interface NativeStepResult {
+  prev: NativeTensor;
+  x0: NativeTensor;
+}
+
 export interface NativeBinding {
   readonly sourceHash: string;
   readonly Tensor: abstract new () => NativeTensor;
   readonly ScriptModule: abstract new () => NativeScriptModule;
   readonly Model: abstract new () => NativeModel;
+  readonly Generator: new (seed: number) => NativeGenerator;
   info(): NativeInfo;
   setNumThreads(n: number): void;
   createTensor(data: Float32Array, shape: number[], device: string): NativeTensor;
@@ -201,6 +212,19 @@ export interface NativeBinding {
   diffusionSchedule(kind: string, steps: number): { betas: Float64Array; alphasCumprod: Float64Array };
   diffusionQSample(x0: NativeTensor, t: NativeTensor, noise: NativeTensor, options: object): NativeTensor;
   randn(shape: number[], seed: number): NativeTensor;
+  diffusionTimesteps(diffusionSteps: number, count: number): number[];
+  diffusionTimestepTensor(t: number, like: NativeTensor): NativeTensor;
+  diffusionTarget(x0: NativeTensor, noise: NativeTensor, t: NativeTensor, options: object): NativeTensor;
+  diffusionLossWeights(t: NativeTensor, options: object): Float64Array;
+  diffusionStep(
+    prediction: NativeTensor,
+    t: number,
+    tPrev: number,
+    x: NativeTensor,
+    noise: NativeTensor | undefined,
+    generator: NativeGenerator | undefined,
+    options: object,
+  ): NativeStepResult;
   trainRun(
     options: object,
     data: Float32Array,
@@ -234,7 +258,7 @@ export interface NativeBinding {
     network: NativeScriptModule,
     a: NativeTensor,
     b: NativeTensor,
-    options: { batchSize?: number },
+    options: { batchSize?: number; minSide?: number },
   ): Promise<Float64Array>;
 }
 

@@ -176,7 +176,8 @@ describe('denoising', () => {
     );
     const trace = await denoise(model, image, { noiseStep: 50, seed: 4, trace: 'images' });
     expect(trace.steps).toHaveLength(51);
-    expect(trace.steps.map((s) => s.t)).toEqual([...Array.from({ length: 50 }, (_, i) => 49 - i), 0]);
+    // Each entry is labelled with the step its reverse step started from: 50 first, 0 once, last.
+    expect(trace.steps.map((s) => s.t)).toEqual(Array.from({ length: 51 }, (_, i) => 50 - i));
     for (const step of trace.steps) {
       expect(step.image?.shape).toEqual([1, 1, 8, 8]);
       expect(step.psnr).toBeCloseTo(10 * Math.log10(4 / step.mse), 9);

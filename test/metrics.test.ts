@@ -259,6 +259,30 @@ describe('lpips', () => {
     expect(maxDiff(await lpips(network, gray, grayB), await lpips(network, gray3, grayB3))).toBe(0);
   });
 
+  it('minSide enlarges grey images natively exactly as repeating each pixel k x k in RGB does', async () => {
+    // The CLI and the denoising study give 28 px digits with minSide 64: k = 3, 84 px RGB.
+    const enlarge = (set: ImageSet, which: 'a' | 'b', k: number) => {
+      const [n, , h, w] = set.shape;
+      const [H, W] = [h * k, w * k];
+      const out = new Float32Array(n * 3 * H * W);
+      out.forEach((_, i) => {
+        const x = i % W;
+        const y = Math.floor(i / W) % H;
+        const image = Math.floor(i / (3 * H * W));
+        out[i] = set[which][image * h * w + Math.floor(y / k) * w + Math.floor(x / k)];
+      });
+      return tensor(out, [n, 3, H, W]);
+    };
+    using network = jit.load(path.join(FIXTURES, ref.lpipsContract.file));
+    using gray = images(ref.images.gray, 'a');
+    using grayB = images(ref.images.gray, 'b');
+    using bigA = enlarge(ref.images.gray, 'a', 3);
+    using bigB = enlarge(ref.images.gray, 'b', 3);
+    const native = await lpips(network, gray, grayB, { minSide: 64 });
+    expect(Array.from(native)).toEqual(Array.from(await lpips(network, bigA, bigB)));
+    expect(Array.from(native)).not.toEqual(Array.from(await lpips(network, gray, grayB)));
+  });
+
   const tinyPt = path.join(FIXTURES, 'tiny_lpips.pt');
   const tinyJson = path.join(FIXTURES, 'tiny_lpips.json');
   (fs.existsSync(tinyPt) && fs.existsSync(tinyJson) ? it : it.skip)(

@@ -1,5 +1,5 @@
 import { loadMnistPackage } from '../data/mnist-package';
-import { sample } from '../diffusion';
+import { sample, type Sampler } from '../diffusion';
 import type { ModelPreset } from '../models';
 import { train } from '../train';
 import { round } from './timing';
@@ -22,7 +22,7 @@ export interface SampleSpeedRow {
 export async function benchDiffusion(
   presets: ModelPreset[],
   trainSteps = 30,
-  samplers: Array<{ sampler: 'ddpm' | 'ddim'; steps: number }> = [
+  samplers: Array<{ sampler: Sampler; steps: number }> = [
     { sampler: 'ddpm', steps: 1000 },
     { sampler: 'ddpm', steps: 100 },
     { sampler: 'ddim', steps: 50 },

@@ -4,7 +4,7 @@ import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { imageRange } from '../data/image-range';
 import { loadDataset } from '../data/load';
 import type { Device } from '../device';
-import { denoise } from '../diffusion';
+import { denoise, type Sampler } from '../diffusion';
 import { writeImageGrid } from '../report/image-grid';
 import { tensor } from '../tensor';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
@@ -16,7 +16,7 @@ interface DenoiseCliOptions extends DiffusionFlags {
   noiseStep: number;
   n: number;
   seed: number;
-  sampler: 'ddpm' | 'ddim';
+  sampler: Sampler;
   device: string;
   out?: string;
   json?: boolean;

@@ -6,19 +6,19 @@ import { Command } from 'commander';
 
 import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { loadDataset } from '../data/load';
-import type { DiffusionOptions } from '../diffusion';
+import type { DiffusionOptions, Sampler } from '../diffusion';
 import { MissingUError } from '../errors';
 import { denoiseStudy, type StudyDenoiser } from '../eval/denoise-study';
 import { denoiseStudyReport } from '../eval/denoise-study-report';
 import { efficiency, type EfficiencyEntry } from '../eval/efficiency';
 import { efficiencyReport } from '../eval/efficiency-report';
+import { fidReport } from '../eval/fid-report';
 import { cachedDatasetStats, fid, loadExtractor, MNIST_EXTRACTOR_FILE, type ExtractorInput } from '../eval/fid';
 import { loadImageSource } from '../eval/image-source';
-import { lpipsInput } from '../eval/lpips-input';
-import { loadFeatureStats, lpips, psnr, ssim } from '../eval/metrics';
+import { loadFeatureStats, lpips, LPIPS_MIN_SIDE, psnr, ssim } from '../eval/metrics';
+import { pairReport } from '../eval/pair-report';
 import { jit, type ScriptModule } from '../jit';
 import { models, type ModelPreset } from '../models';
-import { markdownTable } from '../report/markdown';
 import { writeReport, type Report } from '../report/write-report';
 import { info } from '../runtime';
 import { tensor, type Tensor } from '../tensor';
@@ -86,56 +86,12 @@ function pairCommand(name: 'ssim' | 'psnr' | 'lpips', description: string): Comm
         `--a gives images [${a.shape.join(', ')}] but --b gives [${b.shape.join(', ')}]: ${name} compares images of the same shape (use --n, --image-size, --channels)`,
       );
     }
-    const lpipsOf = async () => {
-      using ra = lpipsInput(a);
-      using rb = lpipsInput(b);
-      return lpips(module, ra, rb);
-    };
     const values =
-      name === 'lpips' ? await lpipsOf() : await (name === 'ssim' ? ssim : psnr)(a, b, { dataRange: opts.dataRange });
+      name === 'lpips'
+        ? await lpips(module, a, b, { minSide: LPIPS_MIN_SIDE })
+        : await (name === 'ssim' ? ssim : psnr)(a, b, { dataRange: opts.dataRange });
     module?.dispose();
-    const list = Array.from(values);
-    const finite = list.filter(Number.isFinite);
-    const mean = finite.length ? finite.reduce((x, y) => x + y, 0) / finite.length : Infinity;
-    const summary = {
-      metric: name,
-      a: opts.a,
-      b: opts.b,
-      images: list.length,
-      mean,
-      min: Math.min(...list),
-      max: Math.max(...list),
-      perImage: list.map((v) => (Number.isFinite(v) ? v : null)),
-      ...(name === 'lpips' ? { lpips: opts.lpips } : { dataRange: opts.dataRange }),
-    };
-    const table = markdownTable(
-      [summary],
-      [
-        { title: 'metric', value: (r) => r.metric },
-        { title: 'images', value: (r) => r.images },
-        { title: 'mean', value: (r) => r.mean, digits: 4 },
-        { title: 'min', value: (r) => r.min, digits: 4 },
-        { title: 'max', value: (r) => r.max, digits: 4 },
-      ],
-    );
-    await emit(
-      {
-        name,
-        json: summary,
-        markdown: `# ${name.toUpperCase()}\n\n${opts.a} against ${opts.b}${name === 'psnr' ? ' (infinite PSNR: identical images, left out of the mean)' : ''}.\n\n${table}`,
-        charts: {
-          images: {
-            kind: 'line',
-            title: `${name.toUpperCase()} per image`,
-            rows: list.map((v, i) => ({ image: i, value: Number.isFinite(v) ? v : null, metric: name })),
-            x: { field: 'image', title: 'image' },
-            y: { field: 'value', title: name.toUpperCase() },
-            series: 'metric',
-          },
-        },
-      },
-      opts,
-    );
+    await emit(pairReport(name, values, { a: opts.a, b: opts.b, lpips: opts.lpips, dataRange: opts.dataRange }), opts);
   });
 }
 
@@ -155,7 +111,7 @@ interface FidCliOptions extends OutputOptions {
   n: number;
   cache: string | false;
   imageSize?: number;
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: Sampler;
   steps?: number;
 }
 
@@ -210,35 +166,8 @@ function fidCommand(): Command {
     using fake = await loadImageSource(opts.fake, load);
     const result = await fid(extractor, real.stats, fake, { onProgress: (p) => show(p.done) });
     extractor.module.dispose();
-    const summary = { ...result, real: opts.real, fake: opts.fake, realStats: real.file, realStatsCached: real.cached };
-    await emit(
-      {
-        name: 'fid',
-        json: summary,
-        markdown:
-          `# FID\n\n${markdownTable(
-            [summary],
-            [
-              { title: 'real', value: (r) => r.real },
-              { title: 'fake', value: (r) => r.fake },
-              { title: 'images', value: (r) => `${r.realCount} / ${r.fakeCount}` },
-              { title: 'extractor', value: (r) => r.extractor },
-              { title: 'FID ↓', value: (r) => r.fid, digits: 3 },
-            ],
-          )}` + '\nFIDs are comparable only between runs with the same extractor and image counts.\n',
-        charts: {
-          fid: {
-            kind: 'bar',
-            title: `FID (${result.extractor})`,
-            rows: [{ fake: opts.fake, extractor: result.extractor, fid: result.fid }],
-            category: { field: 'extractor', title: 'extractor' },
-            y: { field: 'fid', title: 'FID' },
-            series: 'fake',
-          },
-        },
-      },
-      opts,
-    );
+    const sources = { real: opts.real, fake: opts.fake, realStats: real.file, realStatsCached: real.cached };
+    await emit(fidReport(result, sources), opts);
   });
 }
 
@@ -248,7 +177,7 @@ interface StudyCliOptions extends OutputOptions {
   data?: string;
   n: number;
   noiseSteps?: number[];
-  sampler: 'ddpm' | 'ddim';
+  sampler: Sampler;
   seed: number;
   lpips?: string;
   baseline: boolean;
@@ -339,7 +268,7 @@ function denoiseStudyCommand(): Command {
 interface EfficiencyCliOptions extends OutputOptions {
   preset: string[];
   checkpoint: string[];
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: Sampler;
   steps?: number;
   batch: number;
   repeats: number;

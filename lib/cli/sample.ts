@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { writeSafetensors } from '../io/safetensors';
 import type { Device } from '../device';
-import { sample } from '../diffusion';
+import { sample, type Sampler } from '../diffusion';
 import { resolveDiffusion } from '../diffusion-settings';
 import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
@@ -19,7 +19,7 @@ interface SampleCliOptions extends DiffusionFlags {
   torchscript?: string;
   shape?: string;
   n?: number;
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: Sampler;
   steps?: number;
   eta?: number;
   seed?: number;

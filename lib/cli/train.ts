@@ -135,7 +135,8 @@ export function trainCommand(): Command {
         await runTraining(opts, controller.signal);
         if (controller.signal.aborted) process.exitCode = stops.exitCode ?? 130;
       } catch (err) {
-        if (controller.signal.aborted && (err as Error).name === 'AbortError') {
+        const abortError = (err as Error).name === 'AbortError' || (err as { code?: string }).code === 'aborted';
+        if (controller.signal.aborted && abortError) {
           process.stderr.write('missing-u: stopped before training began; nothing was saved\n');
           process.exitCode = stops.exitCode ?? 130;
           return;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { SAMPLERS } from '../diffusion';
 import { MissingUError } from '../errors';
 import { models } from '../models';
 import { readJsonFile } from '../io/json-file';
@@ -46,7 +47,7 @@ export const TrainConfigSchema = z
     train: TrainSectionSchema,
     sample: z
       .object({
-        sampler: z.enum(['ddpm', 'ddim']).default('ddim'),
+        sampler: z.enum(SAMPLERS).default('ddim'),
         steps: positiveInt.optional(),
         eta: z.number().nonnegative().default(0),
         n: positiveInt.default(64),

@@ -1,12 +1,11 @@
 import { imageRange } from '../data/image-range';
-import { denoise, noiseSchedule, resolveDiffusion, type DiffusionOptions } from '../diffusion';
+import { denoise, noiseSchedule, resolveDiffusion, type DiffusionOptions, type Sampler } from '../diffusion';
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { tensor, type Tensor } from '../tensor';
 import { gaussianBlur } from './gaussian-blur';
-import { lpipsInput } from './lpips-input';
-import { lpips, psnr, ssim } from './metrics';
+import { lpips, LPIPS_MIN_SIDE, psnr, ssim } from './metrics';
 
 /** The noise steps of the paper's denoising study (section 4.2). */
 export const PAPER_NOISE_STEPS = [50, 100, 150, 200, 250, 400, 600, 800];
@@ -23,7 +22,7 @@ export interface DenoiseStudyOptions {
   /** Default: the paper's {50, 100, 150, 200, 250, 400, 600, 800}. */
   noiseSteps?: number[];
   /** Reverse sampler (default 'ddpm', the paper's). */
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: Sampler;
   /** Seeds the noise; the same for every denoiser, so they all start from the same noisy images. */
   seed?: number;
   /** An LPIPS v0.1 TorchScript file (docs/lpips.md); without it the study reports SSIM and PSNR only. */
@@ -80,7 +79,7 @@ export interface DenoiseStudy {
   images: number;
   imageShape: number[];
   noiseSteps: number[];
-  sampler: 'ddpm' | 'ddim';
+  sampler: Sampler;
   seed: number;
   lpips: boolean;
   rows: StudyRow[];
@@ -94,9 +93,7 @@ const sum = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0);
 
 async function lpipsSum(module: ScriptModule | undefined, a: Tensor, b: Tensor): Promise<number | null> {
   if (!module) return null;
-  using ra = lpipsInput(a);
-  using rb = lpipsInput(b);
-  return sum(await lpips(module, ra, rb));
+  return sum(await lpips(module, a, b, { minSide: LPIPS_MIN_SIDE }));
 }
 
 // Per reverse step, sums over images of each metric, and the reverse-process seconds.

@@ -1,4 +1,4 @@
-import { sample, type DiffusionOptions } from '../diffusion';
+import { sample, type DiffusionOptions, type Sampler } from '../diffusion';
 import type { Denoiser } from '../models';
 import { modelCost, type ModelCost } from './model-cost';
 
@@ -6,7 +6,7 @@ export interface EfficiencyEntry {
   name: string;
   model: Denoiser;
   /** The model's chosen reverse process: sampler and step count (default ddpm, all T steps). */
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: Sampler;
   steps?: number;
   diffusion?: DiffusionOptions;
 }
@@ -16,7 +16,7 @@ export interface EfficiencyRow extends ModelCost {
   preset: string;
   imageSize: number;
   channels: number;
-  sampler: 'ddpm' | 'ddim';
+  sampler: Sampler;
   steps: number;
   /** Wall seconds of the whole reverse process divided by the images it made. */
   secondsPerSample: number;

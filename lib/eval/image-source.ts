@@ -7,7 +7,7 @@ import { loadImageFolder } from '../data/image-folder';
 import { imageRange } from '../data/image-range';
 import { loadMnistPackage } from '../data/mnist-package';
 import type { Device } from '../device';
-import { sample } from '../diffusion';
+import { sample, type Sampler } from '../diffusion';
 import { MissingUError } from '../errors';
 import type { Tensor } from '../tensor';
 import { samplingDiffusion } from '../schemas/diffusion-options';
@@ -19,7 +19,7 @@ export interface ImageSourceOptions {
   imageSize?: number;
   channels?: 1 | 3;
   /** For checkpoints: how to sample (default: the checkpoint config's sample section). */
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: Sampler;
   steps?: number;
   seed?: number;
   device?: Device;

@@ -185,9 +185,17 @@ export function loadFeatureStats(file: string): FeatureStats {
   };
 }
 
+/** The shorter side LPIPS inputs are enlarged to in the CLI and the denoising study (AlexNet needs 31). */
+export const LPIPS_MIN_SIDE = 64;
+
 export interface LpipsOptions {
   /** Image pairs per forward call (default 32). */
   batchSize?: number;
+  /**
+   * Enlarge both images by the smallest integer factor (each pixel repeated, as nearest does) that
+   * makes their shorter side at least this (natively, with grey repeated to RGB). Default 0: as given.
+   */
+  minSide?: number;
 }
 
 /**
@@ -212,5 +220,5 @@ export function lpips(
       ),
     );
   }
-  return native.metricsLpips(network, a, b, { batchSize: opts.batchSize ?? 32 });
+  return native.metricsLpips(network, a, b, { batchSize: opts.batchSize ?? 32, minSide: opts.minSide ?? 0 });
 }

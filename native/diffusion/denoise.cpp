@@ -20,17 +20,17 @@ DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, co
   const at::Tensor t = at::full({x0.size(0)}, noiseStep, at::TensorOptions().dtype(at::kLong).device(x0.device()));
   DenoiseTrace trace;
   trace.noisy = qSample(schedule, x0, t, noise);
-  const std::vector<int64_t> timesteps = spacedTimesteps(
-      noiseStep + 1, options.steps == 0 ? noiseStep + 1 : std::min<int64_t>(options.steps, noiseStep + 1));
+  // Each entry is labelled with the step its reverse step started from: noiseStep first, 0 last (whose
+  // result is the final clean estimate), each step once.
+  const std::vector<int64_t> timesteps = reverseTimesteps(noiseStep, options.steps);
   const auto started = std::chrono::steady_clock::now();
   const ReverseResult result = reverse(
       denoiser, schedule, trace.noisy, noiseStep, options, generator,
       [&](int64_t done, int64_t total, const at::Tensor& x) {
         const double mse = (x - x0).square().mean().item<double>();
         const double psnr = mse > 0 ? 10 * std::log10(4.0 / mse) : std::numeric_limits<double>::infinity();
-        const int64_t reached = total - done - 1 >= 0 ? timesteps[total - done - 1] : 0;
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        trace.steps.push_back({done == total ? 0 : reached, mse, psnr, seconds, keepImages ? x.clone() : at::Tensor()});
+        trace.steps.push_back({timesteps[total - done], mse, psnr, seconds, keepImages ? x.clone() : at::Tensor()});
         return !onStep || onStep(done, total, x);
       });
   trace.stopped = result.stopped;

@@ -10,7 +10,7 @@
 namespace missingu::diffusion {
 
 struct DenoiseStep {
-  int64_t t;         // the diffusion step the image is at after this reverse step (0 last)
+  int64_t t;         // the step this reverse step started from (the model saw x_t at t): noiseStep first, 0 last
   double mse;        // mean over the batch and pixels, against x_0
   double psnr;       // for data range 2 ([-1, 1] images), in dB
   double seconds;    // since the reverse process started

@@ -1,27 +1,19 @@
 #pragma once
-// The reverse process: DDPM ancestral sampling and DDIM, both over any subset of the T steps
-// (respacing, improved-diffusion's rule). One call runs the whole loop.
+// The reverse process: one loop over any subset of the T steps (respacing, improved-diffusion's rule)
+// that calls the denoiser and then a sampler's pure update (steps.h). One call runs the whole loop.
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
-#include <string>
+#include <vector>
 
 #include "diffusion/denoiser.h"
-#include "diffusion/objective.h"
 #include "diffusion/schedule.h"
+#include "diffusion/steps.h"
 
 namespace missingu::diffusion {
 
-enum class SamplerKind { Ddpm, Ddim };
-SamplerKind samplerNamed(const std::string& name);  // 'ddpm' | 'ddim'
-
-struct SamplerOptions {
-  SamplerKind kind = SamplerKind::Ddpm;
-  int64_t steps = 0;       // reverse steps; 0 = every step from `fromStep` down (no respacing)
-  double eta = 0.0;        // DDIM: 0 is deterministic, 1 matches DDPM's variance
-  bool fixedLarge = true;  // DDPM variance: beta_t ('fixedlarge') or the posterior's ('fixedsmall')
-  bool clip = true;        // clip the predicted x_0 to [-1, 1]
-  Objective objective = Objective::Eps;
+struct SamplerOptions : StepOptions {
+  int64_t steps = 0;  // reverse steps; 0 = every step from `fromStep` down (no respacing)
 };
 
 struct ReverseResult {
@@ -30,8 +22,17 @@ struct ReverseResult {
   bool stopped = false;  // the callback asked to stop
 };
 
+// The steps the reverse process from `fromStep` visits, ascending: all of [0, fromStep] for steps = 0,
+// else improved-diffusion's spacing of `steps` over them.
+std::vector<int64_t> reverseTimesteps(int64_t fromStep, int64_t steps);
+
+// Standard normal noise of like's shape, as the loop draws it: float32 from the CPU generator, then
+// moved to like's device and dtype.
+at::Tensor drawNoise(at::Generator& generator, const at::Tensor& like);
+
 // Runs the reverse process from x at diffusion step `fromStep` (T - 1 for sampling from noise) to 0.
-// Noise is drawn from `generator` on the CPU (then moved to x's device), one draw per noisy step.
+// Noise is drawn from `generator` on the CPU (then moved to x's device), one draw per noisy step,
+// after the denoiser's call.
 ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Tensor x, int64_t fromStep,
                       const SamplerOptions& options, at::Generator& generator, const StepCallback& onStep);
 

@@ -8,7 +8,6 @@
 #include <ATen/ops/linspace.h>
 #include <ATen/ops/ones.h>
 #include <ATen/ops/sigmoid.h>
-#include <ATen/ops/tensor.h>
 
 #include <cmath>
 #include <stdexcept>
@@ -30,6 +29,16 @@ Schedule fromBetas(const at::Tensor& betas) {
 at::Tensor betasFromCumulative(const at::Tensor& abar) {
   const at::Tensor ratio = abar.slice(0, 1) / abar.slice(0, 0, -1);
   return at::clamp(1.0 - ratio, 0.0, 0.999);
+}
+
+// Python 3's round(x) for x >= 0: to the nearest integer, ties to the even one.
+int64_t roundHalfEven(double x) {
+  const double below = std::floor(x);
+  const double fraction = x - below;
+  const auto lower = static_cast<int64_t>(below);
+  if (fraction > 0.5) return lower + 1;
+  if (fraction < 0.5) return lower;
+  return lower % 2 == 0 ? lower : lower + 1;
 }
 
 }  // namespace
@@ -65,22 +74,16 @@ std::vector<int64_t> spacedTimesteps(int64_t totalSteps, int64_t count) {
     throw std::invalid_argument("sampling steps must be between 1 and T = " + std::to_string(totalSteps) + ", got " +
                                 std::to_string(count));
   }
-  if (count == 1) return {totalSteps - 1};
+  // As improved-diffusion's respace.py does it: a running sum of the fractional stride (not i * stride),
+  // each value rounded half to even (Python's round); one step is {0}.
+  const double stride = count <= 1 ? 1.0 : static_cast<double>(totalSteps - 1) / static_cast<double>(count - 1);
   std::vector<int64_t> out;
-  const double stride = static_cast<double>(totalSteps - 1) / static_cast<double>(count - 1);
-  for (int64_t i = 0; i < count; ++i) out.push_back(std::llround(static_cast<double>(i) * stride));
-  return out;
-}
-
-Schedule respace(const Schedule& schedule, const std::vector<int64_t>& timesteps) {
-  const auto abar = schedule.alphasCumprod.accessor<double, 1>();
-  std::vector<double> betas;
-  double previous = 1.0;
-  for (int64_t t : timesteps) {
-    betas.push_back(1.0 - abar[t] / previous);
-    previous = abar[t];
+  double index = 0.0;
+  for (int64_t i = 0; i < count; ++i) {
+    out.push_back(roundHalfEven(index));
+    index += stride;
   }
-  return fromBetas(at::tensor(betas, kDouble));
+  return out;
 }
 
 }  // namespace missingu::diffusion

@@ -24,11 +24,9 @@ inline constexpr int64_t kMaxDiffusionSteps = 100000;
 // steps outside [2, kMaxDiffusionSteps].
 Schedule makeSchedule(const std::string& kind, int64_t steps);
 
-// improved-diffusion's space_timesteps for one section: `count` steps spread evenly over [0, T - 1],
-// ascending and always including 0 and T - 1.
+// improved-diffusion's space_timesteps (respace.py) for one section: `count` steps spread evenly over
+// [0, T - 1], ascending, always including 0 ({0} alone for one step). A sampler steps between them with
+// beta'_i = 1 - abar_{t_i} / abar_{t_{i-1}} (steps.h).
 std::vector<int64_t> spacedTimesteps(int64_t totalSteps, int64_t count);
-
-// The schedule restricted to `timesteps` (ascending): beta'_i = 1 - abar_{t_i} / abar_{t_{i-1}}.
-Schedule respace(const Schedule& schedule, const std::vector<int64_t>& timesteps);
 
 }  // namespace missingu::diffusion

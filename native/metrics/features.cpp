@@ -3,6 +3,7 @@
 #include <ATen/TensorOperators.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/cat.h>
+#include <ATen/ops/repeat_interleave.h>
 #include <ATen/ops/upsample_bilinear2d.h>
 #include <ATen/ops/zeros.h>
 #include <c10/util/StringUtil.h>
@@ -65,7 +66,7 @@ InputRange inputRangeNamed(const std::string& name) {
 
 at::Tensor preprocess(const at::Tensor& images, const Preprocessing& how) {
   at::Tensor x = images;
-  if (how.size > 0 || how.channels > 0) {
+  if (how.size > 0 || how.channels > 0 || how.minSide > 0) {
     if (x.dim() != 4) {
       throw std::invalid_argument("features: resizing or repeating channels needs images (B, C, H, W), got " +
                                   c10::str(x.sizes()));
@@ -76,6 +77,11 @@ at::Tensor preprocess(const at::Tensor& images, const Preprocessing& how) {
                                     c10::str(how.channels) + " channels (only 1 -> 3 is supported)");
       }
       x = x.expand({x.size(0), 3, x.size(2), x.size(3)});
+    }
+    if (how.minSide > 0) {
+      const int64_t shorter = std::max<int64_t>(1, std::min(x.size(2), x.size(3)));
+      const int64_t k = std::max<int64_t>(1, (how.minSide + shorter - 1) / shorter);
+      if (k > 1) x = x.repeat_interleave(k, 2).repeat_interleave(k, 3);
     }
     if (how.size > 0 && (x.size(2) != how.size || x.size(3) != how.size)) {
       x = at::upsample_bilinear2d(x.contiguous(), {how.size, how.size}, /*align_corners=*/false);
@@ -120,7 +126,8 @@ bool extractFeatures(torch::jit::Module module, const at::Tensor& images, const 
   return true;
 }
 
-at::Tensor lpips(torch::jit::Module module, const at::Tensor& a, const at::Tensor& b, int64_t batchSize) {
+at::Tensor lpips(torch::jit::Module module, const at::Tensor& a, const at::Tensor& b, int64_t batchSize,
+                 int64_t minSide) {
   checkPair("lpips", a, b, 4, "(N, 3, H, W)");
   if (a.size(1) != 3 && a.size(1) != 1) {
     throw std::invalid_argument("lpips: images must be RGB (3 channels) or grey (1, repeated to 3), got " +
@@ -148,9 +155,9 @@ at::Tensor lpips(torch::jit::Module module, const at::Tensor& a, const at::Tenso
   const int64_t total = a.size(0);
   for (int64_t start = 0; start < total; start += batchSize) {
     const int64_t length = std::min(batchSize, total - start);
+    const Preprocessing how{InputRange::MinusOneToOne, 0, 3, minSide};
     const auto input = [&](const at::Tensor& images) {
-      const at::Tensor x = images.narrow(0, start, length).to(options);
-      return (x.size(1) == 1 ? x.expand({length, 3, x.size(2), x.size(3)}) : x).contiguous();
+      return preprocess(images.narrow(0, start, length).to(options), how);
     };
     const std::vector<at::Tensor> fa = tensorList(run(module, input(a), "the LPIPS network"), "forward");
     const std::vector<at::Tensor> fb = tensorList(run(module, input(b), "the LPIPS network"), "forward");

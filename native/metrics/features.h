@@ -20,10 +20,12 @@ struct Preprocessing {
   InputRange range = InputRange::MinusOneToOne;
   int64_t size = 0;      // > 0: bilinear resize to size x size (align_corners false, no antialias)
   int64_t channels = 0;  // 3: repeat single-channel images to three; 0 (or the images' count) keeps them
+  int64_t minSide = 0;   // > 0: enlarge by the smallest integer factor k (each pixel repeated k x k, as
+                         // nearest does) that makes the shorter side at least minSide
 };
 
 // images (B, C, H, W) in [-1, 1] (any rank (B, ...) when neither size nor channels is set) ->
-// the extractor's input: channels repeated, then resized, then mapped to the range.
+// the extractor's input: channels repeated, then enlarged to minSide, then resized, then mapped to the range.
 at::Tensor preprocess(const at::Tensor& images, const Preprocessing& how);
 
 // After each batch: its features (B, D) and how many of `total` images are done; false stops the run.
@@ -35,11 +37,12 @@ bool extractFeatures(torch::jit::Module module, const at::Tensor& images, const 
                      const FeatureSink& sink);
 
 // LPIPS v0.1 per image pair, (N,) float64 on the CPU. a, b: (N, 3, H, W) in [-1, 1] (grey (N, 1, H, W)
-// is repeated to three channels). The module's
+// is repeated to three channels; with minSide > 0 small images are enlarged as preprocess does). The module's
 // forward(x) returns List[Tensor] of L feature maps (it applies LPIPS's scaling layer itself), and its
 // weights() returns List[Tensor] of L non-negative head weights (C_l,). Per layer the features are
 // unit-normalised over channels (f / (sqrt(sum_c f^2) + 1e-10)), the squared difference weighted by the
 // head and summed over channels, averaged over space; the layers are summed.
-at::Tensor lpips(torch::jit::Module module, const at::Tensor& a, const at::Tensor& b, int64_t batchSize);
+at::Tensor lpips(torch::jit::Module module, const at::Tensor& a, const at::Tensor& b, int64_t batchSize,
+                 int64_t minSide = 0);
 
 }  // namespace missingu::metrics

@@ -6,8 +6,10 @@
 #include "napi/diffusion_binding.h"
 #include "napi/errors.h"
 #include "napi/jit_load.h"
+#include "napi/generator.h"
 #include "napi/metrics_binding.h"
 #include "napi/model_binding.h"
+#include "napi/objective_binding.h"
 #include "napi/ode_binding.h"
 #include "napi/runtime_binding.h"
 #include "napi/script_module.h"
@@ -49,11 +51,14 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   data->scriptModuleClass = Napi::Persistent(scriptModuleClass);
   Napi::Function modelClass = ModelWrap::defineClass(env);
   data->modelClass = Napi::Persistent(modelClass);
+  Napi::Function generatorClass = GeneratorWrap::defineClass(env);
+  data->generatorClass = Napi::Persistent(generatorClass);
   env.SetInstanceData(data.release());  // owned and deleted by the environment
 
   exports.Set("Tensor", tensorClass);
   exports.Set("ScriptModule", scriptModuleClass);
   exports.Set("Model", modelClass);
+  exports.Set("Generator", generatorClass);
   exports.Set("modelsCreate", Napi::Function::New<modelsCreate>(env, "modelsCreate"));
   exports.Set("modelsPresets", Napi::Function::New<modelsPresets>(env, "modelsPresets"));
   exports.Set("modelsCheckImageSize", Napi::Function::New<modelsCheckImageSize>(env, "modelsCheckImageSize"));
@@ -63,6 +68,11 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("diffusionSchedule", Napi::Function::New<diffusionSchedule>(env, "diffusionSchedule"));
   exports.Set("diffusionQSample", Napi::Function::New<diffusionQSample>(env, "diffusionQSample"));
   exports.Set("randn", Napi::Function::New<seededRandn>(env, "randn"));
+  exports.Set("diffusionTimesteps", Napi::Function::New<diffusionTimesteps>(env, "diffusionTimesteps"));
+  exports.Set("diffusionTimestepTensor", Napi::Function::New<diffusionTimestepTensor>(env, "diffusionTimestepTensor"));
+  exports.Set("diffusionStep", Napi::Function::New<diffusionStep>(env, "diffusionStep"));
+  exports.Set("diffusionTarget", Napi::Function::New<diffusionTarget>(env, "diffusionTarget"));
+  exports.Set("diffusionLossWeights", Napi::Function::New<diffusionLossWeights>(env, "diffusionLossWeights"));
   exports.Set("sourceHash", Napi::String::New(env, sourceHash()));
   exports.Set("info", Napi::Function::New<info>(env, "info"));
   exports.Set("setNumThreads", Napi::Function::New<setNumThreads>(env, "setNumThreads"));

@@ -11,6 +11,7 @@ struct AddonData {
   Napi::FunctionReference scriptModuleClass;
   Napi::FunctionReference modelClass;
   Napi::FunctionReference errorClass;  // MissingUError, from setErrorClass (empty until then)
+  Napi::FunctionReference generatorClass;
 };
 
 AddonData& addonData(const Napi::Env& env);

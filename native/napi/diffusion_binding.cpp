@@ -1,6 +1,9 @@
 #include "napi/diffusion_binding.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/from_blob.h>
+#include <ATen/ops/full.h>
 #include <ATen/ops/randn.h>
 #include <c10/util/StringUtil.h>
 
@@ -13,6 +16,7 @@
 #include "napi/async_job.h"
 #include "napi/device.h"
 #include "napi/errors.h"
+#include "napi/generator.h"
 #include "napi/job_control.h"
 #include "napi/model_binding.h"
 #include "napi/options.h"
@@ -258,6 +262,57 @@ Napi::Value seededRandn(const Napi::CallbackInfo& info) {
       out = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
     });
     return TensorWrap::wrap(env, out);
+  });
+}
+
+Napi::Value diffusionTimesteps(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const int64_t total = integerArgument(info[0], "timesteps: diffusionSteps", 2, diffusion::kMaxDiffusionSteps);
+    const int64_t count = integerArgument(info[1], "timesteps: steps", 1, diffusion::kMaxDiffusionSteps);
+    const std::vector<int64_t> steps = diffusion::spacedTimesteps(total, count);
+    Napi::Array out = Napi::Array::New(env, steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) out.Set(static_cast<uint32_t>(i), static_cast<double>(steps[i]));
+    return out;
+  });
+}
+
+Napi::Value diffusionTimestepTensor(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const int64_t t = integerArgument(info[0], "timestep: t", 0, diffusion::kMaxDiffusionSteps - 1);
+    const at::Tensor x = TensorWrap::unwrap(info[1], "timestep: x");
+    if (x.dim() < 1) throw std::invalid_argument("timestep: x must have a batch dimension");
+    at::Tensor out;
+    runOnComputeThread(
+        [&] { out = at::full({x.size(0)}, t, at::TensorOptions().dtype(at::kLong).device(x.device())); });
+    return TensorWrap::wrap(env, out);
+  });
+}
+
+Napi::Value diffusionStep(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const at::Tensor output = TensorWrap::unwrap(info[0], "step: prediction");
+    const int64_t t = integerArgument(info[1], "step: t", 0, diffusion::kMaxDiffusionSteps - 1);
+    const int64_t tPrev = integerArgument(info[2], "step: t_prev", -1, diffusion::kMaxDiffusionSteps - 1);
+    const at::Tensor x = TensorWrap::unwrap(info[3], "step: x");
+    at::Tensor noise = info[4].IsUndefined() ? at::Tensor() : TensorWrap::unwrap(info[4], "step: noise");
+    std::optional<at::Generator> generator;
+    if (!info[5].IsUndefined()) generator = GeneratorWrap::unwrap(info[5], "step: generator");
+    const DiffusionSetup setup = readDiffusion(OptionReader(info[6], "step"));
+    diffusion::StepResult result;
+    runOnComputeThread([&] {
+      at::NoGradGuard noGrad;
+      if (!noise.defined() && generator && diffusion::stepNeedsNoise(setup.schedule, setup.sampler, t, tPrev)) {
+        noise = diffusion::drawNoise(*generator, x);
+      }
+      result = diffusion::step(setup.schedule, setup.sampler, output, t, tPrev, x, noise);
+    });
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("prev", TensorWrap::wrap(env, result.prev));
+    out.Set("x0", TensorWrap::wrap(env, result.x0));
+    return out;
   });
 }
 

@@ -13,5 +13,12 @@ Napi::Value diffusionSchedule(const Napi::CallbackInfo& info);
 Napi::Value diffusionQSample(const Napi::CallbackInfo& info);
 // randn(shape, seed) -> what torch.manual_seed(seed); torch.randn(shape) gives
 Napi::Value seededRandn(const Napi::CallbackInfo& info);
+// diffusionTimesteps(T, count) -> the `count` steps a reverse process over T visits, ascending
+Napi::Value diffusionTimesteps(const Napi::CallbackInfo& info);
+// diffusionTimestepTensor(t, x) -> (B,) int64 filled with t on x's device: what the loop gives the denoiser
+Napi::Value diffusionTimestepTensor(const Napi::CallbackInfo& info);
+// diffusionStep(output, t, tPrev, x, noise?, generator?, options) -> { prev, x0 }: one sampler update;
+// noise, when the step adds some, is `noise` or else the generator's next draw
+Napi::Value diffusionStep(const Napi::CallbackInfo& info);
 
 }  // namespace missingu

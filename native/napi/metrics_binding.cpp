@@ -175,9 +175,10 @@ Napi::Value metricsLpips(const Napi::CallbackInfo& info) {
     const at::Tensor b = TensorWrap::unwrap(info[2], "lpips: b");
     const OptionReader opts(info[3].IsUndefined() ? Napi::Object::New(env) : info[3], "lpips");
     const int64_t batchSize = opts.optionalInteger("batchSize").value_or(32);
+    const int64_t minSide = opts.optionalInteger("minSide", 0, 4096).value_or(0);
     auto result = std::make_shared<at::Tensor>();
     return runAsync(
-        env, [=] { *result = metrics::lpips(module, a, b, batchSize); },
+        env, [=] { *result = metrics::lpips(module, a, b, batchSize, minSide); },
         [result](Napi::Env e) -> Napi::Value { return float64Array(e, *result); }, "");
   });
 }

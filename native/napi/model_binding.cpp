@@ -17,6 +17,7 @@
 #include "napi/options.h"
 #include "napi/tensor.h"
 #include "runtime/cpu_caching_allocator.h"
+#include "runtime/scoped_seed.h"
 
 #include <optional>
 #include <utility>
@@ -77,8 +78,8 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     const std::optional<uint64_t> seed = opts.optionalSeed("seed");
     opts.finish();
     spec_.spec = models::resolve(spec);
-    if (seed) at::manual_seed(*seed);
     runOnComputeThread([&] {  // initialisation runs parallel kernels: keep them on the one OpenMP thread
+      const ScopedSeed seeded(seed);
       spec_.model = models::createModel(spec_.spec);
       spec_.model->to(spec_.device);
       spec_.model->eval();

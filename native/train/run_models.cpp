@@ -1,11 +1,11 @@
 #include "train/run_models.h"
 
-#include <ATen/Context.h>
 
 #include <stdexcept>
 #include <string>
 
 #include "models/presets.h"
+#include "runtime/scoped_seed.h"
 #include "train/trainer.h"
 
 namespace missingu::train {
@@ -26,9 +26,11 @@ RunModels buildRunModels(const models::ModelSpec& spec, c10::Device device, uint
                          const std::optional<ResumedWeights>& resume) {
   RunModels out;
   out.spec = models::resolve(spec);
-  at::manual_seed(seed);
-  out.model = models::createModel(out.spec);
-  out.ema = models::createModel(out.spec);
+  {
+    const ScopedSeed seeded(seed);  // the same initial weights for a seed, without touching the global generator
+    out.model = models::createModel(out.spec);
+    out.ema = models::createModel(out.spec);
+  }
   out.model->to(device);
   out.ema->to(device);
   out.ema->eval();

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "diffusion/schedule.h"
+#include "runtime/scoped_seed.h"
 #include "train/data_parallel.h"
 
 namespace missingu::train {
@@ -131,6 +132,8 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
   // An imported run (import-official) has no generator state: its draws start from the seed.
   if (resume && resume->generator.numel() > 0) generator.set_state(resume->generator);
+  // Dropout draws from the default generator: seeded for the run only, so a seed repeats the run.
+  const ScopedSeed dropoutSeed(o.seed);
   const auto device = model.parameters().front().device();
   const auto cpuLong = at::TensorOptions().dtype(at::kLong);
   const auto cpuFloat = at::TensorOptions().dtype(at::kFloat);

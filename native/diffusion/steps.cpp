@@ -1,0 +1,98 @@
+#include "diffusion/steps.h"
+
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/full.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace missingu::diffusion {
+namespace {
+
+struct Coefficients {
+  double abar, abarPrev, beta;  // beta = 1 - abar_t / abar_{t_prev}: the respaced schedule's beta
+};
+
+Coefficients coefficients(const Schedule& schedule, int64_t t, int64_t tPrev) {
+  if (t < 0 || t >= schedule.steps()) {
+    throw std::invalid_argument("step: t must be in [0, " + std::to_string(schedule.steps() - 1) + "], got " +
+                                std::to_string(t));
+  }
+  if (tPrev < -1 || tPrev >= t) {
+    throw std::invalid_argument("step: t_prev must be in [-1, t - 1] = [-1, " + std::to_string(t - 1) + "], got " +
+                                std::to_string(tPrev));
+  }
+  const auto abar = schedule.alphasCumprod.accessor<double, 1>();
+  const double abarPrev = tPrev >= 0 ? abar[tPrev] : 1.0;
+  return {abar[t], abarPrev, 1.0 - abar[t] / abarPrev};
+}
+
+double ddimSigma(const Coefficients& c, double eta) {
+  return eta * std::sqrt((1 - c.abarPrev) / (1 - c.abar)) * std::sqrt(1 - c.abar / c.abarPrev);
+}
+
+Prediction predicted(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
+                     const at::Tensor& xt) {
+  if (output.sizes() != xt.sizes()) {
+    throw std::invalid_argument("step: the model output must have x_t's shape");
+  }
+  const at::Tensor steps = at::full({xt.size(0)}, t, at::TensorOptions().dtype(at::kLong).device(xt.device()));
+  return predict(options.objective, schedule, xt, steps, output, options.clip);
+}
+
+const at::Tensor& requireNoise(const at::Tensor& noise, const at::Tensor& xt) {
+  if (!noise.defined()) throw std::invalid_argument("step: this step adds noise: give noise of x_t's shape");
+  if (noise.sizes() != xt.sizes()) throw std::invalid_argument("step: noise must have x_t's shape");
+  return noise;
+}
+
+}  // namespace
+
+SamplerKind samplerNamed(const std::string& name) {
+  if (name == "ddpm") return SamplerKind::Ddpm;
+  if (name == "ddim") return SamplerKind::Ddim;
+  throw std::invalid_argument("unknown sampler '" + name + "': use ddpm or ddim");
+}
+
+bool stepNeedsNoise(const Schedule& schedule, const StepOptions& options, int64_t t, int64_t tPrev) {
+  const Coefficients c = coefficients(schedule, t, tPrev);
+  if (options.kind == SamplerKind::Ddpm) return tPrev >= 0;
+  return ddimSigma(c, options.eta) > 0;
+}
+
+StepResult ddpmStep(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
+                    int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise) {
+  const Coefficients c = coefficients(schedule, t, tPrev);
+  const Prediction p = predicted(schedule, options, output, t, xt);
+  // Posterior mean of q(x_{t_prev} | x_t, x_0); equals paper eq. 2 when x_0 is not clipped.
+  const double coefX0 = std::sqrt(c.abarPrev) * c.beta / (1 - c.abar);
+  const double coefXt = std::sqrt(1 - c.beta) * (1 - c.abarPrev) / (1 - c.abar);
+  at::Tensor prev = p.x0 * coefX0 + xt * coefXt;
+  if (tPrev >= 0) {
+    // fixedlarge: beta_t (its first entry, replaced by the posterior's in improved-diffusion, is never
+    // used for noise: the last step adds none); fixedsmall: the posterior variance.
+    const double variance = options.fixedLarge ? c.beta : c.beta * (1 - c.abarPrev) / (1 - c.abar);
+    prev = prev + requireNoise(noise, xt) * std::sqrt(variance);
+  }
+  return {prev, p.x0};
+}
+
+StepResult ddimStep(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
+                    int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise) {
+  if (options.eta < 0) throw std::invalid_argument("eta must be >= 0, got " + std::to_string(options.eta));
+  const Coefficients c = coefficients(schedule, t, tPrev);
+  const Prediction p = predicted(schedule, options, output, t, xt);
+  const double sigma = ddimSigma(c, options.eta);
+  at::Tensor prev = p.x0 * std::sqrt(c.abarPrev) + p.eps * std::sqrt(std::max(0.0, 1 - c.abarPrev - sigma * sigma));
+  if (sigma > 0) prev = prev + requireNoise(noise, xt) * sigma;
+  return {prev, p.x0};
+}
+
+StepResult step(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
+                int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise) {
+  return options.kind == SamplerKind::Ddpm ? ddpmStep(schedule, options, output, t, tPrev, xt, noise)
+                                           : ddimStep(schedule, options, output, t, tPrev, xt, noise);
+}
+
+}  // namespace missingu::diffusion
