@@ -14,8 +14,9 @@ namespace missingu {
 namespace {
 
 diffusion::Schedule scheduleOf(const OptionReader& opts) {
-  return diffusion::makeSchedule(opts.string("schedule", "linear"),
-                                 opts.integer("diffusionSteps", 1000, 2, diffusion::kMaxDiffusionSteps));
+  return diffusion::makeSchedule(
+      opts.optionalString("schedule").value_or("linear"),
+      opts.optionalInteger("diffusionSteps", 2, diffusion::kMaxDiffusionSteps).value_or(1000));
 }
 
 at::Tensor stepsArgument(const Napi::Value& value, const std::string& what, int64_t batch) {
@@ -38,8 +39,9 @@ Napi::Value diffusionTarget(const Napi::CallbackInfo& info) {
     }
     const at::Tensor t = stepsArgument(info[2], "target: t", x0.size(0));
     const OptionReader opts(info[3], "target");
-    const diffusion::Objective objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
+    const diffusion::Objective objective = diffusion::objectiveNamed(opts.optionalString("objective").value_or("eps"));
     const diffusion::Schedule schedule = scheduleOf(opts);
+    opts.finish();
     at::Tensor out;
     runOnComputeThread([&] { out = diffusion::target(objective, schedule, x0, noise, t); });
     return TensorWrap::wrap(env, out);
@@ -51,10 +53,11 @@ Napi::Value diffusionLossWeights(const Napi::CallbackInfo& info) {
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const at::Tensor t = stepsArgument(info[0], "lossWeights: t", -1);
     const OptionReader opts(info[1], "lossWeights");
-    const diffusion::Objective objective = diffusion::objectiveNamed(opts.string("objective", "eps"));
-    const bool snrWeighting = opts.boolean("snrWeighting", false);
-    const double minSnrGamma = opts.number("minSnrGamma", 0.0);
+    const diffusion::Objective objective = diffusion::objectiveNamed(opts.optionalString("objective").value_or("eps"));
+    const bool snrWeighting = opts.optionalBoolean("snrWeighting").value_or(false);
+    const double minSnrGamma = opts.optionalNumber("minSnrGamma").value_or(0.0);
     const diffusion::Schedule schedule = scheduleOf(opts);
+    opts.finish();
     at::Tensor weights;
     runOnComputeThread([&] {
       const at::Tensor like = at::empty({0}, at::TensorOptions().dtype(at::kDouble));

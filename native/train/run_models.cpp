@@ -1,6 +1,5 @@
 #include "train/run_models.h"
 
-
 #include <stdexcept>
 #include <string>
 
