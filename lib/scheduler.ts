@@ -46,8 +46,18 @@ export class Scheduler {
   #timesteps: readonly number[] = [];
 
   constructor(opts: SchedulerOptions = {}) {
-    const { seed, steps, ...settings } = opts;
-    this.#settings = settings;
+    const { seed, steps, ...given } = opts;
+    // Native code requires every setting it reads: the defaults are sample's (DiffusionSchema's).
+    this.#settings = {
+      schedule: 'linear',
+      diffusionSteps: 1000,
+      objective: 'eps',
+      sampler: 'ddpm',
+      eta: 0,
+      variance: 'fixedlarge',
+      clip: true,
+      ...given,
+    };
     this.diffusionSteps = opts.diffusionSteps ?? 1000;
     this.#generator = new Generator(seed ?? 0);
     this.setTimesteps(steps ?? this.diffusionSteps);

@@ -1,3 +1,4 @@
+import { DEFAULT_DIFFUSION } from '../lib/diffusion-settings';
 // Integer options are range-checked before any conversion, and the error names the option.
 import { models, noiseSchedule, randn, sample, tensor } from '../lib';
 import { count, positiveCount } from '../lib/cli/parse';
@@ -38,7 +39,7 @@ describe('native integer options', () => {
   it('refuse steps 0 in the native sampler itself (it used to run all T steps)', () => {
     using model = models.create({ preset: 'unet-mnist', imageSize: 8, seed: 0 });
     // Every other option as the schema fills it in: native code requires each key it reads.
-    const options = { ...SampleSchema.parse({ n: 1 }), steps: 0 };
+    const options = { ...SampleSchema.parse({ n: 1 }), ...DEFAULT_DIFFUSION, steps: 0 };
     expect(() => native.diffusionSample(model, options, undefined, new Int32Array(1))).toThrow(
       'sample: steps must be an integer in [1, 100000] (got 0)',
     );

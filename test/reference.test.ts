@@ -84,7 +84,12 @@ describe('objectives and loss weights', () => {
       minSnrGamma: number;
       weights: number[];
     }>) {
-      const got = lossWeights(t, { ...c, snrWeighting: true });
+      const got = lossWeights(t, {
+        schedule: c.schedule,
+        objective: c.objective,
+        minSnrGamma: c.minSnrGamma,
+        snrWeighting: true,
+      });
       const worst = Array.from(got).reduce(
         (m, w, i) => Math.max(m, Math.abs(w - c.weights[i]) / Math.max(1, c.weights[i])),
         0,
@@ -118,7 +123,15 @@ describe('sampler updates', () => {
     expect(cases.flatMap((c) => c.updates)).toHaveLength(240);
     for (const c of cases) {
       for (const u of c.updates) {
-        const options = { schedule: c.schedule, objective: c.objective, clip: c.clip, ...u.options };
+        const options = {
+          schedule: c.schedule,
+          diffusionSteps: 1000,
+          objective: c.objective,
+          clip: c.clip,
+          eta: 0,
+          variance: 'fixedlarge',
+          ...u.options,
+        };
         const out = native.diffusionStep(output, c.t, c.tPrev, xt, noise, undefined, options);
         const label = { ...options, t: c.t, tPrev: c.tPrev };
         expect({ ...label, prev: maxScaledDiff(out.prev.toFloat32Array(), u.prev) < TOL }).toEqual({
