@@ -1,5 +1,6 @@
 // One contract across the seam: every operation's options have one schema (lib/schemas/) that holds the
 // defaults; an unknown option is an error naming it, on the JS side and again in native code.
+import { DEFAULT_DIFFUSION } from '../lib/diffusion-settings';
 import { denoise, loadMnistPackage, models, ode, sample, tensor, train, jit } from '../lib';
 import type { DenoiseOptions, ModelOptions, SampleOptions, SolveOptions, TrainConfig } from '../lib';
 import { native } from '../lib/native';
@@ -64,11 +65,16 @@ describe('native code checks the same contract on its own side', () => {
     );
     using model = models.create({ preset: 'unet-mnist', imageSize: 8, seed: 0 });
     const flag = new Int32Array(1);
-    expect(() => native.diffusionSample(model, { ...SampleSchema.parse({ n: 1 }), stepz: 3 }, undefined, flag)).toThrow(
-      "sample: unknown option 'stepz' (known: ",
-    );
+    expect(() =>
+      native.diffusionSample(
+        model,
+        { ...SampleSchema.parse({ n: 1 }), ...DEFAULT_DIFFUSION, stepz: 3 },
+        undefined,
+        flag,
+      ),
+    ).toThrow("sample: unknown option 'stepz' (known: ");
     using image = tensor(new Float32Array(64), [1, 1, 8, 8]);
-    const denoiseOptions = { ...DenoiseSchema.parse({ noiseStep: 2 }), extra: true };
+    const denoiseOptions = { ...DenoiseSchema.parse({ noiseStep: 2 }), ...DEFAULT_DIFFUSION, extra: true };
     expect(() => native.diffusionDenoise(model, image, denoiseOptions, undefined, flag)).toThrow(
       "denoise: unknown option 'extra'",
     );
