@@ -84,6 +84,17 @@ describe('a checkpoint save', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['.notes.txt.2147483646.1.tmp', 'samples.png']);
   });
 
+  it('finishes removing a recovery copy that a kill left half removed', () => {
+    const run = path.join(dir, 'run');
+    save(run, 1);
+    fs.mkdirSync(`${run}.previous`); // emptied, but the kill came before its rmdir
+    save(run, 2);
+    fs.mkdirSync(`${run}.previous`);
+    fs.copyFileSync(path.join(run, 'model.safetensors'), path.join(`${run}.previous`, 'model.safetensors'));
+    save(run, 3);
+    expect(fs.readdirSync(dir)).toEqual(['run']);
+  });
+
   it('is found through its recovery copy when a crash left only <dir>.previous', () => {
     const run = path.join(dir, 'run');
     save(run, 3);

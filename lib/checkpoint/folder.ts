@@ -77,9 +77,19 @@ export function assertSaveTarget(target: string): void {
     }
   }
   const previous = previousOf(target);
-  if (statOrUndefined(previous) && !isCheckpointFolder(previous)) {
+  if (statOrUndefined(previous) && !isCheckpointFolder(previous) && !holdsOnlyCheckpointFiles(previous)) {
     throw refuse(`${previous} exists and is not a missing-u checkpoint`);
   }
+}
+
+/**
+ * A folder with nothing but files a checkpoint save writes (or nothing at all): what a kill while a
+ * save removed the old checkpoint leaves of `<target>.previous`.
+ */
+function holdsOnlyCheckpointFiles(dir: string): boolean {
+  if (!statOrUndefined(dir)?.isDirectory()) return false;
+  const own = new Set<string>(CHECKPOINT_FILES);
+  return fs.readdirSync(dir).every((name) => own.has(name));
 }
 
 /**
