@@ -15,6 +15,7 @@ import {
   type TrainConfig,
   type TrainSnapshot,
 } from '../lib';
+import { seededRandom } from './helpers/random';
 import { CLI, killStarted, sleep, startCli, until, writeTinyConfig } from './helpers/cli-run';
 
 let dir: string;
@@ -23,18 +24,6 @@ afterEach(() => {
   killStarted();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** A deterministic stream of numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The step the checkpoint in `out` (or its recovery copy) holds, after checking it loads and can resume. */
 function checkpointStep(out: string): number | undefined {
@@ -90,7 +79,7 @@ describe('periodic checkpoints', () => {
   it('survive kill -9 at 50 random moments: every time the folder loads and the run resumes', async () => {
     const out = path.join(dir, 'run');
     const config = writeTinyConfig(path.join(dir, 'tiny.json'), { checkpointEvery: 2 });
-    const next = random(13);
+    const next = seededRandom(13);
     let last = 0;
     let saved = 0;
     const stateStep = () => {

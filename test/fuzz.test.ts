@@ -7,18 +7,7 @@ import { loadTrainConfig } from '../lib/config/train-config';
 import { loadMnistIdx } from '../lib/data/mnist-idx';
 import { MissingUError } from '../lib/errors';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors';
-
-/** mulberry32: a small seeded PRNG, so every run feeds the same files. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from './helpers/random';
 
 const random = prng(13);
 const int = (n: number) => Math.floor(random() * n);

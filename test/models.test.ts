@@ -129,6 +129,15 @@ describe('missing-u inspect', () => {
   });
 });
 
+/** A forward pass of one image of side `size` keeps the image's shape. */
+async function expectForwardAt(model: Denoiser, size: number): Promise<void> {
+  const [x, t] = inputs(model, 1, size, [10]);
+  using out = await model.forward(x, t);
+  expect(out.shape).toEqual([1, model.channels, size, size]);
+  x.dispose();
+  t.dispose();
+}
+
 describe('image sizes', () => {
   it.each(ALL)('%s takes its smallest size and refuses sizes its down-sampling cannot take', async (preset) => {
     const info = models.presets().find((p) => p.name === preset)!;
@@ -136,11 +145,7 @@ describe('image sizes', () => {
     expect(info.maxImageSize).toBe(1024);
     expect(models.checkImageSize(preset, smallest)).toBeNull();
     using model = models.create({ preset, imageSize: smallest, seed: 0 });
-    const [x, t] = inputs(model, 1, smallest, [10]);
-    using out = await model.forward(x, t);
-    expect(out.shape).toEqual([1, model.channels, smallest, smallest]);
-    x.dispose();
-    t.dispose();
+    await expectForwardAt(model, smallest);
     // A size between multiples, where the preset down-samples exactly.
     const between = 3 * info.sizeMultiple + 1;
     if (info.sizeMultiple > 1) {
@@ -158,11 +163,7 @@ describe('image sizes', () => {
     const size = 2 * models.presets().find((p) => p.name === preset)!.minImageSize + 1;
     expect(models.checkImageSize(preset, size)).toBeNull();
     using model = models.create({ preset, imageSize: size, seed: 0 });
-    const [x, t] = inputs(model, 1, size, [10]);
-    using out = await model.forward(x, t);
-    expect(out.shape).toEqual([1, model.channels, size, size]);
-    x.dispose();
-    t.dispose();
+    await expectForwardAt(model, size);
   });
 
   it('imageSize 4 for unet-paper is refused at creation, not deep inside libtorch', () => {
