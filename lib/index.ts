@@ -45,6 +45,7 @@ export {
   type VjpResult,
 } from './ode';
 export { info, setNumThreads, type Info } from './runtime';
+export type { Precision } from './schemas/precision';
 export { Tensor, tensor, type DType, type TensorOptions } from './tensor';
 export {
   disposeTrainerState,

@@ -5,6 +5,7 @@ import loadAddon from 'node-gyp-build';
 
 import { MissingUError } from './errors';
 import { PACKAGE_ROOT } from './package-root';
+import type { Precision } from './schemas/precision';
 
 /** The shapes of the objects native/napi hands out; lib/ wraps them in the public API. */
 export interface NativeTensor {
@@ -33,6 +34,7 @@ export interface NativeInfo {
   cuda: boolean;
   cudaDeviceCount: number;
   threads: number;
+  cpuPrecisions: Precision[];
   build: Record<string, string>;
 }
 
@@ -91,6 +93,8 @@ export interface NativeModel {
   /** The base channel count it was created with (0: the preset's). */
   readonly width: number;
   readonly device: string;
+  /** What forward runs in, and sample, denoise and eval unless told otherwise (models.create's `precision`). */
+  readonly precision: Precision;
   parameterCount(): NativeParameterCount;
   parameters(): Array<{ name: string; shape: number[]; trainable: boolean }>;
   flops(shape: number[]): NativeFlopCount;
@@ -144,6 +148,7 @@ export interface NativeTrainResult {
   ema: NativeModel;
   losses: Float64Array;
   aborted: boolean;
+  skippedSteps: number;
   state: NativeTrainerState;
 }
 

@@ -1,4 +1,5 @@
 import { native } from './native';
+import type { Precision } from './schemas/precision';
 
 export interface Info {
   /** libtorch version the addon was built against. */
@@ -8,6 +9,8 @@ export interface Info {
   cudaDeviceCount: number;
   /** Intra-op threads libtorch uses. */
   threads: number;
+  /** The precisions this CPU runs natively: fp32 always, bf16 with avx512_bf16 or AMX, fp16 with AMX-FP16. */
+  cpuPrecisions: Precision[];
   /** Build flags: source hash, build system, compiler, C++ standard, CUDA/MKL-DNN/OpenMP support. */
   build: Record<string, string>;
 }

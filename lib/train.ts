@@ -14,6 +14,7 @@ import { parseOptions } from './schemas/parse-options';
 import {
   TrainDiffusionSchema,
   TrainSectionSchema,
+  lossScaleFor,
   type TrainDiffusion,
   type TrainSection,
 } from './schemas/train-options';
@@ -52,6 +53,10 @@ export interface TrainProgress {
   total: number;
   loss: number;
   stepsPerSecond: number;
+  /** The loss scaler found Inf/NaN gradients in this step and skipped its optimizer update. */
+  skipped: boolean;
+  /** The loss scale for the next step (0: no loss scaling). */
+  lossScale: number;
 }
 
 /**
@@ -98,6 +103,8 @@ export interface TrainResult {
   losses: Float64Array;
   /** True when the signal stopped the run early: the models hold the steps done. */
   aborted: boolean;
+  /** Steps the loss scaler skipped (Inf/NaN gradients; fp16 or train.lossScale only). */
+  skippedSteps: number;
   /** Where the run stands: pass it back with the models as `resume` to continue. */
   state: TrainerState;
 }
@@ -144,6 +151,7 @@ export async function trainParsed(
       ...config.train,
       checkpointEvery: periodic ? config.train.checkpointEvery : 0,
       checkpointSeconds: periodic ? config.train.checkpointSeconds : 0,
+      lossScale: lossScaleFor(config.train),
     },
     distributed: distributed ? nativeDistributed(distributed) : undefined,
   };
@@ -170,6 +178,7 @@ export async function trainParsed(
     ema,
     losses: result.losses,
     aborted: result.aborted,
+    skippedSteps: result.skippedSteps,
     state: result.state as TrainerState,
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 
 import { info, jit, ode, tensor, type OdeMethod, type ScriptModule, type Tensor } from '../lib';
 import { native } from '../lib/native';
+import { relativeL2 } from './helpers/compare';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const load = (name: string): ScriptModule => jit.load(path.join(FIXTURES, `${name}.pt`));
@@ -11,18 +12,6 @@ const V0 = [0.2, -1, 0.4, 0.1];
 const state = (values: number[]): Tensor => tensor(Float32Array.from(values), [1, 1, 2, 2]);
 const maxAbs = (got: Float32Array, want: (i: number) => number) =>
   got.reduce((m, g, i) => Math.max(m, Math.abs(g - want(i))), 0);
-const relative = (a: Tensor, b: Tensor) => {
-  const x = a.toFloat32Array();
-  const y = b.toFloat32Array();
-  let num = 0;
-  let den = 0;
-  x.forEach((v, i) => {
-    num += (v - y[i]) ** 2;
-    den += y[i] ** 2;
-  });
-  return Math.sqrt(num / den);
-};
-
 /** Least-squares slope of log(error) against log(step size). */
 function observedOrder(steps: number[], errors: number[]): number {
   const xs = steps.map((n) => Math.log(1 / n));
@@ -151,13 +140,13 @@ describe('gradients', () => {
     const adjoint = await ode.vjp({ ...common, gradient: 'adjoint' });
     expect(adjoint.backwardStats).toEqual({ nfe: 64, accepted: 16, rejected: 0 });
     expect(direct.backwardStats).toBeUndefined();
-    expect(relative(adjoint.x, direct.x)).toBeLessThan(1e-6);
-    expect(relative(adjoint.grads.x0, direct.grads.x0)).toBeLessThan(1e-4);
-    expect(relative(adjoint.grads.v0, direct.grads.v0)).toBeLessThan(1e-4);
+    expect(relativeL2(adjoint.x, direct.x)).toBeLessThan(1e-6);
+    expect(relativeL2(adjoint.grads.x0, direct.grads.x0)).toBeLessThan(1e-4);
+    expect(relativeL2(adjoint.grads.v0, direct.grads.v0)).toBeLessThan(1e-4);
     const names = Object.keys(direct.grads.parameters).sort();
     expect(names).toEqual(['conv1.bias', 'conv1.weight', 'conv2.bias', 'conv2.weight', 'time']);
     for (const name of names) {
-      expect(relative(adjoint.grads.parameters[name], direct.grads.parameters[name])).toBeLessThan(1e-4);
+      expect(relativeL2(adjoint.grads.parameters[name], direct.grads.parameters[name])).toBeLessThan(1e-4);
     }
   });
 
@@ -172,8 +161,8 @@ describe('gradients', () => {
     const common = { f, x0, v0, gx, method: 'dopri5' as const, rtol: 1e-6, atol: 1e-8 };
     const direct = await ode.vjp({ ...common, gradient: 'direct' });
     const adjoint = await ode.vjp({ ...common, gradient: 'adjoint' });
-    expect(relative(adjoint.grads.x0, direct.grads.x0)).toBeLessThan(1e-4);
-    expect(relative(adjoint.grads.parameters['conv2.weight'], direct.grads.parameters['conv2.weight'])).toBeLessThan(
+    expect(relativeL2(adjoint.grads.x0, direct.grads.x0)).toBeLessThan(1e-4);
+    expect(relativeL2(adjoint.grads.parameters['conv2.weight'], direct.grads.parameters['conv2.weight'])).toBeLessThan(
       1e-4,
     );
   });

@@ -6,10 +6,11 @@ import { loadDataset } from '../data/load';
 import type { Device } from '../device';
 import { denoise, type Sampler } from '../diffusion';
 import { writeImageGrid } from '../report/image-grid';
+import type { Precision } from '../schemas/precision';
 import { tensor } from '../tensor';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
-import { count } from './parse';
+import { count, precisionOption } from './parse';
 
 interface DenoiseCliOptions extends DiffusionFlags {
   checkpoint: string;
@@ -19,6 +20,7 @@ interface DenoiseCliOptions extends DiffusionFlags {
   sampler: Sampler;
   device: string;
   out?: string;
+  precision?: Precision;
   json?: boolean;
 }
 
@@ -31,6 +33,7 @@ export function denoiseCommand(): Command {
     .option('--seed <n>', 'seed of the noise and the sampler', count('--seed'), 0)
     .option('--sampler <name>', 'ddpm or ddim', 'ddpm')
     .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
+    .option('--precision <p>', 'what the network runs in: fp32 (default), bf16 or fp16', precisionOption('--precision'))
     .option('--out <file.png>', 'write clean, noisy and denoised images as a grid (three rows)')
     .option('--json', 'print the whole trace as JSON');
   diffusionFlags(command);
@@ -46,6 +49,7 @@ export function denoiseCommand(): Command {
       noiseStep: opts.noiseStep,
       seed: opts.seed,
       sampler: opts.sampler,
+      precision: opts.precision,
       trace: opts.out ? 'images' : 'metrics',
     });
     const best = trace.steps.reduce((a, b) => (b.psnr > a.psnr ? b : a));

@@ -1,4 +1,5 @@
 import { MissingUError } from '../errors';
+import { PrecisionSchema } from '../schemas/precision';
 
 /** A commander parser for a non-negative integer option, naming the option when the value is not one. */
 export const count = (name: string) => (v: string) => {
@@ -29,3 +30,10 @@ export const positive = (name: string) => (v: string) => {
 
 /** Collects a repeatable option's values. */
 export const collect = (v: string, previous: string[] = []) => [...previous, v];
+
+/** A commander parser for --precision: fp32, bf16 or fp16. */
+export const precisionOption = (name: string) => (v: string) => {
+  const parsed = PrecisionSchema.safeParse(v);
+  if (!parsed.success) throw new MissingUError(`${name} must be fp32, bf16 or fp16 (got ${v})`);
+  return parsed.data;
+};

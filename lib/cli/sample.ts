@@ -9,9 +9,10 @@ import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { writeImageGrid } from '../report/image-grid';
+import type { Precision } from '../schemas/precision';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
-import { count, positiveCount } from './parse';
+import { count, positiveCount, precisionOption } from './parse';
 import { progressPrinter } from './progress';
 
 interface SampleCliOptions extends DiffusionFlags {
@@ -26,6 +27,7 @@ interface SampleCliOptions extends DiffusionFlags {
   device: string;
   out: string;
   tensorOut?: string;
+  precision?: Precision;
   json?: boolean;
 }
 
@@ -52,6 +54,7 @@ export function sampleCommand(): Command {
       count('--seed'),
     )
     .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
+    .option('--precision <p>', 'what the network runs in: fp32 (default), bf16 or fp16', precisionOption('--precision'))
     .option('--out <file.png>', 'where to write the image grid', 'samples.png')
     .option('--tensor-out <file.safetensors>', 'also write the raw samples (N, C, H, W) in [-1, 1]')
     .option('--json', 'print the result as JSON');
@@ -98,6 +101,7 @@ export function sampleCommand(): Command {
       steps,
       eta: opts.eta ?? settings.eta,
       seed: opts.seed ?? settings.seed,
+      precision: opts.precision,
       onProgress: (p) => show(p.step),
     });
     await writeImageGrid(images, opts.out);

@@ -10,8 +10,10 @@ import { loadDataset } from '../data/load';
 import type { Device } from '../device';
 import { distributedFromEnv } from '../distributed';
 import { MissingUError } from '../errors';
+import type { Precision } from '../schemas/precision';
 import { disposeTrainerState, trainParsed, type ResumeFrom } from '../train';
 import { LAUNCHED_ENV, launchWorkers } from './launch';
+import { precisionOption } from './parse';
 import { progressPrinter } from './progress';
 import { listenForStop } from './stop-signals';
 
@@ -21,6 +23,7 @@ interface TrainOptions {
   steps?: number;
   resume?: string | true;
   checkpointEvery?: number;
+  precision?: Precision;
   json?: boolean;
   nproc?: number;
   distTimeout?: number;
@@ -63,6 +66,7 @@ function resolveRun(opts: TrainOptions): Run {
   }
   if (opts.steps !== undefined) config.train.steps = opts.steps;
   if (opts.checkpointEvery !== undefined) config.train.checkpointEvery = opts.checkpointEvery;
+  if (opts.precision !== undefined) config.train.precision = opts.precision;
   const out = path.resolve(opts.out ?? resumeDir ?? config.output?.dir ?? path.join('runs', config.name));
   return { config, out, resumeFrom };
 }
@@ -107,6 +111,11 @@ export function trainCommand(): Command {
       '--checkpoint-every <n>',
       'save a checkpoint every n steps (override train.checkpointEvery, default 500; 0: only at the end)',
       integerOption('--checkpoint-every', 0),
+    )
+    .option(
+      '--precision <p>',
+      'override train.precision: fp32, bf16 (CPUs with avx512_bf16/AMX, CUDA) or fp16 (CUDA, with loss scaling)',
+      precisionOption('--precision'),
     )
     .option('--json', 'print the result as JSON')
     .option('--nproc <n>', 'train data-parallel in n local worker processes (Gloo on loopback)', (v) => Number(v))
@@ -174,7 +183,7 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
     signal,
     onProgress: (p) => {
       lastLoss = p.loss;
-      show(p.step, `loss ${p.loss.toFixed(4)}`);
+      show(p.step, p.skipped ? `skipped (loss scale now ${p.lossScale})` : `loss ${p.loss.toFixed(4)}`);
     },
     onCheckpoint: main
       ? (snapshot) => {

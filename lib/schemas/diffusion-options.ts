@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { Tensor } from '../tensor';
 import { nativeName } from './parse-options';
+import { PrecisionSchema } from './precision';
 
 // Value ranges (n >= 1, seeds, diffusionSteps in [2, 100000], noiseStep < T) are checked once, natively,
 // where the errors name them; these schemas give the kinds, the known keys and every default.
@@ -33,6 +34,11 @@ const reverse = {
   variance: nativeName<'fixedlarge' | 'fixedsmall'>().default('fixedlarge'),
   /** Clip the predicted x_0 to [-1, 1] (default true). */
   clip: z.boolean().default(true),
+  /**
+   * What the denoiser runs in: 'fp32', 'bf16' or 'fp16' (autocast; the sampler's arithmetic stays float32).
+   * Absent: the Model's own precision (models.create's), fp32 for a TorchScript denoiser.
+   */
+  precision: PrecisionSchema.optional(),
 };
 
 const tensor = z.custom<Tensor>((value) => value instanceof Tensor, { message: 'must be a Tensor' });

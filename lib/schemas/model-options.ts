@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import type { Device } from '../device';
 import { native } from '../native';
+import { PrecisionSchema } from './precision';
 
 /**
  * The built-in presets. The list is native code's (models.presets(), native/models/presets.cpp): this
@@ -76,6 +77,12 @@ export const ModelCreateSchema = ModelSectionSchema.extend({
   channels: z.number().optional(),
   /** Seeds the weight initialisation (PyTorch's generator). */
   seed: z.number().optional(),
+  /**
+   * What forward (and sample, denoise and eval, unless told otherwise) runs in: 'fp32', or 'bf16' / 'fp16'
+   * as PyTorch's autocast runs them (weights stay float32). bf16 needs a CPU with avx512_bf16 or AMX, or
+   * CUDA; fp16 needs CUDA (or AMX-FP16).
+   */
+  precision: PrecisionSchema.optional(),
   /**
    * How the model is (to be) trained: sample, denoise and eval use it unless told otherwise. Unset: they
    * assume the defaults (linear, 1000, eps) unless given.

@@ -4,6 +4,7 @@ import type { ScriptModule } from '../jit';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { nativeName } from './parse-options';
+import { PrecisionSchema } from './precision';
 
 const tensor = z.custom<Tensor>((value) => value instanceof Tensor, { message: 'must be a Tensor' });
 const scriptModule = z.custom<ScriptModule>((value) => value instanceof native.ScriptModule, {
@@ -26,6 +27,8 @@ const common = {
   atol: z.number().default(1e-9),
   /** dopri5: accepted + rejected steps before it gives up with an error (default 10,000). */
   maxSteps: z.number().default(10000),
+  /** What f runs in: 'fp32', or 'bf16' / 'fp16' as torch.autocast runs them (the state stays float32). */
+  precision: PrecisionSchema.default('fp32'),
 };
 
 /**

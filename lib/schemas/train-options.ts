@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { PrecisionSchema, type Precision } from './precision';
+
 // Safe integers only: 1e20 passes .int() but is no longer exact, and wraps when native code converts it.
 export const positiveInt = z.number().int().positive().safe();
 export const seed = z.number().int().nonnegative().safe().default(0);
@@ -49,8 +51,23 @@ export const TrainSectionSchema = z
      */
     checkpointEvery: z.number().int().nonnegative().safe().default(500),
     checkpointSeconds: z.number().nonnegative().default(600),
+    /**
+     * What the forward pass runs in: 'fp32', or 'bf16' / 'fp16' as torch.autocast runs them. The weights,
+     * gradients, Adam's moments and every checkpoint stay float32.
+     */
+    precision: PrecisionSchema.default('fp32'),
+    /**
+     * The initial dynamic loss scale (as torch.amp.GradScaler: steps with Inf/NaN gradients are skipped and
+     * the scale halved; it doubles after 2000 good steps). Absent: 65536 for fp16, off (0) otherwise.
+     */
+    lossScale: z.number().nonnegative().optional(),
   })
   .strict();
+
+/** train.lossScale as the trainer takes it: the given one, else 65536 for fp16 and 0 (off) otherwise. */
+export function lossScaleFor(section: { precision: Precision; lossScale?: number }): number {
+  return section.lossScale ?? (section.precision === 'fp16' ? 65536 : 0);
+}
 
 export type TrainDiffusion = z.input<typeof TrainDiffusionSchema>;
 export type TrainSection = z.input<typeof TrainSectionSchema>;

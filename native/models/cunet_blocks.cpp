@@ -1,6 +1,7 @@
 #include "models/cunet_blocks.h"
 
 #include <ATen/TensorOperators.h>
+#include <ATen/ops/addcmul.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/instance_norm.h>
 #include <torch/nn/modules/activation.h>
@@ -76,7 +77,7 @@ at::Tensor OdeFunctionImpl::forward(const at::Tensor& z, const at::Tensor& timeE
   at::Tensor h = norm2_->forward(activate(conv1_->forward(norm1_->forward(z)), act));
   if (mlp_) {
     const auto scaleShift = mlp_->forward(timeEmbedding).unsqueeze(-1).unsqueeze(-1).chunk(2, 1);
-    h = h * (scaleShift[0] + 1) + scaleShift[1];
+    h = at::addcmul(scaleShift[1], h, scaleShift[0] + 1);  // h (scale + 1) + shift in one pass
   }
   return activate(conv2_->forward(h), act);
 }

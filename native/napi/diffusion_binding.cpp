@@ -55,6 +55,7 @@ struct BoundDenoiser {
   diffusion::Denoiser call;
   c10::Device device{c10::kCPU};
   int64_t channels = 0, imageSize = 0;  // known for built-in models
+  Precision precision = Precision::Fp32;
 };
 
 BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
@@ -65,6 +66,7 @@ BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
     bound.device = spec.device;
     bound.channels = spec.spec.channels;
     bound.imageSize = spec.spec.imageSize;
+    bound.precision = spec.precision;
     return bound;
   }
   torch::jit::Module module = ScriptModuleWrap::unwrap(value, where + ": denoiser (a Model or a ScriptModule)");
@@ -80,6 +82,17 @@ BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
     break;
   }
   return bound;
+}
+
+// The `precision` option (absent: the Model's own, fp32 for TorchScript). The network's output comes back
+// as float32, so the sampler's arithmetic stays float32; the job opens the autocast scope (runPrecise).
+void choosePrecision(BoundDenoiser& denoiser, const OptionReader& opts, const std::string& where) {
+  if (const auto name = opts.optionalString("precision")) denoiser.precision = precisionNamed(*name, where);
+  requirePrecision(denoiser.precision, denoiser.device, where);
+  if (denoiser.precision == Precision::Fp32) return;
+  denoiser.call = [call = denoiser.call](const at::Tensor& x, const at::Tensor& t) {
+    return call(x, t).to(at::kFloat);
+  };
 }
 
 // sample's cudaGraph option: the denoiser's forward captured once in a CUDA graph and replayed at every
@@ -133,6 +146,7 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
     BoundDenoiser denoiser = bindDenoiser(info[0], "sample");
     const OptionReader opts(info[1], "sample");
     const bool cudaGraph = opts.boolean("cudaGraph");
+    choosePrecision(denoiser, opts, "sample");
     const DiffusionSetup setup = readDiffusion(opts);
     const int64_t n = opts.integer("n", 1, kMaxSafeInteger);
     std::vector<int64_t> shape = imageShape(opts, denoiser, "sample");
@@ -154,6 +168,8 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
           at::Tensor xT = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
           if (start) xT = *start;
           xT = xT.to(denoiser.device);
+          // One scope over the whole loop: autocast casts each weight once, not once per step.
+          const PrecisionScope precision(denoiser.precision, denoiser.device.type());
           *result = diffusion::reverse(denoiser.call, setup.schedule, xT, setup.schedule.steps() - 1, setup.sampler,
                                        generator, reporting(control));
         },
@@ -171,9 +187,10 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
 Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
-    const BoundDenoiser denoiser = bindDenoiser(info[0], "denoise");
+    BoundDenoiser denoiser = bindDenoiser(info[0], "denoise");
     const at::Tensor x0 = TensorWrap::unwrap(info[1], "denoise: image");
     const OptionReader opts(info[2], "denoise");
+    choosePrecision(denoiser, opts, "denoise");
     const DiffusionSetup setup = readDiffusion(opts);
     const int64_t noiseStep = opts.integer("noiseStep", 0, setup.schedule.steps() - 1);
     const uint64_t seed = opts.seed("seed");
@@ -185,6 +202,7 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
     return runAsync(
         env,
         [=] {
+          const PrecisionScope precision(denoiser.precision, denoiser.device.type());
           *trace = diffusion::denoiseTrace(denoiser.call, setup.schedule, x0.to(denoiser.device), noiseStep, seed,
                                            setup.sampler, keepImages, reporting(control));
         },

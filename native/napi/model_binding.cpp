@@ -17,6 +17,7 @@
 #include "napi/options.h"
 #include "napi/tensor.h"
 #include "runtime/cpu_caching_allocator.h"
+#include "runtime/op_profile.h"
 #include "runtime/scoped_seed.h"
 
 #include <optional>
@@ -47,12 +48,14 @@ Napi::Function ModelWrap::defineClass(Napi::Env env) {
       InstanceAccessor<&ModelWrap::channels>("channels"),
       InstanceAccessor<&ModelWrap::width>("width"),
       InstanceAccessor<&ModelWrap::device>("device"),
+      InstanceAccessor<&ModelWrap::precision>("precision"),
       InstanceMethod<&ModelWrap::parameterCount>("parameterCount"),
       InstanceMethod<&ModelWrap::parameters>("parameters"),
       InstanceMethod<&ModelWrap::flops>("flops"),
       InstanceMethod<&ModelWrap::peakMemory>("peakMemory"),
       InstanceMethod<&ModelWrap::forward>("forward"),
       InstanceMethod<&ModelWrap::gradientNorms>("gradientNorms"),
+      InstanceMethod<&ModelWrap::profile>("profile"),
       InstanceMethod<&ModelWrap::stateDict>("stateDict"),
       InstanceMethod<&ModelWrap::loadStateDict>("loadStateDict"),
       InstanceMethod<&ModelWrap::dispose>("dispose"),
@@ -76,7 +79,9 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     spec.channels = opts.optionalInteger("channels", 0, kMaxChannels).value_or(0);
     spec_.device = resolveDevice(opts.string("device"));
     const std::optional<uint64_t> seed = opts.optionalSeed("seed");
+    spec_.precision = precisionNamed(opts.optionalString("precision").value_or("fp32"), "models.create");
     opts.finish();
+    requirePrecision(spec_.precision, spec_.device, "models.create");
     spec_.spec = models::resolve(spec);
     runOnComputeThread([&] {  // initialisation runs parallel kernels: keep them on the one OpenMP thread
       const ScopedSeed seeded(seed);
@@ -136,6 +141,9 @@ Napi::Value ModelWrap::channels(const Napi::CallbackInfo& info) {
 }
 Napi::Value ModelWrap::device(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), spec_.device.str());
+}
+Napi::Value ModelWrap::precision(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), precisionName(spec_.precision));
 }
 Napi::Value ModelWrap::width(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(spec_.spec.width));
@@ -231,9 +239,10 @@ Napi::Value ModelWrap::forward(const Napi::CallbackInfo& info) {
     auto result = std::make_shared<at::Tensor>();
     return runAsync(
         env,
-        [model, x, t, result] {
+        [model, x, t, result, precision = spec_.precision, device = spec_.device] {
           at::NoGradGuard noGrad;
-          *result = model->forward(x, t);
+          const PrecisionScope scope(precision, device.type());
+          *result = model->forward(x, t).to(at::kFloat);
         },
         [result](Napi::Env e) -> Napi::Value { return TensorWrap::wrap(e, *result); });
   });
@@ -262,6 +271,49 @@ Napi::Value ModelWrap::gradientNorms(const Napi::CallbackInfo& info) {
         [norms](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);
           for (const auto& [name, norm] : *norms) out.Set(name, norm);
+          return out;
+        });
+  });
+}
+
+Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  return rethrowAsJs(env, [&]() -> Napi::Value {
+    const auto model = live(env);
+    const at::Tensor x = TensorWrap::unwrap(info[0], "profile: x");
+    const at::Tensor t = TensorWrap::unwrap(info[1], "profile: t");
+    const OptionReader opts(info[2], "profile");
+    const bool backward = opts.boolean("backward");
+    const Precision precision = precisionNamed(opts.string("precision"), "profile");
+    opts.finish();
+    requirePrecision(precision, spec_.device, "profile");
+    auto rows = std::make_shared<std::vector<OpTime>>();
+    return runAsync(
+        env,
+        [model, x, t, backward, precision, rows, device = spec_.device] {
+          const auto pass = [&] {
+            at::AutoGradMode grad(backward);
+            at::Tensor out;
+            {
+              const PrecisionScope scope(precision, device.type());
+              out = model->forward(x, t);
+            }
+            if (backward) out.to(at::kFloat).square().mean().backward();
+          };
+          pass();  // warm-up: first calls allocate and pick kernels
+          *rows = profileOps(pass);
+          model->zero_grad();
+        },
+        [rows](Napi::Env e) -> Napi::Value {
+          Napi::Array out = Napi::Array::New(e, rows->size());
+          for (size_t i = 0; i < rows->size(); ++i) {
+            Napi::Object row = Napi::Object::New(e);
+            row.Set("op", (*rows)[i].name);
+            row.Set("calls", static_cast<double>((*rows)[i].calls));
+            row.Set("selfMs", (*rows)[i].selfMs);
+            row.Set("totalMs", (*rows)[i].totalMs);
+            out.Set(i, row);
+          }
           return out;
         });
   });

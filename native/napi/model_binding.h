@@ -8,6 +8,7 @@
 
 #include "models/denoiser.h"
 #include "models/model_spec.h"
+#include "runtime/precision.h"
 
 namespace missingu {
 
@@ -25,6 +26,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     std::shared_ptr<models::DenoiserImpl> model;
     models::ModelSpec spec;
     c10::Device device{c10::kCPU};
+    Precision precision = Precision::Fp32;  // what forward, sample, denoise and eval run in unless told
   };
   // A new JS Model around an existing native model.
   static Napi::Object wrap(Napi::Env env, Spec spec);
@@ -39,12 +41,14 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value channels(const Napi::CallbackInfo& info);
   Napi::Value width(const Napi::CallbackInfo& info);
   Napi::Value device(const Napi::CallbackInfo& info);
+  Napi::Value precision(const Napi::CallbackInfo& info);
   Napi::Value parameterCount(const Napi::CallbackInfo& info);
   Napi::Value parameters(const Napi::CallbackInfo& info);
   Napi::Value flops(const Napi::CallbackInfo& info);
   Napi::Value peakMemory(const Napi::CallbackInfo& info);
   Napi::Value forward(const Napi::CallbackInfo& info);
   Napi::Value gradientNorms(const Napi::CallbackInfo& info);
+  Napi::Value profile(const Napi::CallbackInfo& info);
   Napi::Value stateDict(const Napi::CallbackInfo& info);
   void loadStateDict(const Napi::CallbackInfo& info);
   void dispose(const Napi::CallbackInfo& info);

@@ -11,6 +11,7 @@
 #include "ode/solve.h"
 #include "ode/stage_update.h"
 #include "ode/vjp.h"
+#include "runtime/precision.h"
 
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@ struct SolveRequest {
   ode::SolveOptions options;
   std::string gradient;  // none | direct | adjoint
   std::vector<at::Tensor> outputGrads;
+  Precision precision = Precision::Fp32;  // what f runs in; the state and the stage updates stay float32
 };
 
 std::shared_ptr<const ode::Dynamics> dynamicsOf(const SolveRequest& r) {
@@ -37,6 +39,7 @@ std::shared_ptr<const ode::Dynamics> dynamicsOf(const SolveRequest& r) {
 
 ode::VjpSolution runSolve(const SolveRequest& r) {
   const auto dynamics = dynamicsOf(r);
+  const PrecisionScope precision(r.precision, r.state[0].device().type());
   if (r.gradient == "none") {
     at::NoGradGuard noGrad;
     ode::Solution solution = ode::solve(*dynamics, r.state, r.s0, r.s1, r.options);
@@ -112,12 +115,14 @@ Napi::Value odeSolve(const Napi::CallbackInfo& info) {
     r.options.maxSteps = opts.integer("maxSteps");
     r.gradient = opts.oneOf("gradient", {"none", "direct", "adjoint"});
     r.options.cudaGraph = opts.boolean("cudaGraph");
+    r.precision = precisionNamed(opts.string("precision"), "ode.solve");
     if (opts.has("outputGrads")) r.outputGrads = tensorList(opts.value("outputGrads"), "ode.solve: outputGrads", true);
     opts.finish();
 
     // Everything checkable before the solve fails here, synchronously.
     ode::validate(r.options);
     r.secondOrder ? ode::validateSecondOrderState(r.state) : ode::validateState(r.state);
+    requirePrecision(r.precision, r.state[0].device(), "ode.solve");
     dynamicsOf(r);
     if (r.options.cudaGraph) {
       if (r.gradient != "none")

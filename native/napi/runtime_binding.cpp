@@ -8,6 +8,7 @@
 #include "napi/device.h"
 #include "napi/errors.h"
 #include "runtime/cpu_caching_allocator.h"
+#include "runtime/precision.h"
 
 namespace missingu {
 
@@ -21,6 +22,12 @@ Napi::Value info(const Napi::CallbackInfo& info) {
     int threads = 0;
     runOnComputeThread([&] { threads = at::get_num_threads(); });  // where the work runs
     out.Set("threads", threads);
+    Napi::Array cpuPrecisions = Napi::Array::New(env);
+    for (const Precision p : {Precision::Fp32, Precision::Bf16, Precision::Fp16}) {
+      if (precisionProblem(p, c10::Device(c10::kCPU)).empty())
+        cpuPrecisions.Set(cpuPrecisions.Length(), precisionName(p));
+    }
+    out.Set("cpuPrecisions", cpuPrecisions);
     Napi::Object build = Napi::Object::New(env);
     for (const auto& [key, value] : buildFlags()) build.Set(key, value);
     out.Set("build", build);

@@ -53,6 +53,8 @@ train::TrainOptions readTrainOptions(const OptionReader& opts) {
   o.seed = t.seed("seed");
   o.checkpointEvery = t.integer("checkpointEvery");
   o.checkpointSeconds = t.number("checkpointSeconds");
+  o.precision = precisionNamed(t.string("precision"), "train.precision");
+  o.lossScale = t.number("lossScale");
   t.finish();
 
   const OptionReader d = opts.child("diffusion");
@@ -263,6 +265,8 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
               p.Set("total", static_cast<double>(total));
               p.Set("loss", r.loss);
               p.Set("stepsPerSecond", r.stepsPerSecond);
+              p.Set("skipped", r.skipped);
+              p.Set("lossScale", r.lossScale);
               fn.Call({p});
             });
             return !control->aborted();
@@ -291,6 +295,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
           for (size_t i = 0; i < outcome->losses.size(); ++i) losses[i] = outcome->losses[i];
           out.Set("losses", losses);
           out.Set("aborted", outcome->aborted);
+          out.Set("skippedSteps", static_cast<double>(outcome->skippedSteps));
           out.Set("state", stateObject(e, outcome->state));
           return out;
         },

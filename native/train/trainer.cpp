@@ -5,6 +5,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/TensorOperators.h>
 #include <ATen/core/grad_mode.h>
+#include <ATen/ops/empty_like.h>
 #include <ATen/ops/randint.h>
 #include <ATen/ops/randn.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -17,6 +18,7 @@
 #include "diffusion/schedule.h"
 #include "runtime/scoped_seed.h"
 #include "train/data_parallel.h"
+#include "train/loss_scaler.h"
 
 namespace missingu::train {
 namespace {
@@ -55,8 +57,9 @@ void restoreAdam(torch::optim::Adam& optimizer, const NamedTensors& trainable, c
                 c10::str(parameter.sizes()));
     auto state = std::make_unique<torch::optim::AdamParamState>();
     state->step(resume.step);
-    state->exp_avg(expAvg->to(parameter.options()).clone());
-    state->exp_avg_sq(expAvgSq->to(parameter.options()).clone());
+    // empty_like keeps the parameter's memory format (channels-last weights keep channels-last moments).
+    state->exp_avg(at::empty_like(parameter).copy_(*expAvg));
+    state->exp_avg_sq(at::empty_like(parameter).copy_(*expAvgSq));
     optimizer.state()[parameter.unsafeGetTensorImpl()] = std::move(state);
   }
 }
@@ -118,12 +121,15 @@ void validate(const TrainOptions& o) {
   require(o.checkpointEvery >= 0, "checkpointEvery must be an integer >= 0 (0 turns periodic checkpoints off)");
   require(o.checkpointSeconds >= 0 && std::isfinite(o.checkpointSeconds),
           "checkpointSeconds must be >= 0 (0 turns the time bound off)");
+  require(o.lossScale >= 0 && std::isfinite(o.lossScale), "lossScale must be >= 0 (0 turns loss scaling off)");
 }
 
 TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
                             const TrainOptions& o, const TrainerState* resume, const TrainHooks& hooks,
                             DataParallel* parallel) {
   validate(o);
+  const auto device = model.parameters().front().device();
+  requirePrecision(o.precision, device, "train.precision");
   require(data.dim() == 4 && data.size(0) >= 1, "the dataset must be (N, C, H, W) with N >= 1");
   const int64_t firstStep = resume ? resume->step + 1 : 1;
   require(firstStep <= o.steps, "the run is already at step " + std::to_string(firstStep - 1) +
@@ -134,7 +140,7 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
   if (resume && resume->generator.numel() > 0) generator.set_state(resume->generator);
   // Dropout draws from the default generator: seeded for the run only, so a seed repeats the run.
   const ScopedSeed dropoutSeed(o.seed);
-  const auto device = model.parameters().front().device();
+  LossScaler scaler(o.lossScale);
   const auto cpuLong = at::TensorOptions().dtype(at::kLong);
   const auto cpuFloat = at::TensorOptions().dtype(at::kFloat);
 
@@ -190,27 +196,38 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
       const at::Tensor noise = noise0.narrow(0, first, o.batchSize).to(device);
       const at::Tensor xt = diffusion::qSample(schedule, x0, t, noise);
       const at::Tensor target = diffusion::target(o.diffusion.objective, schedule, x0, noise, t);
-      const at::Tensor perSample = (model.forward(xt, t) - target).square().mean({1, 2, 3}, /*keepdim=*/true);
+      at::Tensor prediction;
+      {
+        const PrecisionScope precision(o.precision, device.type());  // the forward only, as with torch.autocast
+        prediction = model.forward(xt, t);
+      }
+      const at::Tensor perSample = (prediction.to(at::kFloat) - target).square().mean({1, 2, 3}, /*keepdim=*/true);
       const at::Tensor weights = diffusion::lossWeights(o.diffusion.objective, schedule, t, o.diffusion.snrWeighting,
                                                         o.diffusion.minSnrGamma, perSample);
       const at::Tensor loss = (perSample * weights).mean() / static_cast<double>(o.accumulate);
       const double value = loss.item<double>() * static_cast<double>(o.accumulate);
-      // With several ranks the check waits for the mean loss, so that every rank stops alike.
-      if (!parallel) checkFinite(value, step);
-      loss.backward();
+      // With several ranks the check waits for the mean loss, so that every rank stops alike. With loss
+      // scaling a non-finite loss is an overflow like any other: its step is skipped below.
+      if (!parallel && !scaler.enabled()) checkFinite(value, step);
+      scaler.scaled(loss).backward();
       stepLoss += value / static_cast<double>(o.accumulate);
     }
     if (parallel) {
       parallel->averageGradients(parameters, &stepLoss, "averaging the gradients of step " + std::to_string(step));
-      checkFinite(stepLoss, step);
+      if (!scaler.enabled()) checkFinite(stepLoss, step);
     }
-    if (o.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, o.gradClip);
-    optimizer.step();
+    const bool stepped = scaler.unscale(parameters, step) && std::isfinite(stepLoss);
+    if (stepped) {
+      if (o.gradClip > 0) torch::nn::utils::clip_grad_norm_(parameters, o.gradClip);
+      optimizer.step();
+    } else {
+      ++outcome.skippedSteps;
+    }
     if (step % o.ema.every == 0) updateEma(ema, model, o.ema.decay);
     outcome.losses.push_back(stepLoss);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = static_cast<double>(step - firstStep + 1) / seconds;
-    bool stop = hooks.onStep && !hooks.onStep({step, stepLoss, rate});
+    bool stop = hooks.onStep && !hooks.onStep({step, stepLoss, rate, !stepped, scaler.scale()});
     if (parallel) stop = parallel->any(stop, "agreeing whether to stop after step " + std::to_string(step));
     if (stop) {
       outcome.aborted = true;

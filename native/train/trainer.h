@@ -11,6 +11,7 @@
 
 #include "diffusion/objective.h"
 #include "models/denoiser.h"
+#include "runtime/precision.h"
 
 namespace missingu::train {
 
@@ -46,6 +47,10 @@ struct TrainOptions {
   // step that ends checkpointSeconds or more after the last snapshot (0 turns either off).
   int64_t checkpointEvery{};
   double checkpointSeconds{};
+  // The forward pass runs in `precision` (autocast); weights, gradients and Adam stay float32.
+  Precision precision{};
+  // The initial dynamic loss scale (LossScaler); 0 turns loss scaling off.
+  double lossScale{};
   DiffusionTraining diffusion;
 };
 
@@ -53,6 +58,8 @@ struct StepReport {
   int64_t step;  // 1-based optimizer steps done
   double loss;   // mean over the step's micro-batches
   double stepsPerSecond;
+  bool skipped = false;  // the loss scaler found Inf/NaN gradients: no optimizer step was taken
+  double lossScale = 0;  // the scale for the next step (0: no loss scaling)
 };
 
 // false stops the run after the current step (with data parallelism: on every rank, when any says so).
@@ -88,6 +95,7 @@ struct TrainHooks {
 struct TrainOutcome {
   std::vector<double> losses;  // one per optimizer step of this call
   bool aborted = false;        // onStep asked to stop before options.steps
+  int64_t skippedSteps = 0;    // steps the loss scaler skipped
   TrainerState state;
 };
 
