@@ -12,6 +12,8 @@ import type { Tensor } from './tensor';
 export interface ScriptModule extends NativeScriptModule {
   /** Runs forward on a native thread; inputs are checked against the module's forward signature. */
   forward(...inputs: Array<Tensor | number | boolean>): Promise<Tensor>;
+  /** Runs another method of the module (e.g. the MNIST extractor's `logits`), checked as forward is. */
+  call(method: string, ...inputs: Array<Tensor | number | boolean>): Promise<Tensor>;
   /**
    * How the denoiser was trained, when known (jit.load's `diffusion`, or `<name>.diffusion.json`
    * beside `<name>.pt`): sample, denoise and eval use it unless told otherwise. Assignable.

@@ -26,6 +26,7 @@ export interface NativeScriptModule {
   readonly device: string;
   readonly signature: string;
   forward(...inputs: NativeInput[]): Promise<NativeTensor>;
+  call(method: string, ...inputs: NativeInput[]): Promise<NativeTensor>;
   dispose(): void;
 }
 
@@ -195,6 +196,12 @@ export interface NativeBinding {
   setErrorClass?(errorClass: typeof MissingUError): void;
   odeSolve(request: NativeOdeRequest): Promise<NativeOdeResult>;
   odeStageUpdate(y: NativeTensor, ks: NativeTensor[], coefs: number[], fused: boolean): NativeTensor;
+  kernelSoftplus(
+    x: NativeTensor,
+    dy: NativeTensor,
+    fused: boolean,
+    dtype: 'float32' | 'bfloat16',
+  ): { y: NativeTensor; dx: NativeTensor };
   memoryStats(): NativeMemoryStats | null;
   /** Options as ModelCreateSchema gives them (lib/schemas/model-options.ts). */
   modelsCreate(options: object): NativeModel;

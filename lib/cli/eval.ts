@@ -22,6 +22,7 @@ import { models, type ModelPreset } from '../models';
 import { writeReport, type Report } from '../report/write-report';
 import { info } from '../runtime';
 import { tensor, type Tensor } from '../tensor';
+import { digitsCommand } from './eval-digits';
 import { collect, count, counts, positive } from './parse';
 import { progressPrinter } from './progress';
 import { samplingDiffusion } from '../schemas/diffusion-options';
@@ -321,11 +322,12 @@ function efficiencyCommand(): Command {
 
 export function evalCommand(): Command {
   return new Command('eval')
-    .description('evaluate: ssim, psnr, lpips, fid, denoise-study, efficiency (JSON, Markdown and plots)')
+    .description('evaluate: ssim, psnr, lpips, fid, denoise-study, efficiency, digits (JSON, Markdown and plots)')
     .addCommand(pairCommand('ssim', 'SSIM per image (Gaussian window 11, sigma 1.5, as scikit-image)'))
     .addCommand(pairCommand('psnr', 'PSNR per image, in dB'))
     .addCommand(pairCommand('lpips', 'LPIPS v0.1 per image, with a TorchScript backbone (docs/lpips.md)'))
     .addCommand(fidCommand())
     .addCommand(denoiseStudyCommand())
-    .addCommand(efficiencyCommand());
+    .addCommand(efficiencyCommand())
+    .addCommand(digitsCommand());
 }

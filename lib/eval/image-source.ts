@@ -11,6 +11,7 @@ import { sample, type Sampler } from '../diffusion';
 import { MissingUError } from '../errors';
 import type { Tensor } from '../tensor';
 import { samplingDiffusion } from '../schemas/diffusion-options';
+import type { Precision } from '../schemas/precision';
 
 export interface ImageSourceOptions {
   /** At most this many images (a checkpoint generates exactly this many; default 64 there). */
@@ -22,6 +23,7 @@ export interface ImageSourceOptions {
   sampler?: Sampler;
   steps?: number;
   seed?: number;
+  precision?: Precision;
   device?: Device;
   onProgress?: (p: { step: number; total: number }) => void;
 }
@@ -67,6 +69,7 @@ export async function loadImageSource(source: string, opts: ImageSourceOptions =
         sampler: opts.sampler ?? settings.sampler,
         steps: opts.steps ?? settings.steps ?? 50,
         seed: opts.seed ?? 0,
+        precision: opts.precision,
         onProgress: opts.onProgress,
       });
     } finally {

@@ -1,4 +1,5 @@
 import { denoiseStudy } from './denoise-study';
+import { digitConfidence } from './digit-confidence';
 import { efficiency } from './efficiency';
 import { fid, loadExtractor } from './fid';
 import { featureStats, frechetDistance, loadFeatureStats, lpips, psnr, saveFeatureStats, ssim } from './metrics';
@@ -16,6 +17,7 @@ export const evaluation = {
   loadFeatureStats,
   denoiseStudy,
   efficiency,
+  digitConfidence,
 };
 
 export type {
@@ -26,6 +28,7 @@ export type {
   StudyDenoiser,
   StudyRow,
 } from './denoise-study';
+export type { DigitConfidence, DigitConfidenceOptions } from './digit-confidence';
 export type { EfficiencyEntry, EfficiencyOptions, EfficiencyRow } from './efficiency';
 export type { Extractor, ExtractorInput, FidOptions, FidResult } from './fid';
 export type { FeatureStats } from './metrics';

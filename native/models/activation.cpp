@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "kernels/softplus.h"
+
 namespace missingu::models {
 
 Activation activationNamed(const std::string& name) {
@@ -26,7 +28,7 @@ std::string activationName(Activation activation) {
 
 at::Tensor activate(const at::Tensor& x, Activation activation) {
   switch (activation) {
-    case Activation::Softplus: return at::softplus(x);
+    case Activation::Softplus: return kernels::softplus(x);
     case Activation::ReLU: return at::relu(x);
     case Activation::SiLU: return at::silu(x);
   }

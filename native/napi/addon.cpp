@@ -7,6 +7,7 @@
 #include "napi/errors.h"
 #include "napi/generator.h"
 #include "napi/jit_load.h"
+#include "napi/kernels_binding.h"
 #include "napi/metrics_binding.h"
 #include "napi/model_binding.h"
 #include "napi/objective_binding.h"
@@ -83,6 +84,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New<setErrorClass>(env, "setErrorClass"));
   exports.Set("odeSolve", Napi::Function::New<odeSolve>(env, "odeSolve"));
   exports.Set("odeStageUpdate", Napi::Function::New<odeStageUpdate>(env, "odeStageUpdate"));
+  exports.Set("kernelSoftplus", Napi::Function::New<kernelSoftplus>(env, "kernelSoftplus"));
   exports.Set("metricsSsim", Napi::Function::New<metricsSsim>(env, "metricsSsim"));
   exports.Set("metricsPsnr", Napi::Function::New<metricsPsnr>(env, "metricsPsnr"));
   exports.Set("metricsFeatureStats", Napi::Function::New<metricsFeatureStats>(env, "metricsFeatureStats"));

@@ -18,8 +18,10 @@
 namespace missingu {
 namespace {
 
-const c10::FunctionSchema& forwardSchema(const torch::jit::Module& module) {
-  return module.get_method("forward").function().getSchema();
+const c10::FunctionSchema& methodSchema(const torch::jit::Module& module, const std::string& name) {
+  const auto method = module.find_method(name);
+  if (!method) throw std::invalid_argument("the TorchScript module has no method '" + name + "'");
+  return method->function().getSchema();
 }
 
 // "x: Tensor, t: Tensor", without self.
@@ -32,8 +34,8 @@ std::string describeArguments(const c10::FunctionSchema& schema) {
   return out.str();
 }
 
-c10::IValue toIValue(const Napi::Value& value, const c10::Argument& argument) {
-  const std::string what = "forward argument '" + argument.name() + "'";
+c10::IValue toIValue(const Napi::Value& value, const c10::Argument& argument, const std::string& method) {
+  const std::string what = method + " argument '" + argument.name() + "'";
   const c10::TypePtr& type = argument.type();
   if (type->kind() == c10::TypeKind::TensorType) return TensorWrap::unwrap(value, what);
   if (type->kind() == c10::TypeKind::IntType && value.IsNumber()) {
@@ -59,6 +61,7 @@ std::string causeFirst(const std::string& message) {
 Napi::Function ScriptModuleWrap::defineClass(Napi::Env env) {
   std::vector<PropertyDescriptor> properties = {
       InstanceMethod<&ScriptModuleWrap::forward>("forward"),
+      InstanceMethod<&ScriptModuleWrap::call>("call"),
       InstanceAccessor<&ScriptModuleWrap::device>("device"),
       InstanceAccessor<&ScriptModuleWrap::signature>("signature"),
       InstanceMethod<&ScriptModuleWrap::dispose>("dispose"),
@@ -93,30 +96,37 @@ const torch::jit::Module& ScriptModuleWrap::live(const Napi::Env& env) const {
   return *module_;
 }
 
-Napi::Value ScriptModuleWrap::forward(const Napi::CallbackInfo& info) {
+Napi::Value ScriptModuleWrap::forward(const Napi::CallbackInfo& info) { return invoke(info, "forward", 0); }
+
+Napi::Value ScriptModuleWrap::call(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throwTypeError(info.Env(), "call(method, ...inputs): method must be a method name");
+  return invoke(info, info[0].As<Napi::String>().Utf8Value(), 1);
+}
+
+Napi::Value ScriptModuleWrap::invoke(const Napi::CallbackInfo& info, const std::string& name, size_t first) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const torch::jit::Module& module = live(env);
-    const c10::FunctionSchema& schema = forwardSchema(module);
+    const c10::FunctionSchema& schema = methodSchema(module, name);
     const auto& args = schema.arguments();  // args[0] is self
     size_t required = 0;
     for (size_t i = 1; i < args.size(); ++i) required += args[i].default_value() ? 0 : 1;
-    const size_t given = info.Length();
+    const size_t given = info.Length() - first;
     if (given < required || given > args.size() - 1) {
-      throwTypeError(env, "forward(" + describeArguments(schema) + ") takes " + std::to_string(required) +
+      throwTypeError(env, name + "(" + describeArguments(schema) + ") takes " + std::to_string(required) +
                               (required == args.size() - 1 ? "" : ".." + std::to_string(args.size() - 1)) +
                               " input(s) but was given " + std::to_string(given));
     }
     std::vector<c10::IValue> inputs;
-    for (size_t i = 0; i < given; ++i) inputs.push_back(toIValue(info[i], args[i + 1]));
+    for (size_t i = 0; i < given; ++i) inputs.push_back(toIValue(info[first + i], args[i + 1], name));
     auto output = std::make_shared<at::Tensor>();
     return runAsync(
         env,
-        [module = torch::jit::Module(module), inputs = std::move(inputs), output]() mutable {
+        [module = torch::jit::Module(module), name, inputs = std::move(inputs), output]() mutable {
           at::NoGradGuard noGrad;
           c10::IValue result;
           try {
-            result = module.forward(std::move(inputs));
+            result = module.get_method(name)(std::move(inputs));
           } catch (...) {
             throw std::runtime_error(causeFirst(currentExceptionMessage()));
           }
@@ -126,7 +136,7 @@ Napi::Value ScriptModuleWrap::forward(const Napi::CallbackInfo& info) {
           *output = result.toTensor();
         },
         [output](Napi::Env e) -> Napi::Value { return TensorWrap::wrap(e, std::move(*output)); },
-        "TorchScript forward failed: ");
+        "TorchScript " + name + " failed: ");
   });
 }
 
@@ -135,7 +145,7 @@ Napi::Value ScriptModuleWrap::device(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ScriptModuleWrap::signature(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), "forward(" + describeArguments(forwardSchema(live(info.Env()))) + ")");
+  return Napi::String::New(info.Env(), "forward(" + describeArguments(methodSchema(live(info.Env()), "forward")) + ")");
 }
 
 void ScriptModuleWrap::dispose(const Napi::CallbackInfo&) { module_.reset(); }

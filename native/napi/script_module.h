@@ -21,7 +21,10 @@ class ScriptModuleWrap : public Napi::ObjectWrap<ScriptModuleWrap> {
   explicit ScriptModuleWrap(const Napi::CallbackInfo& info);
 
  private:
+  Napi::Value invoke(const Napi::CallbackInfo& info, const std::string& name, size_t first);
   Napi::Value forward(const Napi::CallbackInfo& info);
+  // call(method, ...inputs): any method of the module, checked against its schema as forward is.
+  Napi::Value call(const Napi::CallbackInfo& info);
   Napi::Value device(const Napi::CallbackInfo& info);
   Napi::Value signature(const Napi::CallbackInfo& info);
   void dispose(const Napi::CallbackInfo& info);

@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+
+import type { Sampler } from '../diffusion';
+import { digitConfidence } from '../eval/digit-confidence';
+import { loadImageSource } from '../eval/image-source';
+import type { Precision } from '../schemas/precision';
+import { withExample } from './help';
+import { count, positiveCount, precisionOption } from './parse';
+import { progressPrinter } from './progress';
+
+interface DigitsCliOptions {
+  images: string;
+  n: number;
+  sampler?: Sampler;
+  steps?: number;
+  seed: number;
+  precision?: Precision;
+  threshold: number;
+  json?: boolean;
+}
+
+/** `eval digits`: the share of images the bundled MNIST classifier reads as a digit with p >= threshold. */
+export function digitsCommand(): Command {
+  const command = new Command('digits')
+    .description('share of images the bundled MNIST classifier recognises as a digit with probability >= threshold')
+    .requiredOption('--images <source>', 'a checkpoint folder (sampled), .safetensors, an image folder or mnist')
+    .option('--n <n>', 'how many images (a checkpoint draws this many)', positiveCount('--n'), 256)
+    .option('--sampler <name>', 'for a checkpoint: ddpm or ddim (default: the checkpoint config’s)')
+    .option(
+      '--steps <n>',
+      'for a checkpoint: reverse steps (default: the checkpoint config’s)',
+      positiveCount('--steps'),
+    )
+    .option('--seed <n>', 'for a checkpoint: the sampling seed', count('--seed'), 0)
+    .option('--precision <p>', 'for a checkpoint: fp32 (default), bf16 or fp16', precisionOption('--precision'))
+    .option('--threshold <p>', 'the top-class probability that counts as a digit', Number, 0.9)
+    .option('--json', 'print the result as JSON');
+  withExample(command, 'missing-u eval digits --images runs/mnist-cunet --n 256');
+  return command.action(async (opts: DigitsCliOptions) => {
+    let show: ReturnType<typeof progressPrinter> | undefined;
+    using images = await loadImageSource(opts.images, {
+      n: opts.n,
+      sampler: opts.sampler,
+      steps: opts.steps,
+      seed: opts.seed,
+      precision: opts.precision,
+      onProgress: (p) => (show ??= progressPrinter('sample', p.total, { every: 10 }))(p.step),
+    });
+    const result = await digitConfidence(images, { threshold: opts.threshold });
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ images: opts.images, ...result }, null, 2)}\n`
+        : `${result.confident} of ${result.n} images (${(100 * result.share).toFixed(1)}%) read as a digit with ` +
+            `p >= ${result.threshold}; mean top probability ${result.meanTopProbability.toFixed(3)}\n`,
+    );
+  });
+}

@@ -1,0 +1,62 @@
+#include "kernels/softplus.h"
+
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/softplus.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include "kernels/softplus_cpu.h"
+
+namespace missingu::kernels {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+bool fusable(const at::Tensor& t) {
+  return t.device().is_cpu() && t.is_contiguous() &&
+         (t.scalar_type() == at::kFloat || t.scalar_type() == at::kBFloat16);
+}
+
+at::Tensor forwardKernel(const at::Tensor& x) {
+  at::Tensor y = at::empty_like(x);
+  if (x.scalar_type() == at::kFloat) {
+    kernels::softplus(x.const_data_ptr<float>(), y.mutable_data_ptr<float>(), x.numel());
+  } else {
+    kernels::softplus(reinterpret_cast<const uint16_t*>(x.const_data_ptr<at::BFloat16>()),
+                      reinterpret_cast<uint16_t*>(y.mutable_data_ptr<at::BFloat16>()), x.numel());
+  }
+  return y;
+}
+
+at::Tensor backwardKernel(const at::Tensor& x, const at::Tensor& dy) {
+  at::Tensor dx = at::empty_like(x);
+  if (x.scalar_type() == at::kFloat) {
+    softplusBackward(x.const_data_ptr<float>(), dy.const_data_ptr<float>(), dx.mutable_data_ptr<float>(), x.numel());
+  } else {
+    softplusBackward(reinterpret_cast<const uint16_t*>(x.const_data_ptr<at::BFloat16>()),
+                     reinterpret_cast<const uint16_t*>(dy.const_data_ptr<at::BFloat16>()),
+                     reinterpret_cast<uint16_t*>(dx.mutable_data_ptr<at::BFloat16>()), x.numel());
+  }
+  return dx;
+}
+
+struct Softplus : public torch::autograd::Function<Softplus> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x) {
+    ctx->save_for_backward({x});
+    return forwardKernel(x);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const at::Tensor x = ctx->get_saved_variables()[0];
+    at::Tensor dy = grads[0].to(x.scalar_type()).contiguous();
+    return {backwardKernel(x, dy)};
+  }
+};
+
+}  // namespace
+
+at::Tensor softplus(const at::Tensor& x) {
+  if (!fusable(x)) return at::softplus(x);
+  return Softplus::apply(x);
+}
+
+}  // namespace missingu::kernels

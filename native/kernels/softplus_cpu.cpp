@@ -1,0 +1,153 @@
+#include "kernels/softplus_cpu.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <cstring>
+
+// Eight-lane GCC vectors in functions cloned per instruction set (the loader picks the AVX2 clone where
+// the CPU has it), as native/ode/stage_update_cpu.cpp does: one prebuilt binary runs everywhere.
+#define MISSING_U_VECTOR_CLONES __attribute__((target_clones("arch=haswell", "default")))
+
+namespace missingu::kernels {
+namespace {
+
+typedef float Vf __attribute__((vector_size(32)));
+typedef int32_t Vi __attribute__((vector_size(32)));
+typedef uint32_t Vu __attribute__((vector_size(32)));
+constexpr int64_t kLanes = 8;
+constexpr int64_t kGrain = 32 * 1024;
+
+inline __attribute__((always_inline)) Vf splat(float v) { return Vf{} + v; }
+
+// e^-a for a >= 0: 2^k e^r with |r| <= ln2 / 2 and a degree-6 Taylor polynomial (relative error 1.2e-7);
+// 0 from a = 87 on, where e^-a leaves float32's normal range (ATen's result there is 0 or a denormal).
+inline __attribute__((always_inline)) Vf expNegative(Vf input) {
+  const Vf a = input < 87.0f ? input : splat(87.0f);
+  const Vf t = -a * 1.44269504f;
+  const Vi k = __builtin_convertvector(t - 0.5f, Vi);  // round to nearest: t <= 0
+  const Vf kf = __builtin_convertvector(k, Vf);
+  const Vf r = (-a - kf * 0.693145752f) - kf * 1.42860677e-6f;
+  Vf p = splat(1.0f / 720.0f);
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  Vf scale;
+  const Vi bits = (k + 127) << 23;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return input < 87.0f ? p * scale : splat(0.0f);
+}
+
+// log(1 + e) for e in [0, 1]: 2 atanh(s) with s = e / (2 + e) in [0, 1/3], as its odd series to s^13.
+inline __attribute__((always_inline)) Vf log1pUnit(Vf e) {
+  const Vf s = e / (e + 2.0f);
+  const Vf z = s * s;
+  Vf p = splat(1.0f / 13.0f);
+  p = p * z + 1.0f / 11.0f;
+  p = p * z + 1.0f / 9.0f;
+  p = p * z + 1.0f / 7.0f;
+  p = p * z + 1.0f / 5.0f;
+  p = p * z + 1.0f / 3.0f;
+  p = p * z + 1.0f;
+  return 2.0f * s * p;
+}
+
+inline __attribute__((always_inline)) Vf absolute(Vf x) { return x < 0.0f ? -x : x; }
+
+inline __attribute__((always_inline)) Vf softplusOf(Vf x) {
+  const Vf positive = x > 0.0f ? x : splat(0.0f);
+  return positive + log1pUnit(expNegative(absolute(x)));
+}
+
+inline __attribute__((always_inline)) Vf sigmoidOf(Vf x) {
+  const Vf e = expNegative(absolute(x));
+  const Vf inverse = 1.0f / (1.0f + e);
+  return x >= 0.0f ? inverse : e * inverse;
+}
+
+// bfloat16 <-> float32: the high half of the float's bits; rounding to nearest even, NaN kept quiet.
+inline __attribute__((always_inline)) Vf widen(const uint16_t* p) {
+  uint16_t h[kLanes];
+  std::memcpy(h, p, sizeof h);
+  Vu u;
+  for (int64_t i = 0; i < kLanes; ++i) u[i] = static_cast<uint32_t>(h[i]) << 16;
+  Vf out;
+  std::memcpy(&out, &u, sizeof out);
+  return out;
+}
+
+inline __attribute__((always_inline)) void narrow(uint16_t* p, Vf v) {
+  Vu u;
+  std::memcpy(&u, &v, sizeof u);
+  const Vu rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+  const Vu nan = (u >> 16) | 0x40u;
+  const Vu out = (v != v) ? nan : rounded;
+  uint16_t h[kLanes];
+  for (int64_t i = 0; i < kLanes; ++i) h[i] = static_cast<uint16_t>(out[i]);
+  std::memcpy(p, h, sizeof h);
+}
+
+inline Vf load(const float* p) {
+  Vf v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, Vf v) { std::memcpy(p, &v, sizeof v); }
+inline Vf load(const uint16_t* p) { return widen(p); }
+inline void store(uint16_t* p, Vf v) { narrow(p, v); }
+
+// The tail (n % 8) goes through a zero-padded vector, so every element takes the same arithmetic.
+template <typename T>
+inline __attribute__((always_inline)) void forwardLoop(const T* x, T* y, int64_t begin, int64_t end) {
+  int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) store(y + i, softplusOf(load(x + i)));
+  if (i == end) return;
+  T in[kLanes] = {}, out[kLanes];
+  std::memcpy(in, x + i, (end - i) * sizeof(T));
+  store(out, softplusOf(load(in)));
+  std::memcpy(y + i, out, (end - i) * sizeof(T));
+}
+
+template <typename T>
+inline __attribute__((always_inline)) void backwardLoop(const T* x, const T* dy, T* dx, int64_t begin, int64_t end) {
+  int64_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) store(dx + i, load(dy + i) * sigmoidOf(load(x + i)));
+  if (i == end) return;
+  T in[kLanes] = {}, grad[kLanes] = {}, out[kLanes];
+  std::memcpy(in, x + i, (end - i) * sizeof(T));
+  std::memcpy(grad, dy + i, (end - i) * sizeof(T));
+  store(out, load(grad) * sigmoidOf(load(in)));
+  std::memcpy(dx + i, out, (end - i) * sizeof(T));
+}
+
+// target_clones takes plain functions, not templates: one per element type.
+MISSING_U_VECTOR_CLONES void forwardF32(const float* x, float* y, int64_t b, int64_t e) { forwardLoop(x, y, b, e); }
+MISSING_U_VECTOR_CLONES void forwardBf16(const uint16_t* x, uint16_t* y, int64_t b, int64_t e) {
+  forwardLoop(x, y, b, e);
+}
+MISSING_U_VECTOR_CLONES void backwardF32(const float* x, const float* dy, float* dx, int64_t b, int64_t e) {
+  backwardLoop(x, dy, dx, b, e);
+}
+MISSING_U_VECTOR_CLONES void backwardBf16(const uint16_t* x, const uint16_t* dy, uint16_t* dx, int64_t b, int64_t e) {
+  backwardLoop(x, dy, dx, b, e);
+}
+
+}  // namespace
+
+void softplus(const float* x, float* y, int64_t n) {
+  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { forwardF32(x, y, b, e); });
+}
+void softplus(const uint16_t* x, uint16_t* y, int64_t n) {
+  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { forwardBf16(x, y, b, e); });
+}
+void softplusBackward(const float* x, const float* dy, float* dx, int64_t n) {
+  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { backwardF32(x, dy, dx, b, e); });
+}
+void softplusBackward(const uint16_t* x, const uint16_t* dy, uint16_t* dx, int64_t n) {
+  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { backwardBf16(x, dy, dx, b, e); });
+}
+
+}  // namespace missingu::kernels
