@@ -87,6 +87,7 @@ describe('CLI help and inspect', () => {
     ['eval', 'psnr'],
     ['eval', 'lpips'],
     ['eval', 'fid'],
+    ['eval', 'fid-steps'],
     ['eval', 'denoise-study'],
     ['eval', 'efficiency'],
     ['bench'],

@@ -1,7 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
 import { Command } from 'commander';
 
 import { loadCheckpoint } from '../checkpoint/checkpoint';
@@ -13,45 +9,21 @@ import { denoiseStudyReport } from '../eval/denoise-study-report';
 import { efficiency, type EfficiencyEntry } from '../eval/efficiency';
 import { efficiencyReport } from '../eval/efficiency-report';
 import { fidReport } from '../eval/fid-report';
-import { cachedDatasetStats, fid, loadExtractor, MNIST_EXTRACTOR_FILE, type ExtractorInput } from '../eval/fid';
+import { fid } from '../eval/fid';
 import { loadImageSource } from '../eval/image-source';
-import { loadFeatureStats, lpips, LPIPS_MIN_SIDE, psnr, ssim } from '../eval/metrics';
+import { lpips, LPIPS_MIN_SIDE, psnr, ssim } from '../eval/metrics';
 import { pairReport } from '../eval/pair-report';
 import { jit, type ScriptModule } from '../jit';
 import { models, type ModelPreset } from '../models';
-import { writeReport, type Report } from '../report/write-report';
 import { info } from '../runtime';
 import { tensor, type Tensor } from '../tensor';
 import { digitsCommand } from './eval-digits';
+import { fidStepsCommand } from './eval-fid-steps';
+import { emit, named, withOutput, type OutputOptions } from './eval-output';
+import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
 import { collect, count, counts, positive } from './parse';
 import { progressPrinter } from './progress';
 import { samplingDiffusion } from '../schemas/diffusion-options';
-
-interface OutputOptions {
-  json?: boolean;
-  report?: string;
-}
-
-async function emit(report: Report, opts: OutputOptions): Promise<void> {
-  if (opts.report) {
-    const files = await writeReport(opts.report, report);
-    if (!opts.json) process.stderr.write(`wrote ${files.join(', ')}\n`);
-  }
-  process.stdout.write(opts.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.markdown);
-}
-
-function withOutput(command: Command): Command {
-  return command
-    .option('--json', 'print the result as JSON')
-    .option('--report <dir>', 'write <metric>.json, <metric>.md and PNG/SVG plots into dir');
-}
-
-/** name=path, or a bare path named after its folder or file. */
-function named(spec: string): { name: string; file: string } {
-  const at = spec.indexOf('=');
-  if (at > 0) return { name: spec.slice(0, at), file: spec.slice(at + 1) };
-  return { name: path.basename(spec.replace(/\/+$/, '')).replace(/\.pt$/, ''), file: spec };
-}
 
 interface PairOptions extends OutputOptions {
   a: string;
@@ -96,74 +68,31 @@ function pairCommand(name: 'ssim' | 'psnr' | 'lpips', description: string): Comm
   });
 }
 
-function extractorRange(v: string): '-1,1' | '0,1' | '0,255' {
-  const range = v.replace(/(\d)-(\d)/, '$1,$2');
-  if (range === '-1,1' || range === '0,1' || range === '0,255') return range;
-  throw new MissingUError(`--extractor-range must be -1,1, 0,1 or 0,255 (got ${v})`);
-}
-
-interface FidCliOptions extends OutputOptions {
-  real: string;
+interface FidCliOptions extends OutputOptions, FidFlags {
   fake: string;
-  extractor: string;
-  extractorRange?: '-1,1' | '0,1' | '0,255';
-  extractorSize?: number;
-  extractorChannels?: 1 | 3;
   n: number;
-  cache: string | false;
   imageSize?: number;
   sampler?: Sampler;
   steps?: number;
 }
 
 function fidCommand(): Command {
-  return withOutput(
-    new Command('fid')
-      .description('Fréchet distance between the features of two image sets, labelled with the extractor used')
-      .requiredOption(
-        '--real <source>',
-        "reference images ('mnist', a folder, .safetensors) or cached .stats.safetensors",
-      )
-      .requiredOption('--fake <source>', 'generated images: a checkpoint folder (sampled), .safetensors or a folder')
-      .option(
-        '--extractor <file>',
-        "'mnist' (bundled, for 1x28x28 digits) or a TorchScript forward(x) -> (B, D)",
-        'mnist',
-      )
-      .option('--extractor-range <r>', 'value range the extractor expects: -1,1 | 0,1 | 0,255', extractorRange)
-      .option(
-        '--extractor-size <n>',
-        'square size the extractor expects (images are resized)',
-        count('--extractor-size'),
-      )
-      .option('--extractor-channels <c>', '3 repeats grey images to RGB', (v) => (v === '3' ? 3 : 1))
-      .option('--n <n>', 'images per side', count('--n'), 1000)
-      .option('--image-size <n>', 'size to load image folders at', count('--image-size'))
-      .option('--cache <dir>', 'where the real images’ statistics are cached')
-      .option('--no-cache', 'do not cache the real images’ statistics')
-      .option('--sampler <name>', 'for a checkpoint --fake: ddpm or ddim')
-      .option('--steps <n>', 'for a checkpoint --fake: reverse steps', count('--steps')),
-  ).action(async (opts: FidCliOptions) => {
-    const input: ExtractorInput = {
-      inputRange: opts.extractorRange,
-      size: opts.extractorSize,
-      channels: opts.extractorChannels,
-    };
-    const extractor = loadExtractor(opts.extractor, input);
-    const extractorFile = opts.extractor === 'mnist' ? MNIST_EXTRACTOR_FILE : opts.extractor;
+  const command = new Command('fid')
+    .description('Fréchet distance between the features of two image sets, labelled with the extractor used')
+    .requiredOption(
+      '--real <source>',
+      "reference images ('mnist', a folder, .safetensors) or cached .stats.safetensors",
+    )
+    .requiredOption('--fake <source>', 'generated images: a checkpoint folder (sampled), .safetensors or a folder')
+    .option('--n <n>', 'images per side', count('--n'), 1000)
+    .option('--image-size <n>', 'size to load image folders at', count('--image-size'))
+    .option('--sampler <name>', 'for a checkpoint --fake: ddpm or ddim')
+    .option('--steps <n>', 'for a checkpoint --fake: reverse steps', count('--steps'));
+  return withOutput(fidFlags(command)).action(async (opts: FidCliOptions) => {
+    const extractor = extractorFromFlags(opts);
     const show = progressPrinter('features', opts.n, { every: 500 });
     const load = { n: opts.n, imageSize: opts.imageSize, sampler: opts.sampler, steps: opts.steps };
-    const real = opts.real.endsWith('.stats.safetensors')
-      ? { stats: loadFeatureStats(opts.real), cached: true, file: opts.real }
-      : await cachedDatasetStats(
-          { source: opts.real, n: opts.n, extractorFile },
-          extractor,
-          () => loadImageSource(opts.real, load),
-          {
-            cacheDir: opts.cache === false ? fs.mkdtempSync(path.join(os.tmpdir(), 'mu-fid-')) : opts.cache,
-            onProgress: (p) => show(p.done),
-          },
-        );
+    const real = await realStatsFromFlags(opts, extractor, load, (p) => show(p.done));
     using fake = await loadImageSource(opts.fake, load);
     const result = await fid(extractor, real.stats, fake, { onProgress: (p) => show(p.done) });
     extractor.module.dispose();
@@ -322,11 +251,14 @@ function efficiencyCommand(): Command {
 
 export function evalCommand(): Command {
   return new Command('eval')
-    .description('evaluate: ssim, psnr, lpips, fid, denoise-study, efficiency, digits (JSON, Markdown and plots)')
+    .description(
+      'evaluate: ssim, psnr, lpips, fid, fid-steps, denoise-study, efficiency, digits (JSON, Markdown and plots)',
+    )
     .addCommand(pairCommand('ssim', 'SSIM per image (Gaussian window 11, sigma 1.5, as scikit-image)'))
     .addCommand(pairCommand('psnr', 'PSNR per image, in dB'))
     .addCommand(pairCommand('lpips', 'LPIPS v0.1 per image, with a TorchScript backbone (docs/lpips.md)'))
     .addCommand(fidCommand())
+    .addCommand(fidStepsCommand())
     .addCommand(denoiseStudyCommand())
     .addCommand(efficiencyCommand())
     .addCommand(digitsCommand());

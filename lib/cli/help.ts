@@ -16,6 +16,8 @@ const EXAMPLES: Record<string, string> = {
   'eval psnr': 'missing-u eval psnr --a real.safetensors --b samples.safetensors',
   'eval lpips': 'missing-u eval lpips --a real.safetensors --b samples.safetensors --lpips lpips-alex.pt',
   'eval fid': 'missing-u eval fid --real mnist --fake runs/mnist-cunet --n 1000',
+  'eval fid-steps':
+    'missing-u eval fid-steps --checkpoint cunet=runs/mnist-cunet --steps 5,10,20,50,100 --n 2000 --report report/',
   'eval denoise-study': 'missing-u eval denoise-study --checkpoint cunet=runs/mnist-cunet --n 16 --report report/',
   'eval efficiency': 'missing-u eval efficiency --checkpoint cunet=runs/mnist-cunet --report report/',
   bench: 'missing-u bench --quick',

@@ -21,6 +21,21 @@ export const positiveCount = (name: string) => (v: string) => {
 /** A commander parser for a comma-separated list of non-negative integers. */
 export const counts = (name: string) => (v: string) => v.split(',').map((part) => count(name)(part.trim()));
 
+/** A commander parser for a comma-separated list of positive integers. */
+export const positiveCounts = (name: string) => (v: string) =>
+  v.split(',').map((part) => positiveCount(name)(part.trim()));
+
+/** The image shape of --shape C,H,W, which a TorchScript denoiser needs (it cannot say its own). */
+export function imageShape(value: string | undefined): [number, number, number] {
+  const parts = String(value ?? '')
+    .split(',')
+    .map(Number);
+  if (parts.length !== 3 || parts.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new MissingUError('--torchscript needs --shape C,H,W (for example --shape 1,28,28)');
+  }
+  return parts as [number, number, number];
+}
+
 /** A commander parser for a positive number. */
 export const positive = (name: string) => (v: string) => {
   const n = Number(v);

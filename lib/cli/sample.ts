@@ -12,7 +12,7 @@ import { writeImageGrid } from '../report/image-grid';
 import type { Precision } from '../schemas/precision';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
-import { count, positiveCount, precisionOption } from './parse';
+import { count, imageShape, positiveCount, precisionOption } from './parse';
 import { progressPrinter } from './progress';
 
 interface SampleCliOptions extends DiffusionFlags {
@@ -79,13 +79,7 @@ export function sampleCommand(): Command {
       denoiser = checkpoint.ema;
       settings = { ...settings, ...checkpoint.config.sample };
     } else {
-      const parts = String(opts.shape ?? '')
-        .split(',')
-        .map(Number);
-      if (parts.length !== 3 || parts.some((v) => !Number.isInteger(v) || v < 1)) {
-        throw new MissingUError('--torchscript needs --shape C,H,W (for example --shape 1,28,28)');
-      }
-      shape = parts as [number, number, number];
+      shape = imageShape(opts.shape);
       denoiser = jit.load(String(opts.torchscript), { device, diffusion });
     }
     const n = opts.n ?? settings.n;

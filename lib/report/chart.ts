@@ -13,7 +13,8 @@ export interface LineChart {
   kind: 'line';
   title: string;
   rows: ChartRow[];
-  x: { field: string; title: string; reverse?: boolean };
+  /** `log`: a logarithmic x axis (e.g. step counts from 5 to 100). */
+  x: { field: string; title: string; reverse?: boolean; log?: boolean };
   y: { field: string; title: string; zero?: boolean };
   series: string;
   /** Small multiples: one panel per value of this field. */
@@ -59,7 +60,7 @@ function vegaLiteSpec(chart: Chart): TopLevelSpec {
         field: chart.x.field,
         type: 'quantitative' as const,
         title: chart.x.title,
-        scale: { reverse: chart.x.reverse ?? false },
+        scale: { reverse: chart.x.reverse ?? false, ...(chart.x.log ? { type: 'log' as const } : {}) },
       },
       y: {
         field: chart.y.field,

@@ -1,0 +1,117 @@
+import { Command } from 'commander';
+
+import { loadCheckpoint } from '../checkpoint/checkpoint';
+import type { Device } from '../device';
+import { MissingUError } from '../errors';
+import { fidSteps, type FidStepsDenoiser } from '../eval/fid-steps';
+import { fidStepsReport } from '../eval/fid-steps-report';
+import { jit } from '../jit';
+import { info } from '../runtime';
+import { samplingDiffusion } from '../schemas/diffusion-options';
+import { FidStepsSchema } from '../schemas/fid-steps-options';
+import type { Precision } from '../schemas/precision';
+import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
+import { emit, named, withOutput, type OutputOptions } from './eval-output';
+import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
+import { collect, count, imageShape, positiveCount, positiveCounts, precisionOption } from './parse';
+import { progressPrinter } from './progress';
+
+interface FidStepsCliOptions extends OutputOptions, FidFlags, DiffusionFlags {
+  checkpoint: string[];
+  torchscript: string[];
+  shape?: string;
+  steps: number[];
+  sampler: 'ddpm' | 'ddim';
+  n: number;
+  seed: number;
+  batchSize: number;
+  precision?: Precision;
+  device: string;
+  imageSize?: number;
+}
+
+/** The denoisers the flags name: checkpoints (their EMA weights) and TorchScript files, loaded in that order. */
+function loadDenoisers(opts: FidStepsCliOptions, into: FidStepsDenoiser[]): void {
+  const device = opts.device as Device;
+  for (const spec of opts.checkpoint) {
+    const { name, file } = named(spec);
+    const checkpoint = loadCheckpoint(file, { device });
+    checkpoint.model.dispose();
+    into.push({
+      name,
+      denoiser: checkpoint.ema,
+      diffusion: samplingDiffusion(checkpoint.config.diffusion),
+      checkpoint: file,
+    });
+  }
+  if (opts.torchscript.length === 0) return;
+  const shape = imageShape(opts.shape);
+  const diffusion = diffusionFromFlags(opts);
+  for (const spec of opts.torchscript) {
+    const { name, file } = named(spec);
+    into.push({ name, denoiser: jit.load(file, { device, diffusion }), shape, checkpoint: file });
+  }
+}
+
+function samplerOption(v: string): 'ddpm' | 'ddim' {
+  if (v === 'ddim' || v === 'ddpm') return v;
+  throw new MissingUError(`--sampler must be ddim or ddpm (got ${v})`);
+}
+
+export function fidStepsCommand(): Command {
+  const defaults = FidStepsSchema.parse({});
+  const command = new Command('fid-steps')
+    .description('the paper’s table 1: FID and seconds per sample against the sampling steps, for each denoiser')
+    .option('--checkpoint <name=dir>', 'a trained checkpoint, sampled with its EMA weights (repeat)', collect, [])
+    .option('--torchscript <name=file>', 'a TorchScript denoiser forward(x, t), with --shape (repeat)', collect, [])
+    .option('--shape <c,h,w>', 'image shape, for --torchscript')
+    .option('--steps <list>', 'reverse step counts, each respacing the schedule', positiveCounts('--steps'), [
+      ...defaults.steps,
+    ])
+    .option('--sampler <name>', 'ddim (eta 0) or ddpm', samplerOption, defaults.sampler)
+    .option('--n <n>', 'samples per row, and real images (FID is biased by n)', positiveCount('--n'), defaults.n)
+    .option('--seed <n>', 'seed of x_T, the same for every row', count('--seed'), defaults.seed)
+    .option('--batch-size <n>', 'images per sampling call', positiveCount('--batch-size'), defaults.batchSize)
+    .option(
+      '--precision <p>',
+      'what the denoisers run in: fp32, bf16 or fp16 (default: their own)',
+      precisionOption('--precision'),
+    )
+    .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
+    .option('--real <source>', "real images ('mnist', a folder, .safetensors) or cached .stats.safetensors", 'mnist')
+    .option('--image-size <n>', 'size to load an image-folder --real at', count('--image-size'));
+  diffusionFlags(command);
+  return withOutput(fidFlags(command)).action(async (opts: FidStepsCliOptions) => {
+    if (opts.checkpoint.length + opts.torchscript.length === 0) {
+      throw new MissingUError('eval fid-steps needs at least one --checkpoint NAME=DIR or --torchscript NAME=FILE');
+    }
+    const denoisers: FidStepsDenoiser[] = [];
+    const extractor = extractorFromFlags(opts);
+    try {
+      loadDenoisers(opts, denoisers);
+      const showReal = progressPrinter('real features', opts.n, { every: 500 });
+      const real = await realStatsFromFlags(opts, extractor, { n: opts.n, imageSize: opts.imageSize }, (p) =>
+        showReal(p.done),
+      );
+      const rows = denoisers.length * new Set(opts.steps).size;
+      const show = progressPrinter('fid-steps', rows * opts.n, { every: opts.n });
+      const result = await fidSteps(denoisers, {
+        real: real.stats,
+        extractor,
+        steps: opts.steps,
+        sampler: opts.sampler,
+        n: opts.n,
+        seed: opts.seed,
+        batchSize: opts.batchSize,
+        precision: opts.precision,
+        onProgress: (p) => show(p.rowsDone * p.images + p.imagesDone, `${p.denoiser} ${p.steps} steps`),
+      });
+      const runtime = info();
+      const machine = { torch: runtime.torch, threads: runtime.threads, cuda: runtime.cuda, device: opts.device };
+      await emit(fidStepsReport(result, { real: opts.real, realStats: real.file, machine }), opts);
+    } finally {
+      denoisers.forEach((d) => d.denoiser.dispose());
+      extractor.module.dispose();
+    }
+  });
+}

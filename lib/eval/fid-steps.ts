@@ -1,0 +1,191 @@
+import { imageRange } from '../data/image-range';
+import { randn, sample, type DiffusionOptions, type Sampler } from '../diffusion';
+import { MissingUError } from '../errors';
+import type { ScriptModule } from '../jit';
+import type { Denoiser } from '../models';
+import { FidStepsSchema, type FidStepsInput, type FidStepsSettings } from '../schemas/fid-steps-options';
+import { parseOptions } from '../schemas/parse-options';
+import { tensor } from '../tensor';
+import { fid, type Extractor } from './fid';
+import type { FeatureStats } from './metrics';
+import { optimalSteps, type OptimalSteps } from './optimal-steps';
+
+export interface FidStepsDenoiser {
+  /** The label in rows, tables and plots (unique). */
+  name: string;
+  denoiser: Denoiser | ScriptModule;
+  /** [C, H, W]: required for a TorchScript denoiser; a built-in model's own otherwise. */
+  shape?: [number, number, number];
+  /** How it was trained, where the denoiser does not say (its own `diffusion`, else linear, 1000, eps). */
+  diffusion?: DiffusionOptions;
+  /** Where it came from (a checkpoint folder or TorchScript file), recorded in its rows; default null. */
+  checkpoint?: string | null;
+}
+
+export interface FidStepsProgress {
+  denoiser: string;
+  steps: number;
+  /** Rows finished, out of all (denoisers x step counts). */
+  rowsDone: number;
+  rows: number;
+  /** Images of this row sampled so far, out of n. */
+  imagesDone: number;
+  images: number;
+}
+
+export type FidStepsOptions = FidStepsInput & {
+  /** The real images' feature statistics (e.g. cachedDatasetStats), made by `extractor`. */
+  real: FeatureStats;
+  extractor: Extractor;
+  signal?: AbortSignal;
+  onProgress?: (p: FidStepsProgress) => void;
+};
+
+/** One denoiser at one step count. */
+export interface FidStepsRow {
+  denoiser: string;
+  checkpoint: string | null;
+  sampler: Sampler;
+  steps: number;
+  n: number;
+  seed: number;
+  fid: number;
+  /** Wall seconds of sampling the n images (feature extraction left out) divided by n. */
+  secondsPerSample: number;
+  /** The extractor's name: FIDs of different extractors are not comparable. */
+  extractor: string;
+}
+
+export interface FidStepsResult {
+  rows: FidStepsRow[];
+  /** Per denoiser, the paper's "optimal sampling time": the fewest steps within 5% of its best FID. */
+  optimal: OptimalSteps[];
+}
+
+function checkDenoisers(denoisers: FidStepsDenoiser[]): Array<[number, number, number]> {
+  if (denoisers.length === 0) {
+    throw new MissingUError('eval.fidSteps needs at least one denoiser: [{ name, denoiser }, ...]');
+  }
+  const names = denoisers.map((d) => d.name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) {
+    throw new MissingUError(`eval.fidSteps: two denoisers are named '${twice}'; give each its own name`);
+  }
+  return denoisers.map(({ name, denoiser, shape }) => {
+    if (shape) return shape;
+    const model = denoiser as Partial<Denoiser>;
+    if (model.channels && model.imageSize) return [model.channels, model.imageSize, model.imageSize];
+    throw new MissingUError(`eval.fidSteps: denoiser '${name}' is a TorchScript module: give its shape [C, H, W]`);
+  });
+}
+
+/** x_T as torch.manual_seed(seed); torch.randn(shape) draws it. */
+function startingNoise(shape: number[], seed: number): Float32Array {
+  using noise = randn(shape, seed);
+  return noise.toFloat32Array();
+}
+
+/**
+ * The n images of one row, sampled batch by batch from the rows' shared x_T; and the seconds the
+ * sampling took. Batch b starts from images [b * batchSize, ...) of x_T and its sampler noise (DDPM)
+ * is seeded seed + b, so one batch (n <= batchSize) is exactly sample({ n, seed }).
+ */
+async function sampleRow(
+  entry: FidStepsDenoiser,
+  xT: { data: Float32Array; shape: number[] },
+  steps: number,
+  settings: FidStepsSettings,
+  signal: AbortSignal | undefined,
+  onBatch: (done: number) => void,
+): Promise<{ images: Float32Array; seconds: number }> {
+  const { n, batchSize } = settings;
+  const per = xT.data.length / n;
+  const images = new Float32Array(xT.data.length);
+  let seconds = 0;
+  for (let start = 0, b = 0; start < n; start += batchSize, b++) {
+    const end = Math.min(n, start + batchSize);
+    using batchXT = imageRange(xT.data, xT.shape, start, end);
+    const started = process.hrtime.bigint();
+    using batch = await sample(entry.denoiser, {
+      ...entry.diffusion,
+      n: end - start,
+      shape: entry.shape,
+      xT: batchXT,
+      seed: settings.seed + b,
+      sampler: settings.sampler,
+      steps,
+      precision: settings.precision,
+      signal,
+    });
+    seconds += Number(process.hrtime.bigint() - started) / 1e9;
+    images.set(batch.toFloat32Array(), start * per);
+    onBatch(end);
+  }
+  return { images, seconds };
+}
+
+/** One untimed step on one batch, so that the first row's time leaves out one-off setup (allocations, kernels). */
+async function warmUp(entry: FidStepsDenoiser, settings: FidStepsSettings, signal: AbortSignal | undefined) {
+  const { denoiser, diffusion, shape } = entry;
+  const n = Math.min(settings.n, settings.batchSize);
+  const images = await sample(denoiser, { ...diffusion, n, shape, steps: 1, precision: settings.precision, signal });
+  images.dispose();
+}
+
+/**
+ * FID against the number of sampling steps (the paper's table 1): for each denoiser and step count, n
+ * samples drawn from the same seeded x_T, their FID against `real` with `extractor`, and the seconds
+ * per sample of the sampling alone; per denoiser, the fewest steps whose FID is within 5% of its best.
+ * The same options give the same FIDs to the digit; seconds per sample are measured, so they vary.
+ */
+export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsOptions): Promise<FidStepsResult> {
+  const { real, extractor, signal, onProgress, ...rest } = options;
+  const settings = parseOptions(FidStepsSchema, rest, 'eval.fidSteps');
+  const shapes = checkDenoisers(denoisers);
+  if (!real || !extractor) {
+    throw new MissingUError(
+      'eval.fidSteps needs real (the real images’ FeatureStats, e.g. from cachedDatasetStats) and extractor (loadExtractor)',
+    );
+  }
+  if (real.extractor !== extractor.name) {
+    throw new MissingUError(
+      `eval.fidSteps: the real statistics were made by '${real.extractor}' but the extractor is '${extractor.name}'; ` +
+        'compute them with the same extractor',
+    );
+  }
+  const stepCounts = [...new Set(settings.steps)].sort((a, b) => a - b);
+  const total = denoisers.length * stepCounts.length;
+  const rows: FidStepsRow[] = [];
+  for (const [i, entry] of denoisers.entries()) {
+    const shape = [settings.n, ...shapes[i]];
+    const xT = { data: startingNoise(shape, settings.seed), shape };
+    const sized = { ...entry, shape: shapes[i] };
+    await warmUp(sized, settings, signal);
+    for (const steps of stepCounts) {
+      const progress = (imagesDone: number) =>
+        onProgress?.({
+          denoiser: entry.name,
+          steps,
+          rowsDone: rows.length,
+          rows: total,
+          imagesDone,
+          images: settings.n,
+        });
+      const { images, seconds } = await sampleRow(sized, xT, steps, settings, signal, progress);
+      using fake = tensor(images, shape);
+      const result = await fid(extractor, real, fake, { signal });
+      rows.push({
+        denoiser: entry.name,
+        checkpoint: entry.checkpoint ?? null,
+        sampler: settings.sampler,
+        steps,
+        n: settings.n,
+        seed: settings.seed,
+        fid: result.fid,
+        secondsPerSample: Number((seconds / settings.n).toPrecision(4)),
+        extractor: result.extractor,
+      });
+    }
+  }
+  return { rows, optimal: optimalSteps(rows) };
+}
