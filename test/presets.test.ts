@@ -14,6 +14,7 @@ const TYPED: Record<ModelPreset, true> = {
   'cunet-noresidual': true,
   'cunet-notime': true,
   'cunet-mnist': true,
+  'cunet-paper-mnist': true,
   'unet-paper': true,
   'unet-ddpm': true,
   'unet-mnist': true,
@@ -32,6 +33,23 @@ describe('the preset list', () => {
     for (const preset of native.filter((p) => p.endsWith('mnist'))) {
       expect(TrainConfigSchema.parse({ ...base, model: { preset } }).model.preset).toBe(preset);
     }
+  });
+
+  it('refuses a width the U-Nets’ GroupNorms cannot split, before building anything', () => {
+    expect(() => models.create({ preset: 'unet-mnist', width: 12 })).toThrow(
+      "width 12 does not suit model preset 'unet-mnist': its GroupNorms split the channels into groups, so width must be a multiple of 8",
+    );
+    using ok = models.create({ preset: 'unet-mnist', width: 24, seed: 0 });
+    expect(ok.width).toBe(24);
+  });
+
+  it('has the official cU-Net layout at MNIST size beside ours, for a fair comparison', () => {
+    using official = models.create({ preset: 'cunet-paper-mnist', seed: 0 });
+    using ours = models.create({ preset: 'cunet-mnist', seed: 0 });
+    expect([official.imageSize, official.channels]).toEqual([28, 1]);
+    // t-blind and first order: no time MLPs, and ODE functions that map [h; v] to the whole state.
+    expect(official.parameters().some((p) => p.name.includes('odefunc.mlp'))).toBe(false);
+    expect(ours.parameters().some((p) => p.name.includes('odefunc.mlp'))).toBe(true);
   });
 
   it('tells the cU-Nets, which take layer options, from the U-Nets', () => {

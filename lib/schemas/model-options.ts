@@ -17,6 +17,7 @@ export type ModelPreset =
   | 'cunet-noresidual'
   | 'cunet-notime'
   | 'cunet-mnist'
+  | 'cunet-paper-mnist'
   | 'unet-paper'
   | 'unet-ddpm'
   | 'unet-mnist';

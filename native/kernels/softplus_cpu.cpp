@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstring>
 
-// Eight-lane GCC vectors in functions cloned per instruction set (the loader picks the AVX2 clone where
-// the CPU has it), as native/ode/stage_update_cpu.cpp does: one prebuilt binary runs everywhere.
-#define MISSING_U_VECTOR_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#include "kernels/cpu_features.h"
+
+// Eight-lane GCC vectors; each loop is compiled for AVX2 + FMA and for the baseline (cpu_features.h).
 
 namespace missingu::kernels {
 namespace {
@@ -15,6 +15,7 @@ namespace {
 typedef float Vf __attribute__((vector_size(32)));
 typedef int32_t Vi __attribute__((vector_size(32)));
 typedef uint32_t Vu __attribute__((vector_size(32)));
+typedef uint16_t Vh __attribute__((vector_size(16)));
 constexpr int64_t kLanes = 8;
 constexpr int64_t kGrain = 32 * 1024;
 
@@ -70,10 +71,9 @@ inline __attribute__((always_inline)) Vf sigmoidOf(Vf x) {
 
 // bfloat16 <-> float32: the high half of the float's bits; rounding to nearest even, NaN kept quiet.
 inline __attribute__((always_inline)) Vf widen(const uint16_t* p) {
-  uint16_t h[kLanes];
-  std::memcpy(h, p, sizeof h);
-  Vu u;
-  for (int64_t i = 0; i < kLanes; ++i) u[i] = static_cast<uint32_t>(h[i]) << 16;
+  Vh h;
+  std::memcpy(&h, p, sizeof h);
+  const Vu u = __builtin_convertvector(h, Vu) << 16;
   Vf out;
   std::memcpy(&out, &u, sizeof out);
   return out;
@@ -85,19 +85,18 @@ inline __attribute__((always_inline)) void narrow(uint16_t* p, Vf v) {
   const Vu rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
   const Vu nan = (u >> 16) | 0x40u;
   const Vu out = (v != v) ? nan : rounded;
-  uint16_t h[kLanes];
-  for (int64_t i = 0; i < kLanes; ++i) h[i] = static_cast<uint16_t>(out[i]);
-  std::memcpy(p, h, sizeof h);
+  const Vh h = __builtin_convertvector(out, Vh);
+  std::memcpy(p, &h, sizeof h);
 }
 
-inline Vf load(const float* p) {
+inline __attribute__((always_inline)) Vf load(const float* p) {
   Vf v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store(float* p, Vf v) { std::memcpy(p, &v, sizeof v); }
-inline Vf load(const uint16_t* p) { return widen(p); }
-inline void store(uint16_t* p, Vf v) { narrow(p, v); }
+inline __attribute__((always_inline)) void store(float* p, Vf v) { std::memcpy(p, &v, sizeof v); }
+inline __attribute__((always_inline)) Vf load(const uint16_t* p) { return widen(p); }
+inline __attribute__((always_inline)) void store(uint16_t* p, Vf v) { narrow(p, v); }
 
 // The tail (n % 8) goes through a zero-padded vector, so every element takes the same arithmetic.
 template <typename T>
@@ -123,31 +122,40 @@ inline __attribute__((always_inline)) void backwardLoop(const T* x, const T* dy,
   std::memcpy(dx + i, out, (end - i) * sizeof(T));
 }
 
-// target_clones takes plain functions, not templates: one per element type.
-MISSING_U_VECTOR_CLONES void forwardF32(const float* x, float* y, int64_t b, int64_t e) { forwardLoop(x, y, b, e); }
-MISSING_U_VECTOR_CLONES void forwardBf16(const uint16_t* x, uint16_t* y, int64_t b, int64_t e) {
+template <typename T>
+MISSING_U_AVX2_FMA void forwardAvx2(const T* x, T* y, int64_t b, int64_t e) {
   forwardLoop(x, y, b, e);
 }
-MISSING_U_VECTOR_CLONES void backwardF32(const float* x, const float* dy, float* dx, int64_t b, int64_t e) {
+template <typename T>
+void forwardBaseline(const T* x, T* y, int64_t b, int64_t e) {
+  forwardLoop(x, y, b, e);
+}
+template <typename T>
+MISSING_U_AVX2_FMA void backwardAvx2(const T* x, const T* dy, T* dx, int64_t b, int64_t e) {
   backwardLoop(x, dy, dx, b, e);
 }
-MISSING_U_VECTOR_CLONES void backwardBf16(const uint16_t* x, const uint16_t* dy, uint16_t* dx, int64_t b, int64_t e) {
+template <typename T>
+void backwardBaseline(const T* x, const T* dy, T* dx, int64_t b, int64_t e) {
   backwardLoop(x, dy, dx, b, e);
+}
+
+template <typename T>
+void forwardAll(const T* x, T* y, int64_t n) {
+  static const auto loop = pick(&forwardAvx2<T>, &forwardBaseline<T>);
+  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { loop(x, y, b, e); });
+}
+
+template <typename T>
+void backwardAll(const T* x, const T* dy, T* dx, int64_t n) {
+  static const auto loop = pick(&backwardAvx2<T>, &backwardBaseline<T>);
+  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { loop(x, dy, dx, b, e); });
 }
 
 }  // namespace
 
-void softplus(const float* x, float* y, int64_t n) {
-  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { forwardF32(x, y, b, e); });
-}
-void softplus(const uint16_t* x, uint16_t* y, int64_t n) {
-  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { forwardBf16(x, y, b, e); });
-}
-void softplusBackward(const float* x, const float* dy, float* dx, int64_t n) {
-  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { backwardF32(x, dy, dx, b, e); });
-}
-void softplusBackward(const uint16_t* x, const uint16_t* dy, uint16_t* dx, int64_t n) {
-  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { backwardBf16(x, dy, dx, b, e); });
-}
+void softplus(const float* x, float* y, int64_t n) { forwardAll(x, y, n); }
+void softplus(const uint16_t* x, uint16_t* y, int64_t n) { forwardAll(x, y, n); }
+void softplusBackward(const float* x, const float* dy, float* dx, int64_t n) { backwardAll(x, dy, dx, n); }
+void softplusBackward(const uint16_t* x, const uint16_t* dy, uint16_t* dx, int64_t n) { backwardAll(x, dy, dx, n); }
 
 }  // namespace missingu::kernels

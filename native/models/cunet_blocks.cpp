@@ -1,6 +1,7 @@
 #include "models/cunet_blocks.h"
 
 #include <ATen/TensorOperators.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/ops/addcmul.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/instance_norm.h>
@@ -91,7 +92,12 @@ OdeBlockImpl::OdeBlockImpl(const OdeBlockOptions& o) : options_(o) {
       "odefunc", OdeFunction(OdeFunctionOptions(o.width(), o.hidden(), out).timeDim(o.timeDim()).layer(o.layer())));
 }
 
-at::Tensor OdeBlockImpl::forward(const at::Tensor& z, const at::Tensor& timeEmbedding) {
+at::Tensor OdeBlockImpl::forward(const at::Tensor& input, const at::Tensor& timeEmbedding) {
+  // Under autocast the state is integrated in the low precision too: every stage would otherwise cast
+  // float32 stages down for the convolutions and promote their bf16 outputs back up.
+  const c10::DeviceType deviceType = input.device().type();
+  const at::Tensor z =
+      at::autocast::is_autocast_enabled(deviceType) ? input.to(at::autocast::get_autocast_dtype(deviceType)) : input;
   OdeFunction f = odefunc_;
   const bool residual = options_.residual();
   std::vector<at::Tensor> parameters = f->parameters();

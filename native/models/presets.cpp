@@ -77,6 +77,10 @@ UNetPaperOptions unetWidth(UNetPaperOptions options, int64_t width) {
 
 CUNetOptions noAttention(CUNetOptions o) { return o.attentionEncoder({}).attentionDecoder({}); }
 
+// 1-channel 28 px digits on a CPU: nf 8, three levels, attention at the deepest encoder level and the
+// first decoder level (as the official layout places its two).
+CUNetOptions mnistSized(CUNetOptions o) { return o.nf(8).mults({1, 2, 4}).attentionEncoder({3}).attentionDecoder({1}); }
+
 // Image sides: a cU-Net halves its feature maps once per level (4 levels, 3 for cunet-mnist) with bilinear
 // resampling, which takes odd sides, so any side leaving the deepest level a pixel works. The U-Nets
 // down-sample exactly (pixel unshuffle, stride-2 conv) at every level but the last and concatenate the
@@ -99,23 +103,23 @@ const std::vector<Entry>& entries() {
       {{"cunet-notime", "ablation: cunet without time conditioning", "cunet", 64, 3, 1, 16},
        cunet(cunetFaithful, [](CUNetOptions o) { return o.timeConditioning(false); })},
       {{"cunet-mnist", "small 1-channel cunet for MNIST on a CPU: nf 8, mults (1,2,4)", "cunet", 28, 1, 1, 8},
-       cunet(cunetFaithful,
-             [](CUNetOptions o) {
-               return o.nf(8).mults({1, 2, 4}).attentionEncoder({3}).attentionDecoder({1});
-             })},
-      {{"unet-paper", "the paper's baseline: lucidrains Unet(dim=64, dim_mults=(1,2,4,8))", "unet", 64, 3, 8, 8},
+       cunet(cunetFaithful, mnistSized)},
+      {{"cunet-paper-mnist", "the official cU-Net layout (t-blind, first order) at cunet-mnist's size", "cunet", 28, 1,
+        1, 8},
+       cunet(cunetPaper, mnistSized)},
+      {{"unet-paper", "the paper's baseline: lucidrains Unet(dim=64, dim_mults=(1,2,4,8))", "unet", 64, 3, 8, 8, 8},
        [](const ModelSpec& s) {
          return std::make_shared<UNetPaperImpl>(unetWidth(UNetPaperOptions().channels(s.channels), s.width));
        }},
-      {{"unet-ddpm", "Ho et al. (2020) CIFAR-10 U-Net: ch 128, mult (1,2,2,2), attention at 16x16", "unet", 32, 3, 8,
-        8},
+      {{"unet-ddpm", "Ho et al. (2020) CIFAR-10 U-Net: ch 128, mult (1,2,2,2), attention at 16x16", "unet", 32, 3, 8, 8,
+        32},
        [](const ModelSpec& s) {
          UNetDdpmOptions options = UNetDdpmOptions().channels(s.channels).imageSize(s.imageSize);
          if (s.width > 0) options.ch(s.width);
          return std::make_shared<UNetDdpmImpl>(options);
        }},
-      {{"unet-mnist", "small 1-channel lucidrains U-Net for MNIST on a CPU: dim 16, mults (1,2,4)", "unet", 28, 1, 4,
-        4},
+      {{"unet-mnist", "small 1-channel lucidrains U-Net for MNIST on a CPU: dim 16, mults (1,2,4)", "unet", 28, 1, 4, 4,
+        8},
        [](const ModelSpec& s) {
          return std::make_shared<UNetPaperImpl>(unetWidth(
              UNetPaperOptions().channels(s.channels).dim(16).dimMults({1, 2, 4}).fullAttention({false, false, true}),
@@ -190,6 +194,11 @@ ModelSpec resolve(ModelSpec spec) {
   if (spec.width < 0 || spec.width > kMaxWidth) {
     throw std::invalid_argument("width must be an integer in [1, " + std::to_string(kMaxWidth) + "], got " +
                                 std::to_string(spec.width));
+  }
+  if (spec.width > 0 && spec.width % p.widthMultiple != 0) {
+    throw std::invalid_argument("width " + std::to_string(spec.width) + " does not suit model preset '" + spec.preset +
+                                "': its GroupNorms split the channels into groups, so width must be a multiple of " +
+                                std::to_string(p.widthMultiple));
   }
   if (p.family != "cunet" && !spec.cunet.empty()) {
     throw std::invalid_argument(

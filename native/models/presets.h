@@ -21,6 +21,8 @@ struct Preset {
   // the up-sampling path must undo exactly) and at least `minImageSize` (the deepest level keeps a pixel).
   int64_t sizeMultiple;
   int64_t minImageSize;
+  // `width` must divide by this: the GroupNorms of the U-Nets split every level's channels into groups.
+  int64_t widthMultiple = 1;
 };
 
 // The largest image side any preset takes: datasets are held whole in memory as float32, and above

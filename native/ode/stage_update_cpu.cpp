@@ -7,10 +7,11 @@
 #include <cmath>
 #include <utility>
 
-// Explicit 8-lane vectors (GCC vector extensions) in functions cloned per instruction set: the
-// loader picks the AVX2 clone where the CPU has it (an ifunc), so one prebuilt binary runs
-// everywhere. The term count is a template parameter so pointers and coefficients live in registers.
-#define MISSING_U_VECTOR_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#include "kernels/cpu_features.h"
+
+// Explicit 8-lane vectors (GCC vector extensions), compiled for AVX2 + FMA and for the baseline and
+// chosen at run time (kernels/cpu_features.h). The term count is a template parameter so pointers and
+// coefficients live in registers.
 
 namespace missingu::ode::cpu {
 namespace {
@@ -29,8 +30,8 @@ inline __attribute__((always_inline)) Vec load(const float* p) {
 inline __attribute__((always_inline)) void store(float* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
 
 template <int Terms>
-MISSING_U_VECTOR_CLONES void combineRange(float* out, const float* y, const float* const* ks, const float* coefs,
-                                          int64_t begin, int64_t end) {
+inline __attribute__((always_inline)) void combineBody(float* out, const float* y, const float* const* ks,
+                                                       const float* coefs, int64_t begin, int64_t end) {
   const float* k[Terms > 0 ? Terms : 1];
   float c[Terms > 0 ? Terms : 1];
   for (int j = 0; j < Terms; ++j) {
@@ -52,8 +53,9 @@ MISSING_U_VECTOR_CLONES void combineRange(float* out, const float* y, const floa
 }
 
 template <int Terms>
-MISSING_U_VECTOR_CLONES double errorRange(const float* y0, const float* y1, const float* const* ks, const float* coefs,
-                                          float rtol, float atol, int64_t begin, int64_t end) {
+inline __attribute__((always_inline)) double errorBody(const float* y0, const float* y1, const float* const* ks,
+                                                       const float* coefs, float rtol, float atol, int64_t begin,
+                                                       int64_t end) {
   const float* k[Terms > 0 ? Terms : 1];
   float c[Terms > 0 ? Terms : 1];
   for (int j = 0; j < Terms; ++j) {
@@ -70,18 +72,39 @@ MISSING_U_VECTOR_CLONES double errorRange(const float* y0, const float* y1, cons
   return sum;
 }
 
+template <int Terms>
+MISSING_U_AVX2_FMA void combineAvx2(float* out, const float* y, const float* const* ks, const float* coefs,
+                                    int64_t begin, int64_t end) {
+  combineBody<Terms>(out, y, ks, coefs, begin, end);
+}
+template <int Terms>
+void combineBaseline(float* out, const float* y, const float* const* ks, const float* coefs, int64_t begin,
+                     int64_t end) {
+  combineBody<Terms>(out, y, ks, coefs, begin, end);
+}
+template <int Terms>
+MISSING_U_AVX2_FMA double errorAvx2(const float* y0, const float* y1, const float* const* ks, const float* coefs,
+                                    float rtol, float atol, int64_t begin, int64_t end) {
+  return errorBody<Terms>(y0, y1, ks, coefs, rtol, atol, begin, end);
+}
+template <int Terms>
+double errorBaseline(const float* y0, const float* y1, const float* const* ks, const float* coefs, float rtol,
+                     float atol, int64_t begin, int64_t end) {
+  return errorBody<Terms>(y0, y1, ks, coefs, rtol, atol, begin, end);
+}
+
 using CombineFn = void (*)(float*, const float*, const float* const*, const float*, int64_t, int64_t);
 using ErrorFn = double (*)(const float*, const float*, const float* const*, const float*, float, float, int64_t,
                            int64_t);
 
 template <int... Terms>
-constexpr auto combineTable(std::integer_sequence<int, Terms...>) {
-  return std::array<CombineFn, sizeof...(Terms)>{&combineRange<Terms>...};
+auto combineTable(std::integer_sequence<int, Terms...>) {
+  return std::array<CombineFn, sizeof...(Terms)>{kernels::pick(&combineAvx2<Terms>, &combineBaseline<Terms>)...};
 }
 
 template <int... Terms>
-constexpr auto errorTable(std::integer_sequence<int, Terms...>) {
-  return std::array<ErrorFn, sizeof...(Terms)>{&errorRange<Terms>...};
+auto errorTable(std::integer_sequence<int, Terms...>) {
+  return std::array<ErrorFn, sizeof...(Terms)>{kernels::pick(&errorAvx2<Terms>, &errorBaseline<Terms>)...};
 }
 
 const auto kCombine = combineTable(std::make_integer_sequence<int, kMaxTerms + 1>());
