@@ -102,6 +102,16 @@ export interface NativeModel {
   peakMemory(shape: number[]): { inference: number; training: number } | null;
   forward(x: NativeTensor, t: NativeTensor): Promise<NativeTensor>;
   gradientNorms(x: NativeTensor, t: NativeTensor): Promise<Record<string, number>>;
+  /**
+   * Where one forward pass (and with `backward`, its backward) spends its time: libtorch's profiler around
+   * it, as self time per operator, largest first (`missing_u::*` rows are missing-u's kernels). One
+   * untimed pass runs first. precision: default the model's.
+   */
+  profile(
+    x: NativeTensor,
+    t: NativeTensor,
+    opts?: { backward?: boolean; precision?: Precision },
+  ): Promise<Array<{ op: string; calls: number; selfMs: number; totalMs: number }>>;
   /** Parameters then buffers, by registered name (the checkpoint tensor names). */
   stateDict(): Array<{ name: string; tensor: NativeTensor }>;
   loadStateDict(tensors: Record<string, NativeTensor>): void;

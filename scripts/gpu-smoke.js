@@ -29,6 +29,18 @@ function wave(n, seed = 0) {
 }
 
 /** Runs one named check; `fn` returns details (and `ok: false` to fail). Exceptions fail the check. */
+function relativeL2(a, b) {
+  const x = a.toFloat32Array();
+  const y = b.toFloat32Array();
+  let num = 0;
+  let den = 0;
+  x.forEach((v, i) => {
+    num += (v - y[i]) ** 2;
+    den += y[i] ** 2;
+  });
+  return Math.sqrt(num / den);
+}
+
 async function check(name, fn) {
   const t0 = performance.now();
   try {
@@ -186,6 +198,65 @@ async function main() {
       [a, b].forEach((t) => t.dispose());
     }
     return out;
+  });
+
+  await check('precision matrix: forward and training step in fp32, bf16 and fp16', async () => {
+    const out = {};
+    let ok = true;
+    for (const preset of ['cunet-paper', 'unet-paper']) {
+      const row = {};
+      let reference;
+      for (const precision of ['fp32', 'bf16', 'fp16']) {
+        const model = lib.models.create({ preset, seed: 0, device, precision });
+        const shape = [8, model.channels, model.imageSize, model.imageSize];
+        const x = lib.tensor(wave(shape.reduce((a, b) => a * b)), shape, { device });
+        const t = lib.tensor(
+          Float32Array.from({ length: 8 }, (_, i) => 100 * i + 50),
+          [8],
+          { device },
+        );
+        (await model.forward(x, t)).dispose(); // warm-up: kernel choice, autocast casts
+        const times = [];
+        let y;
+        for (let i = 0; i < 5; i++) {
+          y?.dispose();
+          const t0 = performance.now();
+          y = await model.forward(x, t);
+          y.toFloat32Array(); // waits for the device
+          times.push(performance.now() - t0);
+        }
+        times.sort((a, b) => a - b);
+        if (precision === 'fp32') reference = y;
+        const diff = reference === y ? 0 : relativeL2(y, reference);
+        const steps = [];
+        const run = await lib.train(
+          {
+            model: { preset, device },
+            data: { name: 'wave', data: wave(32 * shape[1] * shape[2] * shape[3]), shape: [32, ...shape.slice(1)] },
+            diffusion: { objective: 'v', schedule: 'sigmoid' },
+            train: { steps: 12, batchSize: 8, precision, seed: 0, checkpointEvery: 0, checkpointSeconds: 0 },
+          },
+          { onProgress: () => steps.push(performance.now()) },
+        );
+        const stepMs = steps
+          .slice(2)
+          .map((s, i) => s - steps[i + 1])
+          .sort((a, b) => a - b);
+        const finite = Array.from(run.losses).every(Number.isFinite) || run.skippedSteps > 0;
+        row[precision] = {
+          forwardMs: Math.round(times[2] * 10) / 10,
+          trainStepMs: Math.round(stepMs[Math.floor(stepMs.length / 2)] * 10) / 10,
+          relativeL2VsFp32: diff,
+          skippedSteps: run.skippedSteps,
+        };
+        ok = ok && diff < 2e-2 && finite;
+        [model, x, t, run.model, run.ema].forEach((o) => o.dispose());
+        if (precision !== 'fp32') y.dispose();
+      }
+      reference.dispose();
+      out[preset] = row;
+    }
+    return { ok, ...out };
   });
 
   if (trained) {

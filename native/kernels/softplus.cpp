@@ -2,6 +2,7 @@
 
 #include <ATen/ops/empty_like.h>
 #include <ATen/ops/softplus.h>
+#include <ATen/record_function.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "kernels/softplus_cpu.h"
@@ -18,6 +19,7 @@ bool fusable(const at::Tensor& t) {
 }
 
 at::Tensor forwardKernel(const at::Tensor& x) {
+  RECORD_FUNCTION("missing_u::softplus", std::vector<c10::IValue>({x}));
   at::Tensor y = at::empty_like(x);
   if (x.scalar_type() == at::kFloat) {
     kernels::softplus(x.const_data_ptr<float>(), y.mutable_data_ptr<float>(), x.numel());
@@ -29,6 +31,7 @@ at::Tensor forwardKernel(const at::Tensor& x) {
 }
 
 at::Tensor backwardKernel(const at::Tensor& x, const at::Tensor& dy) {
+  RECORD_FUNCTION("missing_u::softplus_backward", std::vector<c10::IValue>({x, dy}));
   at::Tensor dx = at::empty_like(x);
   if (x.scalar_type() == at::kFloat) {
     softplusBackward(x.const_data_ptr<float>(), dy.const_data_ptr<float>(), dx.mutable_data_ptr<float>(), x.numel());

@@ -282,9 +282,10 @@ Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
     const auto model = live(env);
     const at::Tensor x = TensorWrap::unwrap(info[0], "profile: x");
     const at::Tensor t = TensorWrap::unwrap(info[1], "profile: t");
-    const OptionReader opts(info[2], "profile");
-    const bool backward = opts.boolean("backward");
-    const Precision precision = precisionNamed(opts.string("precision"), "profile");
+    const OptionReader opts(info[2].IsUndefined() ? Napi::Object::New(env) : info[2], "profile");
+    const bool backward = opts.optionalBoolean("backward").value_or(false);
+    const auto name = opts.optionalString("precision");
+    const Precision precision = name ? precisionNamed(*name, "profile") : spec_.precision;
     opts.finish();
     requirePrecision(precision, spec_.device, "profile");
     auto rows = std::make_shared<std::vector<OpTime>>();

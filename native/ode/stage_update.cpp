@@ -7,6 +7,7 @@
 #include <ATen/ops/maximum.h>
 #include <ATen/ops/scalar_tensor.h>
 #include <ATen/ops/zeros_like.h>
+#include <ATen/record_function.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "ode/stage_update_cpu.h"
@@ -63,6 +64,7 @@ std::vector<const float*> pointers(const std::vector<at::Tensor>& ks) {
 std::vector<float> asFloat(const std::vector<double>& coefs) { return {coefs.begin(), coefs.end()}; }
 
 at::Tensor fusedForward(const at::Tensor& y, const std::vector<at::Tensor>& ks, const std::vector<double>& coefs) {
+  RECORD_FUNCTION("missing_u::stage_update", std::vector<c10::IValue>({y}));
 #ifdef MISSING_U_WITH_CUDA
   if (y.is_cuda()) return cuda::stageUpdate(y, ks, coefs);
 #endif

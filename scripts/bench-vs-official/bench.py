@@ -42,19 +42,26 @@ OURS_VARIANTS = ["missing-u fp32", "missing-u bf16"]
 
 
 class Official:
-    def __init__(self, ddp, cunet):
+    def __init__(self, ddp, cunet, device):
         torch.manual_seed(0)
+        self.device = torch.device(device)
         self.networks = {
-            "cunet": cunet.ConvSODEUNet(),
-            "unet": ddp.Unet(dim=64, dim_mults=(1, 2, 4, 8)),
+            "cunet": cunet.ConvSODEUNet().to(self.device),
+            "unet": ddp.Unet(dim=64, dim_mults=(1, 2, 4, 8)).to(self.device),
         }
         self.ddp = ddp
         self.trainers = {}
+        # On CUDA autocast runs float16 as the official Trainer's amp does; on the CPU, bfloat16.
+        self.low = torch.float16 if self.device.type == "cuda" else torch.bfloat16
 
     def inputs(self, batch):
         x = torch.sin(torch.arange(batch * 3 * IMAGE_SIZE * IMAGE_SIZE, dtype=torch.float32) * 0.37)
         t = torch.tensor([(137 * (i + 1)) % 1000 for i in range(batch)])
-        return x.reshape(batch, 3, IMAGE_SIZE, IMAGE_SIZE), t
+        return x.reshape(batch, 3, IMAGE_SIZE, IMAGE_SIZE).to(self.device), t.to(self.device)
+
+    def sync(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
 
     def prepare(self, name, variant):
         net = self.networks[name]
@@ -70,9 +77,11 @@ class Official:
         times = []
         with torch.no_grad():
             for _ in range(repeats):
+                self.sync()
                 started = time.perf_counter()
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+                with torch.autocast(self.device.type, dtype=self.low, enabled=autocast):
                     net(x, t)
+                self.sync()
                 times.append((time.perf_counter() - started) * 1000)
         return times
 
@@ -85,17 +94,23 @@ class Official:
         if diffusion is None:
             diffusion = self.trainers[name] = self.ddp.GaussianDiffusion(net, image_size=IMAGE_SIZE)
         opt = torch.optim.Adam(diffusion.parameters(), lr=1e-4, betas=(0.9, 0.99))
+        # The official Trainer scales the loss for float16 (accelerate's GradScaler); bfloat16 needs none.
+        scaler = torch.amp.GradScaler(self.device.type, enabled=autocast and self.low == torch.float16)
         images = (self.inputs(4 * batch)[0] + 1) / 2  # the official code normalises [0, 1] inputs itself
         times = []
         for step in range(steps + 1):
+            self.sync()
             started = time.perf_counter()
-            rows = torch.randint(0, images.shape[0], (batch,))
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            rows = torch.randint(0, images.shape[0], (batch,), device=self.device)
+            with torch.autocast(self.device.type, dtype=self.low, enabled=autocast):
                 loss = diffusion(images[rows].contiguous(memory_format=fmt))
-            loss.backward()
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
             torch.nn.utils.clip_grad_norm_(diffusion.parameters(), 1.0)
-            opt.step()
+            scaler.step(opt)
+            scaler.update()
             opt.zero_grad()
+            self.sync()
             if step > 0:
                 times.append((time.perf_counter() - started) * 1000)
         return times
@@ -132,10 +147,33 @@ def measure(official, worker, case, variant, repeats):
         if op == "forward":
             return official.forward(name, variant, batch, repeats)
         return official.train(name, variant, batch, repeats)
-    precision = variant.split()[-1]
+    request = {"preset": preset, "batch": batch, "precision": variant.split()[-1], "device": str(official.device)}
     if op == "forward":
-        return worker.ask({"op": "forward", "preset": preset, "batch": batch, "precision": precision, "repeats": repeats})
-    return worker.ask({"op": "train", "preset": preset, "batch": batch, "precision": precision, "steps": repeats})
+        return worker.ask({"op": "forward", "repeats": repeats, **request})
+    return worker.ask({"op": "train", "steps": repeats, **request})
+
+
+def cpu_name():
+    """The CPU model as /proc/cpuinfo names it (platform.processor() is empty on Linux)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def ratios(ms, best):
+    """missing-u's time over the official code's: below 1 is faster."""
+    low = OFFICIAL_VARIANTS[1].split()[-1]  # bf16 on the CPU, fp16 on CUDA
+    return {
+        "fp32 / official fp32": round(ms["missing-u fp32"] / ms["official fp32"], 3),
+        f"{low} / official fp32": round(ms[f"missing-u {low}"] / ms["official fp32"], 3),
+        f"{low} / official autocast {low}": round(ms[f"missing-u {low}"] / ms[OFFICIAL_VARIANTS[1]], 3),
+        "best / official best": round(min(ms[v] for v in OURS_VARIANTS) / best, 3),
+    }
 
 
 def main():
@@ -147,12 +185,17 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="rounds over every variant (medians of medians)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per variant and round (after a warm-up)")
     parser.add_argument("--cases", default="", help="comma-separated case numbers (1-based); default all")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (there the low precision is float16)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     torch.set_num_threads(args.threads)
     ddp, cunet, _, version = import_official(args.official, args.ema_pytorch, args.torchdiffeq)
-    official = Official(ddp, cunet)
+    official = Official(ddp, cunet, args.device)
+    if official.device.type == "cuda":
+        global OFFICIAL_VARIANTS, OURS_VARIANTS
+        OFFICIAL_VARIANTS = [v.replace("bf16", "fp16") for v in OFFICIAL_VARIANTS]
+        OURS_VARIANTS = ["missing-u fp32", "missing-u fp16", "missing-u bf16"]
     worker = Worker(args.threads)
     cases = [CASES[int(i) - 1] for i in args.cases.split(",")] if args.cases else CASES
 
@@ -170,12 +213,7 @@ def main():
         row = {
             "case": case[0],
             "ms": {v: round(value, 1) for v, value in ms.items()},
-            "ratios": {
-                "fp32 / official fp32": round(ms["missing-u fp32"] / ms["official fp32"], 3),
-                "bf16 / official fp32": round(ms["missing-u bf16"] / ms["official fp32"], 3),
-                "bf16 / official autocast bf16": round(ms["missing-u bf16"] / ms["official autocast bf16"], 3),
-                "best / official best": round(min(ms[v] for v in OURS_VARIANTS) / best, 3),
-            },
+            "ratios": ratios(ms, best),
         }
         results.append(row)
         print(json.dumps(row), flush=True)
@@ -191,7 +229,9 @@ def main():
 
     report = {
         "machine": {
-            "cpu": platform.processor() or platform.machine(),
+            "cpu": cpu_name(),
+            "device": args.device,
+            "gpu": torch.cuda.get_device_name() if args.device.startswith("cuda") else None,
             "threads": args.threads,
             "torch": torch.__version__,
             "official": {"version": version},

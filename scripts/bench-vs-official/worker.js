@@ -2,8 +2,8 @@
 'use strict';
 // missing-u's side of bench.py: reads one JSON request per line on stdin, times it in this process and
 // answers one JSON line on stdout. Requests:
-//   {"op": "forward", "preset", "batch", "precision", "repeats"}  -> {"ms": [one per forward]}
-//   {"op": "train", "preset", "batch", "precision", "steps"}      -> {"ms": [one per optimizer step]}
+//   {"op": "forward", "preset", "batch", "precision", "device", "repeats"}  -> {"ms": [one per forward]}
+//   {"op": "train", "preset", "batch", "precision", "device", "steps"}      -> {"ms": [one per optimizer step]}
 // Training steps are timed between consecutive progress reports of one run, so the run's setup is left out.
 
 const { performance } = require('node:perf_hooks');
@@ -14,9 +14,9 @@ const mu = require(path.join(__dirname, '..', '..', 'dist', 'lib'));
 
 const models = new Map();
 
-function modelFor(preset, precision) {
-  const key = `${preset}/${precision}`;
-  if (!models.has(key)) models.set(key, mu.models.create({ preset, precision, seed: 0 }));
+function modelFor(preset, precision, device = 'cpu') {
+  const key = `${preset}/${precision}/${device}`;
+  if (!models.has(key)) models.set(key, mu.models.create({ preset, precision, device, seed: 0 }));
   return models.get(key);
 }
 
@@ -47,13 +47,13 @@ async function timeForward({ preset, batch, precision, repeats }) {
 
 // The official Trainer's recipe: v objective, sigmoid schedule, T = 1000, Adam (1e-4 here as there is
 // irrelevant to speed), gradient norm clipped at 1, EMA every 10 steps.
-async function timeTrain({ preset, batch, precision, steps }) {
-  const probe = modelFor(preset, 'fp32');
+async function timeTrain({ preset, batch, precision, steps, device }) {
+  const probe = modelFor(preset, 'fp32', 'cpu');
   const { data, shape } = images(probe, 4 * batch);
   const stamps = [];
   const result = await mu.train(
     {
-      model: { preset },
+      model: { preset, device },
       diffusion: { objective: 'v', schedule: 'sigmoid', diffusionSteps: 1000 },
       train: { steps: steps + 1, batchSize: batch, precision, gradClip: 1, checkpointEvery: 0, checkpointSeconds: 0 },
       data: { name: 'bench', data, shape },
