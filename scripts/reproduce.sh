@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/reproduction/ from nothing: trains the three MNIST denoisers of the Table 1 comparison
+# Regenerates docs/reproduction/ from nothing: trains the four MNIST denoisers of the Table 1 comparison
 # with one recipe and one budget (configs/table1/*.json), measures FID against DDIM sampling steps on the
 # same 2,000 samples per row (missing-u eval fid-steps), and writes table1.json, table1.md, the two plots
 # and the checkpoints (model and EMA weights, no optimizer state) into docs/reproduction/. Run it alone:
@@ -20,9 +20,10 @@ retrain=false
 declare -A configs=(
   [cunet-official]=configs/table1/cunet-official.json
   [cunet-ours]=configs/mnist-cunet.json
+  [cunet-text]=configs/table1/cunet-text.json
   [unet]=configs/table1/unet.json
 )
-for name in cunet-official cunet-ours unet; do
+for name in cunet-official cunet-ours cunet-text unet; do
   dir=$out/checkpoints/$name
   if $retrain || [ ! -f "$dir/ema.safetensors" ]; then
     rm -rf "$dir"
@@ -43,4 +44,17 @@ done
   --report "$out" --json >/dev/null
 mv "$out/fid-steps.json" "$out/table1.json"
 mv "$out/fid-steps.md" "$out/table1.md"
-echo "wrote $out/table1.json, $out/table1.md and the plots"
+
+# The paper's text (GroupNorm in the ODE functions, ReLU) on the same rows, and respaced DDPM (fixedlarge)
+# at two step counts for all four; each in a report folder of its own.
+"${cli[@]}" eval fid-steps --checkpoint "cU-Net (paper text)=$out/checkpoints/cunet-text" \
+  --steps 5,10,15,20,25,30 --sampler ddim --n 2000 --seed 0 --batch-size 500 --precision bf16 \
+  --report "$out/paper-text" --json >/dev/null
+"${cli[@]}" eval fid-steps \
+  --checkpoint "cU-Net (official layout)=$out/checkpoints/cunet-official" \
+  --checkpoint "cU-Net (ours)=$out/checkpoints/cunet-ours" \
+  --checkpoint "cU-Net (paper text)=$out/checkpoints/cunet-text" \
+  --checkpoint "U-Net=$out/checkpoints/unet" \
+  --steps 10,30 --sampler ddpm --n 2000 --seed 0 --batch-size 500 --precision bf16 \
+  --report "$out/ddpm" --json >/dev/null
+echo "wrote $out/table1.json, $out/table1.md, $out/paper-text/, $out/ddpm/ and the plots"
