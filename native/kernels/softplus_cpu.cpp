@@ -2,7 +2,6 @@
 
 #include <ATen/Parallel.h>
 
-#include <cmath>
 #include <cstring>
 
 #include "kernels/cpu_features.h"

@@ -19,6 +19,7 @@
 #include "napi/generator.h"
 #include "napi/job_control.h"
 #include "napi/model_binding.h"
+#include "napi/model_options.h"
 #include "napi/options.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
@@ -85,9 +86,9 @@ BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
 }
 
 // The `precision` option (absent: the Model's own, fp32 for TorchScript). The network's output comes back
-// as float32, so the sampler's arithmetic stays float32; the job opens the autocast scope (runPrecise).
+// as float32, so the sampler's arithmetic stays float32; the job opens the autocast scope (PrecisionScope).
 void choosePrecision(BoundDenoiser& denoiser, const OptionReader& opts, const std::string& where) {
-  if (const auto name = opts.optionalString("precision")) denoiser.precision = precisionNamed(*name, where);
+  denoiser.precision = optionalPrecision(opts, where, denoiser.precision);
   requirePrecision(denoiser.precision, denoiser.device, where);
   if (denoiser.precision == Precision::Fp32) return;
   denoiser.call = [call = denoiser.call](const at::Tensor& x, const at::Tensor& t) {

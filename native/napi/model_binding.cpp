@@ -79,7 +79,7 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     spec.channels = opts.optionalInteger("channels", 0, kMaxChannels).value_or(0);
     spec_.device = resolveDevice(opts.string("device"));
     const std::optional<uint64_t> seed = opts.optionalSeed("seed");
-    spec_.precision = precisionNamed(opts.optionalString("precision").value_or("fp32"), "models.create");
+    spec_.precision = optionalPrecision(opts, "models.create", Precision::Fp32);
     opts.finish();
     requirePrecision(spec_.precision, spec_.device, "models.create");
     spec_.spec = models::resolve(spec);
@@ -284,8 +284,7 @@ Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
     const at::Tensor t = TensorWrap::unwrap(info[1], "profile: t");
     const OptionReader opts(info[2].IsUndefined() ? Napi::Object::New(env) : info[2], "profile");
     const bool backward = opts.optionalBoolean("backward").value_or(false);
-    const auto name = opts.optionalString("precision");
-    const Precision precision = name ? precisionNamed(*name, "profile") : spec_.precision;
+    const Precision precision = optionalPrecision(opts, "profile", spec_.precision);
     opts.finish();
     requirePrecision(precision, spec_.device, "profile");
     auto rows = std::make_shared<std::vector<OpTime>>();

@@ -28,4 +28,9 @@ models::ModelSpec readModelSpec(const OptionReader& opts) {
   return spec;
 }
 
+Precision optionalPrecision(const OptionReader& opts, const std::string& where, Precision absent) {
+  const auto name = opts.optionalString("precision");
+  return name ? precisionNamed(*name, where) : absent;
+}
+
 }  // namespace missingu

@@ -5,7 +5,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/TensorOperators.h>
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/empty_like.h>
 #include <ATen/ops/randint.h>
 #include <ATen/ops/randn.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -57,9 +56,8 @@ void restoreAdam(torch::optim::Adam& optimizer, const NamedTensors& trainable, c
                 c10::str(parameter.sizes()));
     auto state = std::make_unique<torch::optim::AdamParamState>();
     state->step(resume.step);
-    // empty_like keeps the parameter's memory format (channels-last weights keep channels-last moments).
-    state->exp_avg(at::empty_like(parameter).copy_(*expAvg));
-    state->exp_avg_sq(at::empty_like(parameter).copy_(*expAvgSq));
+    state->exp_avg(expAvg->to(parameter.options()).clone());
+    state->exp_avg_sq(expAvgSq->to(parameter.options()).clone());
     optimizer.state()[parameter.unsafeGetTensorImpl()] = std::move(state);
   }
 }
