@@ -54,12 +54,18 @@ export type DenoiseOptions = z.input<typeof DenoiseSchema> & ReverseCallbacks;
 export interface DenoiseStep {
   /** The diffusion step reached (0 last). */
   t: number;
-  /** Against the clean image. */
+  /** Of this step's result x_{t_prev}, against the clean image. */
   mse: number;
   psnr: number;
+  /** Of the clean image this step predicted (x0-hat, clipped as the update used it), against the clean image. */
+  predictedMse: number;
+  predictedPsnr: number;
   /** Seconds since the reverse process started (metrics included). */
   seconds: number;
+  /** x_{t_prev}, with `trace: 'images'`. */
   image?: Tensor;
+  /** x0-hat, with `trace: 'images'`. */
+  predicted?: Tensor;
 }
 
 export interface DenoiseTrace {
@@ -159,7 +165,10 @@ export async function denoise(denoiser: AnyDenoiser, image: Tensor, opts: Denois
   );
   if (result.aborted) {
     result.noisy.dispose();
-    result.trace.forEach((s) => s.image?.dispose());
+    result.trace.forEach((s) => {
+      s.image?.dispose();
+      s.predicted?.dispose();
+    });
     throwIfAborted(opts.signal, 'denoise');
   }
   return { noisy: result.noisy as Tensor, steps: result.trace as DenoiseStep[] };

@@ -143,7 +143,16 @@ export interface NativeReverseResult {
 
 export interface NativeDenoiseResult {
   noisy: NativeTensor;
-  trace: Array<{ t: number; mse: number; psnr: number; seconds: number; image?: NativeTensor }>;
+  trace: Array<{
+    t: number;
+    mse: number;
+    psnr: number;
+    predictedMse: number;
+    predictedPsnr: number;
+    seconds: number;
+    image?: NativeTensor;
+    predicted?: NativeTensor;
+  }>;
   aborted: boolean;
 }
 

@@ -16,10 +16,10 @@ retrain=false
 [ "${1:-}" = "--retrain" ] && retrain=true
 [ -f dist/lib/cli/main.js ] || npm run build:ts
 
-# Ours is the quick start's own config (npm start trains it); the others take its recipe with their model.
+# One recipe (the quick start's before it moved to a one-step Euler solver), each with its model.
 declare -A configs=(
   [cunet-official]=configs/table1/cunet-official.json
-  [cunet-ours]=configs/mnist-cunet.json
+  [cunet-ours]=configs/table1/cunet-ours.json
   [cunet-text]=configs/table1/cunet-text.json
   [unet]=configs/table1/unet.json
 )

@@ -192,6 +192,39 @@ describe('denoising', () => {
     trace.steps.forEach((s) => s.image?.dispose());
     (trace.noisy as Tensor).dispose();
   });
+
+  it('traces the clean image each step predicted, the closed form of the denoiser’s output', async () => {
+    using model = jit.load(path.join(FIXTURES, 'tiny_denoiser.pt'));
+    using image = tensor(
+      Float32Array.from({ length: 64 }, (_, i) => Math.sin(i / 5)),
+      [1, 1, 8, 8],
+    );
+    const trace = await denoise(model, image, { noiseStep: 30, seed: 4, trace: 'images' });
+    // The first step's x0-hat from eps: (x_t - sqrt(1 - abar) eps) / sqrt(abar), clipped to [-1, 1].
+    const abar = noiseSchedule().alphasCumprod[30];
+    using t = tensor(new Float32Array([30]), [1]);
+    using eps = await model.forward(trace.noisy, t);
+    const xt = trace.noisy.toFloat32Array();
+    const expected = Array.from(eps.toFloat32Array(), (e, i) =>
+      Math.min(1, Math.max(-1, (xt[i] - Math.sqrt(1 - abar) * e) / Math.sqrt(abar))),
+    );
+    expect(closeTo(trace.steps[0].predicted!.toFloat32Array(), expected, 1e-5)).toBe(true);
+    const clean = image.toFloat32Array();
+    for (const step of trace.steps) {
+      const predicted = step.predicted!.toFloat32Array();
+      const mse = predicted.reduce((a, v, i) => a + (v - clean[i]) ** 2, 0) / predicted.length;
+      expect(step.predictedMse).toBeCloseTo(mse, 6);
+      expect(step.predictedPsnr).toBeCloseTo(10 * Math.log10(4 / step.predictedMse), 9);
+    }
+    // DDPM's last step lands on its own prediction.
+    const last = trace.steps.at(-1)!;
+    expect(closeTo(last.image!.toFloat32Array(), Array.from(last.predicted!.toFloat32Array()), 1e-6)).toBe(true);
+    trace.steps.forEach((s) => {
+      s.image?.dispose();
+      s.predicted?.dispose();
+    });
+    (trace.noisy as Tensor).dispose();
+  });
 });
 
 describe('broken settings and weights', () => {

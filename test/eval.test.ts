@@ -79,16 +79,21 @@ describe('the denoising study', () => {
       report,
       '--json',
     );
-    expect(study.rows.map((r: { denoiser: string; noiseStep: number }) => `${r.denoiser}@${r.noiseStep}`)).toEqual([
-      'cunet@10',
-      'unet@10',
-      'cunet@30',
-      'unet@30',
+    type Labelled = { denoiser: string; noiseStep: number; trace: string };
+    expect(study.rows.map((r: Labelled) => `${r.denoiser}@${r.noiseStep} ${r.trace}`)).toEqual([
+      'cunet@10 x_t',
+      'cunet@10 x0-hat',
+      'unet@10 x_t',
+      'unet@10 x0-hat',
+      'cunet@30 x_t',
+      'cunet@30 x0-hat',
+      'unet@30 x_t',
+      'unet@30 x0-hat',
     ]);
     for (const row of study.rows) {
       // DDPM runs every step from the noise step back to 0.
       const curve = study.curves.filter(
-        (c: { denoiser: string; noiseStep: number }) => c.denoiser === row.denoiser && c.noiseStep === row.noiseStep,
+        (c: Labelled) => c.denoiser === row.denoiser && c.noiseStep === row.noiseStep && c.trace === row.trace,
       );
       expect(curve).toHaveLength(row.noiseStep + 1);
       expect(curve.at(-1).t).toBe(0);
@@ -97,9 +102,16 @@ describe('the denoising study', () => {
       expect(row.bestSsim).toBeGreaterThanOrEqual(row.finalSsim);
       expect(row.bestLpips).toBe(Math.min(...curve.map((c: { lpips: number }) => c.lpips)));
       expect(row.ssimPeakT).toBe(curve[ssims.indexOf(row.bestSsim)].t);
+      expect(row.ssimPeakSteps).toBe(ssims.indexOf(row.bestSsim) + 1);
       const seconds = curve.map((c: { seconds: number }) => c.seconds);
       expect(seconds).toEqual([...seconds].sort((a, b) => a - b));
       expect(row.ssimPeakSeconds).toBeLessThanOrEqual(row.totalSeconds);
+    }
+    // Both traces share the reverse process: the same steps and seconds, and DDPM's last step lands on its prediction.
+    for (let i = 0; i < study.rows.length; i += 2) {
+      const [xt, x0] = [study.rows[i], study.rows[i + 1]];
+      expect(x0.totalSeconds).toBe(xt.totalSeconds);
+      expect(x0.finalSsim).toBeCloseTo(xt.finalSsim, 4);
     }
     // More noise leaves less to recover.
     expect(study.baseline.map((b: { noiseStep: number }) => b.noiseStep)).toEqual([10, 30]);
@@ -116,7 +128,7 @@ describe('the denoising study', () => {
     );
     expect(fs.readFileSync(path.join(report, 'denoise-study-ssim.png')).subarray(1, 4).toString()).toBe('PNG');
     const markdown = fs.readFileSync(path.join(report, 'denoise-study.md'), 'utf8');
-    expect(markdown).toContain('| denoiser | noise step | best SSIM ↑ |');
+    expect(markdown).toContain('| denoiser | noise step | trace | best SSIM ↑ |');
     expect(markdown).toContain('![SSIM along the reverse process](denoise-study-ssim.png)');
   });
 
@@ -132,9 +144,10 @@ describe('the denoising study', () => {
       clean,
       { noiseSteps: [5], baseline: false },
     );
-    const [a, b] = study.rows;
+    const [a, aPredicted, b, bPredicted] = study.rows;
     expect(a.bestSsim).toBe(b.bestSsim);
     expect(a.ssimPeakT).toBe(b.ssimPeakT);
+    expect(aPredicted.bestSsim).toBe(bPredicted.bestSsim);
     expect(study.lpips).toBe(false);
     expect(a.bestLpips).toBeNull();
     await expect(evaluate.denoiseStudy([], clean)).rejects.toThrow('at least one denoiser');

@@ -21,9 +21,10 @@ import { digitsCommand } from './eval-digits';
 import { fidStepsCommand } from './eval-fid-steps';
 import { emit, named, withOutput, type OutputOptions } from './eval-output';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
-import { collect, count, counts, positive } from './parse';
+import { collect, count, counts, positive, precisionOption } from './parse';
 import { progressPrinter } from './progress';
 import { samplingDiffusion } from '../schemas/diffusion-options';
+import type { Precision } from '../schemas/precision';
 
 interface PairOptions extends OutputOptions {
   a: string;
@@ -114,6 +115,7 @@ interface StudyCliOptions extends OutputOptions {
   chunk: number;
   schedule?: 'linear' | 'cosine' | 'sigmoid';
   objective?: 'eps' | 'x0' | 'v';
+  precision?: Precision;
 }
 
 function denoiseStudyCommand(): Command {
@@ -133,6 +135,11 @@ function denoiseStudyCommand(): Command {
       .option('--lpips <file>', 'an LPIPS v0.1 TorchScript file (docs/lpips.md); without it: SSIM and PSNR only')
       .option('--no-baseline', 'leave out the Gaussian-blur baseline')
       .option('--chunk <n>', 'images per reverse-process call (memory bound)', count('--chunk'), 16)
+      .option(
+        '--precision <p>',
+        'what the denoisers run in: fp32, bf16 or fp16 (default: their own)',
+        precisionOption('--precision'),
+      )
       .option('--schedule <name>', 'for --torchscript: the noise schedule it was trained with')
       .option('--objective <name>', 'for --torchscript: eps, x0 or v'),
   ).action(async (opts: StudyCliOptions) => {
@@ -182,6 +189,7 @@ function denoiseStudyCommand(): Command {
         lpips: lpipsModule,
         baseline: opts.baseline,
         chunk: opts.chunk,
+        precision: opts.precision,
         onProgress: (p) => {
           if (p.imagesDone === p.images) show(++done, `${p.denoiser} t0=${p.noiseStep}`);
         },

@@ -9,13 +9,16 @@ export function denoiseStudyReport(study: DenoiseStudy, title = 'Denoising study
   const rowsTable = markdownTable<StudyRow>(study.rows, [
     { title: 'denoiser', value: (r) => r.denoiser },
     { title: 'noise step', value: (r) => r.noiseStep },
+    { title: 'trace', value: (r) => r.trace },
     { title: 'best SSIM ↑', value: (r) => r.bestSsim, digits: 4 },
     { title: 'at t', value: (r) => r.ssimPeakT },
+    { title: 'steps to best', value: (r) => r.ssimPeakSteps },
     { title: 's to best SSIM', value: (r) => r.ssimPeakSeconds, digits: 2 },
     ...(lp
       ? [
           { title: 'best LPIPS ↓', value: (r: StudyRow) => r.bestLpips, digits: 4 },
           { title: 'at t', value: (r: StudyRow) => r.lpipsPeakT },
+          { title: 'steps to best', value: (r: StudyRow) => r.lpipsPeakSteps },
           { title: 's to best LPIPS', value: (r: StudyRow) => r.lpipsPeakSeconds, digits: 2 },
         ]
       : []),
@@ -39,25 +42,28 @@ export function denoiseStudyReport(study: DenoiseStudy, title = 'Denoising study
     `# ${title}\n\n` +
     `${study.images} images of shape ${study.imageShape.join('x')}, ${study.sampler} reverse process, seed ${study.seed}; ` +
     `values are means over the images at each reverse step, "best" is the best step of that mean. ` +
+    'Two traces per denoiser: x_t, the reverse process itself, and x0-hat, the clean image the denoiser predicted at that step. ' +
     (lp
       ? 'LPIPS v0.1 from the given backbone (grey images repeated to RGB, images under 64 px enlarged by an integer factor).'
       : 'No LPIPS backbone was given.') +
     `\n\n${rowsTable}${baselineTable}`;
+  // One line per denoiser and trace.
+  const curves = study.curves.map((c) => ({ ...c, line: `${c.denoiser} ${c.trace}` }));
   const charts: Record<string, Chart> = {
     ssim: {
       kind: 'line',
       title: 'SSIM along the reverse process',
-      rows: study.curves.map((c) => ({ ...c })),
+      rows: curves,
       x: { field: 't', title: 'diffusion step t (0 last)', reverse: true },
       y: { field: 'ssim', title: 'mean SSIM' },
-      series: 'denoiser',
+      series: 'line',
       facet: { field: 'noiseStep', title: 'noised to step' },
     },
     best: {
       kind: 'bar',
       title: 'Best SSIM per noise step',
       rows: [
-        ...study.rows.map((r) => ({ denoiser: r.denoiser, noiseStep: r.noiseStep, value: r.bestSsim })),
+        ...study.rows.map((r) => ({ denoiser: `${r.denoiser} ${r.trace}`, noiseStep: r.noiseStep, value: r.bestSsim })),
         ...study.baseline.map((b) => ({ denoiser: 'gaussian blur', noiseStep: b.noiseStep, value: b.ssim })),
       ],
       category: { field: 'noiseStep', title: 'noise step' },
@@ -69,10 +75,10 @@ export function denoiseStudyReport(study: DenoiseStudy, title = 'Denoising study
     charts.lpips = {
       kind: 'line',
       title: 'LPIPS along the reverse process',
-      rows: study.curves.map((c) => ({ ...c })),
+      rows: curves,
       x: { field: 't', title: 'diffusion step t (0 last)', reverse: true },
       y: { field: 'lpips', title: 'mean LPIPS' },
-      series: 'denoiser',
+      series: 'line',
       facet: { field: 'noiseStep', title: 'noised to step' },
     };
   }

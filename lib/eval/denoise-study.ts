@@ -3,6 +3,7 @@ import { denoise, noiseSchedule, resolveDiffusion, type DiffusionOptions, type S
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
+import type { Precision } from '../schemas/precision';
 import { tensor, type Tensor } from '../tensor';
 import { gaussianBlur } from './gaussian-blur';
 import { lpips, LPIPS_MIN_SIDE, psnr, ssim } from './metrics';
@@ -31,22 +32,36 @@ export interface DenoiseStudyOptions {
   baseline?: boolean;
   /** Images per reverse-process call: bounds the memory of the kept trace; default 16. */
   chunk?: number;
+  /** The denoisers' precision (default: each denoiser's own; fp32 for TorchScript). */
+  precision?: Precision;
   signal?: AbortSignal;
   onProgress?: (p: { denoiser: string; noiseStep: number; imagesDone: number; images: number }) => void;
 }
 
-/** One denoiser at one noise step: the best value of each metric over the reverse steps, where and when. */
+/**
+ * What is compared with the clean image at each reverse step: the step's result x_{t-1} ('x_t'), or
+ * the clean image the denoiser predicted at that step ('x0-hat').
+ */
+export type StudyTrace = 'x_t' | 'x0-hat';
+
+export const STUDY_TRACES: readonly StudyTrace[] = ['x_t', 'x0-hat'];
+
+/** One denoiser at one noise step, one trace: the best value of each metric over the reverse steps, where and when. */
 export interface StudyRow {
   denoiser: string;
   noiseStep: number;
+  trace: StudyTrace;
   /** Mean over the images at each reverse step; the best step of that mean. */
   bestSsim: number;
   /** The diffusion step t at which the mean SSIM peaked (0 is the end of the reverse process). */
   ssimPeakT: number;
+  /** Reverse steps taken when it peaked (the paper's "best step"). */
+  ssimPeakSteps: number;
   /** Seconds of the reverse process until that step (all images). */
   ssimPeakSeconds: number;
   bestLpips: number | null;
   lpipsPeakT: number | null;
+  lpipsPeakSteps: number | null;
   lpipsPeakSeconds: number | null;
   bestPsnr: number;
   psnrPeakT: number;
@@ -59,6 +74,7 @@ export interface StudyRow {
 export interface StudyCurvePoint {
   denoiser: string;
   noiseStep: number;
+  trace: StudyTrace;
   t: number;
   ssim: number;
   lpips: number | null;
@@ -82,6 +98,7 @@ export interface DenoiseStudy {
   sampler: Sampler;
   seed: number;
   lpips: boolean;
+  /** Rows for each denoiser and noise step: the x_t trace, then the x0-hat trace. */
   rows: StudyRow[];
   curves: StudyCurvePoint[];
   baseline: BaselineRow[];
@@ -96,13 +113,37 @@ async function lpipsSum(module: ScriptModule | undefined, a: Tensor, b: Tensor):
   return sum(await lpips(module, a, b, { minSide: LPIPS_MIN_SIDE }));
 }
 
-// Per reverse step, sums over images of each metric, and the reverse-process seconds.
-interface StepTotals {
-  t: number[];
+// Per reverse step, sums over images of each metric of one trace.
+interface MetricTotals {
   ssim: number[];
   lpips: number[];
   psnr: number[];
+}
+
+// Per reverse step: its t, the reverse-process seconds summed over chunks, and each trace's sums.
+interface StepTotals {
+  t: number[];
   seconds: number[];
+  traces: Record<StudyTrace, MetricTotals>;
+}
+
+const emptyMetrics = (): MetricTotals => ({ ssim: [], lpips: [], psnr: [] });
+
+async function addMetrics(
+  totals: MetricTotals,
+  i: number,
+  image: Tensor,
+  clean: Tensor,
+  module: ScriptModule | undefined,
+): Promise<void> {
+  if (totals.ssim.length <= i) {
+    totals.ssim.push(0);
+    totals.lpips.push(0);
+    totals.psnr.push(0);
+  }
+  totals.ssim[i] += sum(await ssim(image, clean));
+  totals.psnr[i] += sum(await psnr(image, clean));
+  totals.lpips[i] += (await lpipsSum(module, image, clean)) ?? 0;
 }
 
 async function traceChunk(
@@ -118,31 +159,31 @@ async function traceChunk(
     noiseStep,
     seed,
     sampler: opts.sampler ?? 'ddpm',
+    precision: opts.precision,
     trace: 'images',
     signal: opts.signal,
   });
   try {
     for (let i = 0; i < trace.steps.length; i++) {
       const step = trace.steps[i];
-      const image = step.image as Tensor;
       if (totals.t.length <= i) {
         totals.t.push(step.t);
-        totals.ssim.push(0);
-        totals.lpips.push(0);
-        totals.psnr.push(0);
         totals.seconds.push(0);
       }
-      totals.ssim[i] += sum(await ssim(image, clean));
-      totals.psnr[i] += sum(await psnr(image, clean));
-      totals.lpips[i] += (await lpipsSum(opts.lpips, image, clean)) ?? 0;
       totals.seconds[i] += step.seconds;
-      image.dispose();
+      await addMetrics(totals.traces['x_t'], i, step.image as Tensor, clean, opts.lpips);
+      await addMetrics(totals.traces['x0-hat'], i, step.predicted as Tensor, clean, opts.lpips);
+      step.image?.dispose();
+      step.predicted?.dispose();
     }
   } catch (err) {
     trace.noisy.dispose();
     throw err;
   } finally {
-    trace.steps.forEach((s) => s.image?.dispose());
+    trace.steps.forEach((s) => {
+      s.image?.dispose();
+      s.predicted?.dispose();
+    });
   }
   return trace.noisy;
 }
@@ -151,6 +192,55 @@ function argBest(values: number[], better: (a: number, b: number) => boolean): n
   let best = 0;
   for (let i = 1; i < values.length; i++) if (better(values[i], values[best])) best = i;
   return best;
+}
+
+// The curve and the row of one trace of one denoiser at one noise step, from its sums over the images.
+function summarize(
+  study: DenoiseStudy,
+  denoiser: string,
+  noiseStep: number,
+  trace: StudyTrace,
+  totals: StepTotals,
+  hasLpips: boolean,
+): void {
+  const mean = (xs: number[]) => xs.map((x) => x / study.images);
+  const metrics = totals.traces[trace];
+  const [ssims, psnrs] = [mean(metrics.ssim), mean(metrics.psnr)];
+  const lpipses = hasLpips ? mean(metrics.lpips) : null;
+  totals.t.forEach((t, i) =>
+    study.curves.push({
+      denoiser,
+      noiseStep,
+      trace,
+      t,
+      ssim: ssims[i],
+      lpips: lpipses ? lpipses[i] : null,
+      psnr: psnrs[i],
+      seconds: totals.seconds[i],
+    }),
+  );
+  const s = argBest(ssims, (a, b) => a > b);
+  const p = argBest(psnrs, (a, b) => a > b);
+  const l = lpipses ? argBest(lpipses, (a, b) => a < b) : null;
+  const last = totals.t.length - 1;
+  study.rows.push({
+    denoiser,
+    noiseStep,
+    trace,
+    bestSsim: ssims[s],
+    ssimPeakT: totals.t[s],
+    ssimPeakSteps: s + 1,
+    ssimPeakSeconds: totals.seconds[s],
+    bestLpips: lpipses && l !== null ? lpipses[l] : null,
+    lpipsPeakT: l !== null ? totals.t[l] : null,
+    lpipsPeakSteps: l !== null ? l + 1 : null,
+    lpipsPeakSeconds: l !== null ? totals.seconds[l] : null,
+    bestPsnr: psnrs[p],
+    psnrPeakT: totals.t[p],
+    finalSsim: ssims[last],
+    finalLpips: lpipses ? lpipses[last] : null,
+    totalSeconds: totals.seconds[last],
+  });
 }
 
 async function baselineAt(
@@ -185,8 +275,9 @@ async function baselineAt(
 /**
  * The paper's denoising study (section 4.2, tables 2-4): each clean image is noised to each noise
  * step with the same seeded noise for every denoiser, the reverse process runs back to t = 0, and
- * SSIM, PSNR (and LPIPS with a backbone) against the clean image are traced at every reverse step.
- * Each row reports the best mean value, the step where it peaked and the seconds taken to reach it.
+ * SSIM, PSNR (and LPIPS with a backbone) against the clean image are traced at every reverse step,
+ * for both x_t and the predicted clean image x0-hat. Each row reports the best mean value of one
+ * trace, the step where it peaked and the seconds taken to reach it.
  */
 export async function denoiseStudy(
   denoisers: StudyDenoiser[],
@@ -225,7 +316,11 @@ export async function denoiseStudy(
   try {
     for (const noiseStep of noiseSteps) {
       for (const entry of denoisers) {
-        const totals: StepTotals = { t: [], ssim: [], lpips: [], psnr: [], seconds: [] };
+        const totals: StepTotals = {
+          t: [],
+          seconds: [],
+          traces: { x_t: emptyMetrics(), 'x0-hat': emptyMetrics() },
+        };
         noisyChunks.forEach((t) => t.dispose());
         noisyChunks = [];
         let done = 0;
@@ -235,39 +330,9 @@ export async function denoiseStudy(
           done += cleanChunks[c].shape[0];
           opts.onProgress?.({ denoiser: entry.name, noiseStep, imagesDone: done, images: n });
         }
-        const mean = (xs: number[]) => xs.map((x) => x / n);
-        const [ssims, psnrs] = [mean(totals.ssim), mean(totals.psnr)];
-        const lpipses = opts.lpips ? mean(totals.lpips) : null;
-        totals.t.forEach((t, i) =>
-          study.curves.push({
-            denoiser: entry.name,
-            noiseStep,
-            t,
-            ssim: ssims[i],
-            lpips: lpipses ? lpipses[i] : null,
-            psnr: psnrs[i],
-            seconds: totals.seconds[i],
-          }),
-        );
-        const s = argBest(ssims, (a, b) => a > b);
-        const p = argBest(psnrs, (a, b) => a > b);
-        const l = lpipses ? argBest(lpipses, (a, b) => a < b) : null;
-        const last = totals.t.length - 1;
-        study.rows.push({
-          denoiser: entry.name,
-          noiseStep,
-          bestSsim: ssims[s],
-          ssimPeakT: totals.t[s],
-          ssimPeakSeconds: totals.seconds[s],
-          bestLpips: lpipses && l !== null ? lpipses[l] : null,
-          lpipsPeakT: l !== null ? totals.t[l] : null,
-          lpipsPeakSeconds: l !== null ? totals.seconds[l] : null,
-          bestPsnr: psnrs[p],
-          psnrPeakT: totals.t[p],
-          finalSsim: ssims[last],
-          finalLpips: lpipses ? lpipses[last] : null,
-          totalSeconds: totals.seconds[last],
-        });
+        for (const traceName of STUDY_TRACES) {
+          summarize(study, entry.name, noiseStep, traceName, totals, opts.lpips !== undefined);
+        }
       }
       if (opts.baseline ?? true) {
         study.baseline.push(

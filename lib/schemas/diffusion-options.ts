@@ -71,7 +71,7 @@ export const DenoiseSchema = z
     noiseStep: z.number(),
     /** Seeds the noise (the generator's first draw) and the reverse process's draws (default 0). */
     seed: z.number().default(0),
-    /** Keep the image after every step ('images') or only its metrics ('metrics', default). */
+    /** Keep x_t and the predicted x0 after every step ('images') or only their metrics ('metrics', default). */
     trace: nativeName<'metrics' | 'images'>().default('metrics'),
   })
   .strict();

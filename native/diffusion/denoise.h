@@ -1,6 +1,7 @@
 #pragma once
 // The denoising study (paper 4.2): noise a clean image to step t, run the reverse process back to 0
-// and follow how close each step gets to the clean image.
+// and follow how close each step gets to the clean image: both x_{t_prev} and the clean image the
+// step predicted (x0-hat), which is the better estimate early in the reverse process.
 #include <ATen/core/Tensor.h>
 
 #include <vector>
@@ -9,12 +10,18 @@
 
 namespace missingu::diffusion {
 
+struct Closeness {
+  double mse;   // mean over the batch and pixels, against x_0
+  double psnr;  // for data range 2 ([-1, 1] images), in dB
+};
+
 struct DenoiseStep {
-  int64_t t;         // the step this reverse step started from (the model saw x_t at t): noiseStep first, 0 last
-  double mse;        // mean over the batch and pixels, against x_0
-  double psnr;       // for data range 2 ([-1, 1] images), in dB
-  double seconds;    // since the reverse process started
-  at::Tensor image;  // only when images are kept
+  int64_t t;                // the step this reverse step started from (the model saw x_t at t): noiseStep first, 0 last
+  Closeness current;        // of the step's result x_{t_prev}
+  Closeness predicted;      // of the clean image the step predicted (x0-hat)
+  double seconds;           // since the reverse process started
+  at::Tensor currentImage;  // x_{t_prev}, only when images are kept
+  at::Tensor predictedImage;  // x0-hat, only when images are kept
 };
 
 struct DenoiseTrace {

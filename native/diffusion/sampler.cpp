@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace missingu::diffusion {
 
@@ -20,7 +21,8 @@ at::Tensor drawNoise(at::Generator& generator, const at::Tensor& like) {
 }
 
 ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Tensor x, int64_t fromStep,
-                      const SamplerOptions& options, at::Generator& generator, const StepCallback& onStep) {
+                      const SamplerOptions& options, at::Generator& generator, const StepCallback& onStep,
+                      const PredictionCallback& onPrediction) {
   if (fromStep < 0 || fromStep >= schedule.steps()) {
     throw std::invalid_argument("the reverse process must start at a step in [0, " +
                                 std::to_string(schedule.steps() - 1) + "], got " + std::to_string(fromStep));
@@ -36,7 +38,9 @@ ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Te
     const at::Tensor output =
         denoiser(x, at::full({x.size(0)}, t, at::TensorOptions().dtype(at::kLong).device(x.device())));
     const at::Tensor noise = stepNeedsNoise(schedule, options, t, tPrev) ? drawNoise(generator, x) : at::Tensor();
-    x = step(schedule, options, output, t, tPrev, x, noise).prev;
+    StepResult stepped = step(schedule, options, output, t, tPrev, x, noise);
+    if (onPrediction) onPrediction(t, stepped.x0);
+    x = std::move(stepped.prev);
     ++result.stepsDone;
     if (onStep && !onStep(result.stepsDone, n, x)) {
       result.stopped = true;

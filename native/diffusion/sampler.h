@@ -4,6 +4,7 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <vector>
 
 #include "diffusion/denoiser.h"
@@ -15,6 +16,10 @@ namespace missingu::diffusion {
 struct SamplerOptions : StepOptions {
   int64_t steps = 0;  // reverse steps; 0 = every step from `fromStep` down (no respacing)
 };
+
+// Sees the clean image each reverse step predicted (clipped as its update used it), labelled with the
+// step t the model saw; called before that step's StepCallback.
+using PredictionCallback = std::function<void(int64_t t, const at::Tensor& x0)>;
 
 struct ReverseResult {
   at::Tensor x;
@@ -34,6 +39,7 @@ at::Tensor drawNoise(at::Generator& generator, const at::Tensor& like);
 // Noise is drawn from `generator` on the CPU (then moved to x's device), one draw per noisy step,
 // after the denoiser's call.
 ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Tensor x, int64_t fromStep,
-                      const SamplerOptions& options, at::Generator& generator, const StepCallback& onStep);
+                      const SamplerOptions& options, at::Generator& generator, const StepCallback& onStep,
+                      const PredictionCallback& onPrediction = {});
 
 }  // namespace missingu::diffusion

@@ -215,10 +215,13 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
             const diffusion::DenoiseStep& s = trace->steps[i];
             Napi::Object row = Napi::Object::New(e);
             row.Set("t", static_cast<double>(s.t));
-            row.Set("mse", s.mse);
-            row.Set("psnr", s.psnr);
+            row.Set("mse", s.current.mse);
+            row.Set("psnr", s.current.psnr);
+            row.Set("predictedMse", s.predicted.mse);
+            row.Set("predictedPsnr", s.predicted.psnr);
             row.Set("seconds", s.seconds);
-            if (s.image.defined()) row.Set("image", TensorWrap::wrap(e, s.image));
+            if (s.currentImage.defined()) row.Set("image", TensorWrap::wrap(e, s.currentImage));
+            if (s.predictedImage.defined()) row.Set("predicted", TensorWrap::wrap(e, s.predictedImage));
             steps.Set(i, row);
           }
           out.Set("trace", steps);
