@@ -57,4 +57,12 @@ mv "$out/fid-steps.md" "$out/table1.md"
   --checkpoint "U-Net=$out/checkpoints/unet" \
   --steps 10,30 --sampler ddpm --n 2000 --seed 0 --batch-size 500 --precision bf16 \
   --report "$out/ddpm" --json >/dev/null
-echo "wrote $out/table1.json, $out/table1.md, $out/paper-text/, $out/ddpm/ and the plots"
+
+# Table 3: the denoising study as the paper runs it (300 images, full DDPM from each noise step, SSIM and
+# PSNR of both x_t and the predicted x0-hat at every reverse step), at four of the paper's noise steps.
+"${cli[@]}" eval denoise-study \
+  --checkpoint "cU-Net (ours)=$out/checkpoints/cunet-ours" \
+  --checkpoint "U-Net=$out/checkpoints/unet" \
+  --n 300 --noise-steps 50,150,400,800 --sampler ddpm --seed 0 --chunk 150 --precision bf16 \
+  --report "$out/denoise-study" --json >/dev/null
+echo "wrote $out/table1.json, $out/table1.md, $out/paper-text/, $out/ddpm/, $out/denoise-study/ and the plots"

@@ -181,6 +181,9 @@ describe('missing-u train and sample', () => {
     expect(traced.trace).toHaveLength(21);
     expect(traced.trace.at(-1).t).toBe(0);
     expect(traced.bestPsnr).toBe(Math.max(...traced.trace.map((s: { psnr: number }) => s.psnr)));
+    const predicted = traced.trace.map((s: { predictedPsnr: number }) => s.predictedPsnr);
+    expect(traced.bestPredictedPsnr).toBe(Math.max(...predicted));
+    expect(traced.bestPredictedAtStep).toBe(traced.trace[predicted.indexOf(Math.max(...predicted))].t);
     expect(fs.existsSync(path.join(dir, 'd.png'))).toBe(true);
   });
 

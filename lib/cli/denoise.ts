@@ -53,6 +53,7 @@ export function denoiseCommand(): Command {
       trace: opts.out ? 'images' : 'metrics',
     });
     const best = trace.steps.reduce((a, b) => (b.psnr > a.psnr ? b : a));
+    const bestPredicted = trace.steps.reduce((a, b) => (b.predictedPsnr > a.predictedPsnr ? b : a));
     const last = trace.steps[trace.steps.length - 1];
     if (opts.out) {
       const rows = [clean.toFloat32Array(), trace.noisy.toFloat32Array(), (last.image ?? trace.noisy).toFloat32Array()];
@@ -61,7 +62,10 @@ export function denoiseCommand(): Command {
       using grid = tensor(all, [3 * n, ...clean.shape.slice(1)]);
       await writeImageGrid(grid, opts.out, { columns: n });
     }
-    trace.steps.forEach((s) => s.image?.dispose());
+    trace.steps.forEach((s) => {
+      s.image?.dispose();
+      s.predicted?.dispose();
+    });
     trace.noisy.dispose();
     checkpoint.ema.dispose();
     const summary = {
@@ -70,12 +74,24 @@ export function denoiseCommand(): Command {
       bestPsnr: best.psnr,
       bestAtStep: best.t,
       finalPsnr: last.psnr,
-      trace: opts.json ? trace.steps.map(({ t, mse, psnr }) => ({ t, mse, psnr })) : undefined,
+      bestPredictedPsnr: bestPredicted.predictedPsnr,
+      bestPredictedAtStep: bestPredicted.t,
+      trace: opts.json
+        ? trace.steps.map(({ t, mse, psnr, predictedMse, predictedPsnr }) => ({
+            t,
+            mse,
+            psnr,
+            predictedMse,
+            predictedPsnr,
+          }))
+        : undefined,
     };
     process.stdout.write(
       opts.json
         ? `${JSON.stringify(summary)}\n`
-        : `denoised ${n} images from step ${opts.noiseStep}: best PSNR ${best.psnr.toFixed(2)} dB at step ${best.t}, final ${last.psnr.toFixed(2)} dB\n`,
+        : `denoised ${n} images from step ${opts.noiseStep}: best PSNR ${best.psnr.toFixed(2)} dB at step ${best.t}, ` +
+            `final ${last.psnr.toFixed(2)} dB; the predicted clean image's best ${bestPredicted.predictedPsnr.toFixed(2)} dB ` +
+            `at step ${bestPredicted.t}\n`,
     );
   });
 }
