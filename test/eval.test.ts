@@ -202,6 +202,22 @@ describe('the efficiency table', () => {
 });
 
 describe('eval from the command line', () => {
+  it('reads real digits as digits, samples a checkpoint with its own or the given DDIM eta, and is seeded', () => {
+    const real = cli('eval', 'digits', '--images', 'mnist', '--n', '100', '--json');
+    expect(real.n).toBe(100);
+    expect(real.share).toBeGreaterThan(0.9);
+    expect(real.confident).toBe(Math.round(real.share * 100));
+    expect(real.perDigit).toHaveLength(10);
+    expect(real.perDigit.reduce((a: number, b: number) => a + b)).toBe(real.confident);
+    const drawn = (...flags: string[]) =>
+      cli('eval', 'digits', '--images', checkpoints['cunet-mnist'], '--n', '4', '--steps', '3', ...flags, '--json');
+    const deterministic = drawn();
+    expect(drawn('--eta', '0').meanTopProbability).toBe(deterministic.meanTopProbability);
+    const noisy = drawn('--eta', '1');
+    expect(noisy.meanTopProbability).not.toBe(deterministic.meanTopProbability);
+    expect(drawn('--eta', '1').meanTopProbability).toBe(noisy.meanTopProbability);
+  });
+
   it('compares image sets with SSIM and PSNR and refuses mismatched sizes', () => {
     const digits = loadMnistPackage(20);
     const a = path.join(dir, 'a.safetensors');

@@ -13,6 +13,7 @@ interface DigitsCliOptions {
   n: number;
   sampler?: Sampler;
   steps?: number;
+  eta?: number;
   seed: number;
   precision?: Precision;
   threshold: number;
@@ -31,6 +32,7 @@ export function digitsCommand(): Command {
       'for a checkpoint: reverse steps (default: the checkpoint config’s)',
       positiveCount('--steps'),
     )
+    .option('--eta <x>', 'for a checkpoint: DDIM noise, 0 deterministic (default: the checkpoint config’s)', Number)
     .option('--seed <n>', 'for a checkpoint: the sampling seed', count('--seed'), 0)
     .option('--precision <p>', 'for a checkpoint: fp32 (default), bf16 or fp16', precisionOption('--precision'))
     .option('--threshold <p>', 'the top-class probability that counts as a digit', Number, 0.9)
@@ -42,6 +44,7 @@ export function digitsCommand(): Command {
       n: opts.n,
       sampler: opts.sampler,
       steps: opts.steps,
+      eta: opts.eta,
       seed: opts.seed,
       precision: opts.precision,
       onProgress: (p) => (show ??= progressPrinter('sample', p.total, { every: 10 }))(p.step),

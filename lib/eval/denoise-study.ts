@@ -44,7 +44,7 @@ export interface DenoiseStudyOptions {
  */
 export type StudyTrace = 'x_t' | 'x0-hat';
 
-export const STUDY_TRACES: readonly StudyTrace[] = ['x_t', 'x0-hat'];
+const STUDY_TRACES: readonly StudyTrace[] = ['x_t', 'x0-hat'];
 
 /** One denoiser at one noise step, one trace: the best value of each metric over the reverse steps, where and when. */
 export interface StudyRow {

@@ -22,6 +22,8 @@ export interface ImageSourceOptions {
   /** For checkpoints: how to sample (default: the checkpoint config's sample section). */
   sampler?: Sampler;
   steps?: number;
+  /** DDIM's noise (default: the checkpoint config's). */
+  eta?: number;
   seed?: number;
   precision?: Precision;
   device?: Device;
@@ -68,6 +70,7 @@ export async function loadImageSource(source: string, opts: ImageSourceOptions =
         n: opts.n ?? settings.n,
         sampler: opts.sampler ?? settings.sampler,
         steps: opts.steps ?? settings.steps ?? 50,
+        eta: opts.eta ?? settings.eta,
         seed: opts.seed ?? 0,
         precision: opts.precision,
         onProgress: opts.onProgress,

@@ -31,6 +31,7 @@ export type {
   StudyCurvePoint,
   StudyDenoiser,
   StudyRow,
+  StudyTrace,
 } from './denoise-study';
 export type { DigitConfidence, DigitConfidenceOptions } from './digit-confidence';
 export type { EfficiencyEntry, EfficiencyOptions, EfficiencyRow } from './efficiency';
