@@ -49,6 +49,11 @@ describe('configs', () => {
       const config = parseTrainConfig(JSON.parse(fs.readFileSync(path.join(ROOT, 'configs', `${name}.json`), 'utf8')));
       expect(config.name).toBe(name);
     }
+    // The Table 1 recipes of scripts/reproduce.sh.
+    for (const file of fs.readdirSync(path.join(ROOT, 'configs', 'table1'))) {
+      const config = parseTrainConfig(JSON.parse(fs.readFileSync(path.join(ROOT, 'configs', 'table1', file), 'utf8')));
+      expect(config.name).toBe(`table1-${path.basename(file, '.json')}`);
+    }
   });
 
   it('name the field, the value and what is allowed', () => {
