@@ -51,7 +51,8 @@ export type SampleOptions = z.input<typeof SampleSchema> & ReverseCallbacks;
 
 export type DenoiseOptions = z.input<typeof DenoiseSchema> & ReverseCallbacks;
 
-export interface DenoiseStep {
+/** One reverse step of a denoise trace; T is the tensor type (the native layer gives its own). */
+export interface DenoiseStep<T = Tensor> {
   /** The diffusion step reached (0 last). */
   t: number;
   /** Of this step's result x_{t_prev}, against the clean image. */
@@ -63,9 +64,15 @@ export interface DenoiseStep {
   /** Seconds since the reverse process started (metrics included). */
   seconds: number;
   /** x_{t_prev}, with `trace: 'images'`. */
-  image?: Tensor;
+  image?: T;
   /** x0-hat, with `trace: 'images'`. */
-  predicted?: Tensor;
+  predicted?: T;
+}
+
+/** Frees the images a step kept (`trace: 'images'`). */
+export function disposeStepImages(step: DenoiseStep): void {
+  step.image?.dispose();
+  step.predicted?.dispose();
 }
 
 export interface DenoiseTrace {
@@ -163,13 +170,11 @@ export async function denoise(denoiser: AnyDenoiser, image: Tensor, opts: Denois
       ),
     opts,
   );
+  const steps = result.trace as DenoiseStep[];
   if (result.aborted) {
     result.noisy.dispose();
-    result.trace.forEach((s) => {
-      s.image?.dispose();
-      s.predicted?.dispose();
-    });
+    steps.forEach(disposeStepImages);
     throwIfAborted(opts.signal, 'denoise');
   }
-  return { noisy: result.noisy as Tensor, steps: result.trace as DenoiseStep[] };
+  return { noisy: result.noisy as Tensor, steps };
 }

@@ -5,6 +5,7 @@ import loadAddon from 'node-gyp-build';
 
 import { MissingUError } from './errors';
 import { PACKAGE_ROOT } from './package-root';
+import type { DenoiseStep } from './diffusion';
 import type { Precision } from './schemas/precision';
 
 /** The shapes of the objects native/napi hands out; lib/ wraps them in the public API. */
@@ -143,16 +144,7 @@ export interface NativeReverseResult {
 
 export interface NativeDenoiseResult {
   noisy: NativeTensor;
-  trace: Array<{
-    t: number;
-    mse: number;
-    psnr: number;
-    predictedMse: number;
-    predictedPsnr: number;
-    seconds: number;
-    image?: NativeTensor;
-    predicted?: NativeTensor;
-  }>;
+  trace: DenoiseStep<NativeTensor>[];
   aborted: boolean;
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { denoise, info, jit, models, noiseSchedule, qSample, randn, sample, tensor, type Tensor } from '../lib';
+import { disposeStepImages } from '../lib/diffusion';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const closeTo = (a: Float32Array, b: ArrayLike<number>, tol: number) =>
@@ -168,12 +169,15 @@ describe('samplers', () => {
 });
 
 describe('denoising', () => {
-  it('noises an image to step t, reverses to 0 and traces every step', async () => {
-    using model = jit.load(path.join(FIXTURES, 'tiny_denoiser.pt'));
-    using image = tensor(
+  const sineImage = () =>
+    tensor(
       Float32Array.from({ length: 64 }, (_, i) => Math.sin(i / 5)),
       [1, 1, 8, 8],
     );
+
+  it('noises an image to step t, reverses to 0 and traces every step', async () => {
+    using model = jit.load(path.join(FIXTURES, 'tiny_denoiser.pt'));
+    using image = sineImage();
     const trace = await denoise(model, image, { noiseStep: 50, seed: 4, trace: 'images' });
     expect(trace.steps).toHaveLength(51);
     // Each entry is labelled with the step its reverse step started from: 50 first, 0 once, last.
@@ -189,16 +193,13 @@ describe('denoising', () => {
     const abar = alphasCumprod[50];
     const expected = Array.from(clean, (x, i) => Math.sqrt(abar) * x + Math.sqrt(1 - abar) * noise[i]);
     expect(closeTo(trace.noisy.toFloat32Array(), expected, 1e-6)).toBe(true);
-    trace.steps.forEach((s) => s.image?.dispose());
+    trace.steps.forEach(disposeStepImages);
     (trace.noisy as Tensor).dispose();
   });
 
   it('traces the clean image each step predicted, the closed form of the denoiser’s output', async () => {
     using model = jit.load(path.join(FIXTURES, 'tiny_denoiser.pt'));
-    using image = tensor(
-      Float32Array.from({ length: 64 }, (_, i) => Math.sin(i / 5)),
-      [1, 1, 8, 8],
-    );
+    using image = sineImage();
     const trace = await denoise(model, image, { noiseStep: 30, seed: 4, trace: 'images' });
     // The first step's x0-hat from eps: (x_t - sqrt(1 - abar) eps) / sqrt(abar), clipped to [-1, 1].
     const abar = noiseSchedule().alphasCumprod[30];
@@ -219,10 +220,7 @@ describe('denoising', () => {
     // DDPM's last step lands on its own prediction.
     const last = trace.steps.at(-1)!;
     expect(closeTo(last.image!.toFloat32Array(), Array.from(last.predicted!.toFloat32Array()), 1e-6)).toBe(true);
-    trace.steps.forEach((s) => {
-      s.image?.dispose();
-      s.predicted?.dispose();
-    });
+    trace.steps.forEach(disposeStepImages);
     (trace.noisy as Tensor).dispose();
   });
 });

@@ -4,7 +4,7 @@ import { loadCheckpoint } from '../checkpoint/checkpoint';
 import { imageRange } from '../data/image-range';
 import { loadDataset } from '../data/load';
 import type { Device } from '../device';
-import { denoise, type Sampler } from '../diffusion';
+import { denoise, disposeStepImages, type Sampler } from '../diffusion';
 import { writeImageGrid } from '../report/image-grid';
 import type { Precision } from '../schemas/precision';
 import { tensor } from '../tensor';
@@ -62,10 +62,7 @@ export function denoiseCommand(): Command {
       using grid = tensor(all, [3 * n, ...clean.shape.slice(1)]);
       await writeImageGrid(grid, opts.out, { columns: n });
     }
-    trace.steps.forEach((s) => {
-      s.image?.dispose();
-      s.predicted?.dispose();
-    });
+    trace.steps.forEach(disposeStepImages);
     trace.noisy.dispose();
     checkpoint.ema.dispose();
     const summary = {

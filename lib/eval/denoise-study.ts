@@ -1,5 +1,12 @@
 import { imageRange } from '../data/image-range';
-import { denoise, noiseSchedule, resolveDiffusion, type DiffusionOptions, type Sampler } from '../diffusion';
+import {
+  denoise,
+  disposeStepImages,
+  noiseSchedule,
+  resolveDiffusion,
+  type DiffusionOptions,
+  type Sampler,
+} from '../diffusion';
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
@@ -173,17 +180,13 @@ async function traceChunk(
       totals.seconds[i] += step.seconds;
       await addMetrics(totals.traces['x_t'], i, step.image as Tensor, clean, opts.lpips);
       await addMetrics(totals.traces['x0-hat'], i, step.predicted as Tensor, clean, opts.lpips);
-      step.image?.dispose();
-      step.predicted?.dispose();
+      disposeStepImages(step);
     }
   } catch (err) {
     trace.noisy.dispose();
     throw err;
   } finally {
-    trace.steps.forEach((s) => {
-      s.image?.dispose();
-      s.predicted?.dispose();
-    });
+    trace.steps.forEach(disposeStepImages);
   }
   return trace.noisy;
 }
