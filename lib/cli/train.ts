@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { loadCheckpoint, loadTrainerState, saveCheckpoint, type CheckpointState } from '../checkpoint/checkpoint';
 import { assertSaveTarget, findCheckpoint } from '../checkpoint/folder';
 import { loadTrainConfig, type TrainConfigJson } from '../config/train-config';
-import { loadDataset } from '../data/load';
+import { openTrainingImages } from '../data/load';
 import type { Device } from '../device';
 import { distributedFromEnv } from '../distributed';
 import { MissingUError } from '../errors';
@@ -163,7 +163,8 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
   const main = (distributed?.rank ?? 0) === 0;
   const { config, out, resumeFrom } = resolveRun(opts);
   if (main) assertSaveTarget(out); // before anything is loaded: a refused folder costs nothing
-  const data = await loadDataset(config.data);
+  const training = await openTrainingImages(config.data, { signal });
+  const data = training.images;
   signal.throwIfAborted();
   const resume = resumeFrom ? loadResume(resumeFrom, config) : undefined;
   if (resume && main) process.stderr.write(`missing-u: resuming ${resumeFrom} from step ${resume.state.step}\n`);
@@ -179,7 +180,7 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
     lastLoss,
     savedAt: new Date().toISOString(),
   });
-  const result = await trainParsed({ model: config.model, diffusion: config.diffusion, train: config.train }, data, {
+  const result = await trainParsed({ model: config.model, diffusion: config.diffusion, train: config.train }, training, {
     signal,
     onProgress: (p) => {
       lastLoss = p.loss;

@@ -4,6 +4,7 @@ import { SAMPLERS } from '../diffusion';
 import { MissingUError } from '../errors';
 import { models } from '../models';
 import { readJsonFile } from '../io/json-file';
+import { DataSectionSchema } from '../schemas/data-options';
 import { ModelSectionSchema, type ModelPreset } from '../schemas/model-options';
 import { positiveInt, seed, TrainDiffusionSchema, TrainSectionSchema } from '../schemas/train-options';
 
@@ -25,24 +26,7 @@ export const TrainConfigSchema = z
       })
       .default('run'),
     model: ModelSectionSchema,
-    data: z
-      .discriminatedUnion('source', [
-        z.object({ source: z.literal('mnist-package'), limit: positiveInt.optional() }).strict(),
-        z.object({ source: z.literal('mnist-idx'), images: z.string().min(1), labels: z.string().optional() }).strict(),
-        z
-          .object({
-            source: z.literal('image-folder'),
-            path: z.string().min(1),
-            // Bounded, and checked against the preset below (imageSizeIssue), before any image is read.
-            imageSize: positiveInt,
-            channels: z.union([z.literal(1), z.literal(3)]).default(3),
-            horizontalFlip: z.boolean().default(false),
-            onCorrupt: z.enum(['skip', 'fail']).default('skip'),
-            limit: positiveInt.optional(),
-          })
-          .strict(),
-      ])
-      .default({ source: 'mnist-package' }),
+    data: DataSectionSchema,
     diffusion: TrainDiffusionSchema.default({}),
     train: TrainSectionSchema,
     sample: z

@@ -1,17 +1,43 @@
-import type { TrainConfigJson } from '../config/train-config';
-import type { ImageDataset } from './dataset';
+import type { DataSection } from '../schemas/data-options';
+import type { ImageDataset, TrainingImages } from './dataset';
 import { loadImageFolder } from './image-folder';
 import { loadMnistIdx } from './mnist-idx';
 import { loadMnistPackageAsync } from './mnist-package';
+import { preparedCacheFor } from './prepared/cache';
+import { readPreparedImages } from './prepared-in-memory';
+import { readPreparedManifest } from './prepared/manifest';
 
-/** The dataset a config's `data` section names. */
-export async function loadDataset(data: TrainConfigJson['data']): Promise<ImageDataset> {
+/**
+ * The images a config's `data` section names, as a prepared file that training reads batch by batch: a
+ * `prepared` folder as it is, any other source prepared once into the cache (a later run with the same
+ * source and settings reuses it).
+ */
+export async function openTrainingImages(
+  data: DataSection,
+  opts: { signal?: AbortSignal } = {},
+): Promise<TrainingImages> {
+  const dir = data.source === 'prepared' ? data.path : await preparedCacheFor(data, opts);
+  const { manifest, imagesFile } = readPreparedManifest(dir);
+  return {
+    images: {
+      name: data.source === 'prepared' ? `prepared dataset ${dir}` : `${data.source} (prepared in ${dir})`,
+      file: imagesFile,
+      shape: [manifest.count, manifest.channels, manifest.height, manifest.width],
+    },
+    horizontalFlip: data.horizontalFlip,
+  };
+}
+
+/** The dataset a config's `data` section names, in memory (for evaluation against it). */
+export async function loadDataset(data: DataSection): Promise<ImageDataset> {
   switch (data.source) {
     case 'mnist-package':
       return loadMnistPackageAsync(data.limit);
     case 'mnist-idx':
       return loadMnistIdx(data.images, data.labels);
     case 'image-folder':
-      return loadImageFolder(data.path, data);
+      return loadImageFolder(data.path, { ...data, horizontalFlip: false });
+    case 'prepared':
+      return readPreparedImages(data.path);
   }
 }

@@ -3,6 +3,7 @@
 
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
+#include "napi/data_binding.h"
 #include "napi/diffusion_binding.h"
 #include "napi/errors.h"
 #include "napi/generator.h"
@@ -66,6 +67,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("diffusionSample", Napi::Function::New<diffusionSample>(env, "diffusionSample"));
   exports.Set("diffusionDenoise", Napi::Function::New<diffusionDenoise>(env, "diffusionDenoise"));
   exports.Set("trainRun", Napi::Function::New<trainRun>(env, "trainRun"));
+  exports.Set("dataDrawBatch", Napi::Function::New<dataDrawBatch>(env, "dataDrawBatch"));
   exports.Set("diffusionSchedule", Napi::Function::New<diffusionSchedule>(env, "diffusionSchedule"));
   exports.Set("diffusionQSample", Napi::Function::New<diffusionQSample>(env, "diffusionQSample"));
   exports.Set("randn", Napi::Function::New<seededRandn>(env, "randn"));

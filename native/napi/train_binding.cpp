@@ -13,6 +13,7 @@
 
 #include "diffusion/schedule.h"
 #include "napi/async_job.h"
+#include "napi/dataset_argument.h"
 #include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/job_control.h"
@@ -27,7 +28,7 @@
 namespace missingu {
 namespace {
 
-// options.train and options.diffusion: a training config's sections, every key given (the schema in
+// options.train, options.data and options.diffusion: a training config's sections, every key given (the schema in
 // lib/config/train-config.ts holds the defaults); train::trainDiffusion validates the values.
 train::TrainOptions readTrainOptions(const OptionReader& opts) {
   train::TrainOptions o;
@@ -56,6 +57,10 @@ train::TrainOptions readTrainOptions(const OptionReader& opts) {
   o.precision = precisionNamed(t.string("precision"), "train.precision");
   o.lossScale = t.number("lossScale");
   t.finish();
+
+  const OptionReader data = opts.child("data");
+  o.horizontalFlip = data.boolean("horizontalFlip");
+  data.finish();
 
   const OptionReader d = opts.child("diffusion");
   o.diffusion.schedule = d.string("schedule");
@@ -89,23 +94,6 @@ std::optional<train::ProcessGroupOptions> distributedArgument(const OptionReader
         "train: this build has no distributed support (it was compiled without the Gloo headers); rebuild it "
         "where scripts/gloo.js can fetch them (npm rebuild missing-u) to train with several processes");
   }
-  return out;
-}
-
-// The dataset as a tensor that owns its memory; shape [N, C, H, W] with square images.
-at::Tensor datasetArgument(const Napi::Value& value, const Napi::Value& shapeValue) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throwTypeError(value.Env(), "train: the dataset must be a Float32Array with its shape [N, C, H, W]");
-  }
-  auto data = value.As<Napi::Float32Array>();
-  const std::vector<int64_t> shape = sizesArgument(shapeValue, "train: dataset shape", 1, 4, "[N, C, H, W]");
-  if (shape[0] * shape[1] * shape[2] * shape[3] != static_cast<int64_t>(data.ElementLength())) {
-    throw std::invalid_argument("train: dataset shape " + c10::str(shape) + " does not match its length " +
-                                std::to_string(data.ElementLength()));
-  }
-  if (shape[2] != shape[3]) throw std::invalid_argument("train: images must be square, got " + c10::str(shape));
-  at::Tensor out;
-  runOnComputeThread([&] { out = at::from_blob(data.Data(), shape, at::TensorOptions().dtype(at::kFloat)).clone(); });
   return out;
 }
 
@@ -236,9 +224,9 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
     modelOptions.finish();
     const std::optional<train::ProcessGroupOptions> distributed = distributedArgument(opts);
     opts.finish();
-    const at::Tensor dataset = datasetArgument(info[1], info[2]);
-    requested.channels = dataset.size(1);
-    requested.imageSize = dataset.size(2);
+    const std::shared_ptr<data::ImageSource> dataset = datasetArgument(info[1], info[2], "train");
+    requested.channels = dataset->imageShape()[0];
+    requested.imageSize = dataset->imageShape()[1];
     const std::optional<Resume> resume = resumeArgument(info[5]);
 
     train::RunModels built;
@@ -267,6 +255,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
               p.Set("stepsPerSecond", r.stepsPerSecond);
               p.Set("skipped", r.skipped);
               p.Set("lossScale", r.lossScale);
+              p.Set("dataWaitSeconds", r.dataWaitSeconds);
               fn.Call({p});
             });
             return !control->aborted();
@@ -283,7 +272,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
               fn.Call({snapshotReport(e, *held)});
             });
           };
-          *outcome = train::trainDiffusion(*spec.model, *ema, dataset, o, resumeState.get(), hooks, parallel.get());
+          *outcome = train::trainDiffusion(*spec.model, *ema, *dataset, o, resumeState.get(), hooks, parallel.get());
         },
         [spec, ema, outcome](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);
@@ -296,6 +285,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
           out.Set("losses", losses);
           out.Set("aborted", outcome->aborted);
           out.Set("skippedSteps", static_cast<double>(outcome->skippedSteps));
+          out.Set("dataWaitSeconds", outcome->dataWaitSeconds);
           out.Set("state", stateObject(e, outcome->state));
           return out;
         },

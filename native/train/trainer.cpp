@@ -14,6 +14,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "data/batch_draw.h"
+#include "data/batch_prefetcher.h"
 #include "diffusion/schedule.h"
 #include "runtime/scoped_seed.h"
 #include "train/data_parallel.h"
@@ -62,8 +64,9 @@ void restoreAdam(torch::optim::Adam& optimizer, const NamedTensors& trainable, c
   }
 }
 
+// `generator`: the state the run continues from (taken before any draw made ahead for the next step).
 TrainerState captureState(torch::optim::Adam& optimizer, const NamedTensors& trainable, int64_t step,
-                          at::Generator& generator) {
+                          const at::Tensor& generator) {
   TrainerState out;
   out.step = step;
   for (const auto& [name, parameter] : trainable) {
@@ -73,7 +76,7 @@ TrainerState captureState(torch::optim::Adam& optimizer, const NamedTensors& tra
     out.expAvg.emplace_back(name, adam.exp_avg().cpu().clone());
     out.expAvgSq.emplace_back(name, adam.exp_avg_sq().cpu().clone());
   }
-  out.generator = generator.get_state();
+  out.generator = generator;
   return out;
 }
 
@@ -122,13 +125,12 @@ void validate(const TrainOptions& o) {
   require(o.lossScale >= 0 && std::isfinite(o.lossScale), "lossScale must be >= 0 (0 turns loss scaling off)");
 }
 
-TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
+TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const data::ImageSource& data,
                             const TrainOptions& o, const TrainerState* resume, const TrainHooks& hooks,
                             DataParallel* parallel) {
   validate(o);
   const auto device = model.parameters().front().device();
   requirePrecision(o.precision, device, "train.precision");
-  require(data.dim() == 4 && data.size(0) >= 1, "the dataset must be (N, C, H, W) with N >= 1");
   const int64_t firstStep = resume ? resume->step + 1 : 1;
   require(firstStep <= o.steps, "the run is already at step " + std::to_string(firstStep - 1) +
                                     ": steps counts from the start of the run, so ask for more than that");
@@ -171,6 +173,22 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
   }
   model.train();
 
+  // Each micro-batch's rows (and flips) are drawn one micro-batch ahead, right after the previous one's
+  // steps and noise: the same order of draws as gathering on the spot, so runs repeat and resume exactly.
+  // `drawnFrom` is the generator's state before the draw ahead, which is where a resumed run starts.
+  data::BatchPrefetcher prefetcher(data);
+  const int64_t rankFirst = rank * o.batchSize;
+  at::Tensor drawnFrom;
+  const auto drawAhead = [&] {
+    drawnFrom = generator.get_state();
+    const data::BatchDraw draw = data::drawBatch(generator, data.count(), globalBatch, o.horizontalFlip);
+    const auto mine = [&](const at::Tensor& all) { return all.defined() ? all.narrow(0, rankFirst, o.batchSize) : all; };
+    prefetcher.request(mine(draw.index), mine(draw.flip));
+  };
+  const auto continueFrom = [&] { return drawnFrom.defined() ? drawnFrom : generator.get_state(); };
+  const auto [channels, height, width] = data.imageShape();
+  drawAhead();
+
   TrainOutcome outcome;
   int64_t step = firstStep - 1;
   const auto started = std::chrono::steady_clock::now();
@@ -185,13 +203,13 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     double stepLoss = 0.0;
     for (int64_t micro = 0; micro < o.accumulate; ++micro) {
       // The whole (global) batch is drawn on every rank, in the order one process would draw it.
-      const at::Tensor index = at::randint(data.size(0), {globalBatch}, generator, cpuLong);
+      const at::Tensor x0 = prefetcher.take().to(device);
       const at::Tensor t0 = at::randint(o.diffusion.diffusionSteps, {globalBatch}, generator, cpuLong);
-      const at::Tensor noise0 = at::randn({globalBatch, data.size(1), data.size(2), data.size(3)}, generator, cpuFloat);
-      const int64_t first = rank * o.batchSize;
-      const at::Tensor x0 = data.index_select(0, index.narrow(0, first, o.batchSize)).to(device);
-      const at::Tensor t = t0.narrow(0, first, o.batchSize).to(device);
-      const at::Tensor noise = noise0.narrow(0, first, o.batchSize).to(device);
+      const at::Tensor noise0 = at::randn({globalBatch, channels, height, width}, generator, cpuFloat);
+      drawnFrom = at::Tensor();
+      if (step < o.steps || micro + 1 < o.accumulate) drawAhead();
+      const at::Tensor t = t0.narrow(0, rankFirst, o.batchSize).to(device);
+      const at::Tensor noise = noise0.narrow(0, rankFirst, o.batchSize).to(device);
       const at::Tensor xt = diffusion::qSample(schedule, x0, t, noise);
       const at::Tensor target = diffusion::target(o.diffusion.objective, schedule, x0, noise, t);
       at::Tensor prediction;
@@ -225,7 +243,8 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     outcome.losses.push_back(stepLoss);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = static_cast<double>(step - firstStep + 1) / seconds;
-    bool stop = hooks.onStep && !hooks.onStep({step, stepLoss, rate, !stepped, scaler.scale()});
+    bool stop = hooks.onStep &&
+                !hooks.onStep({step, stepLoss, rate, !stepped, scaler.scale(), prefetcher.waitSeconds()});
     if (parallel) stop = parallel->any(stop, "agreeing whether to stop after step " + std::to_string(step));
     if (stop) {
       outcome.aborted = true;
@@ -235,13 +254,15 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     owed = owed || (o.checkpointEvery > 0 && step % o.checkpointEvery == 0) ||
            (o.checkpointSeconds > 0 && sinceSnapshot >= o.checkpointSeconds);
     if (snapshots && owed && step < o.steps && (!hooks.readyForSnapshot || hooks.readyForSnapshot())) {
-      hooks.onSnapshot({weightsOnCpu(model), weightsOnCpu(ema), captureState(optimizer, trainable, step, generator)});
+      hooks.onSnapshot(
+          {weightsOnCpu(model), weightsOnCpu(ema), captureState(optimizer, trainable, step, continueFrom())});
       lastSnapshot = std::chrono::steady_clock::now();
       owed = false;
     }
   }
   model.eval();
-  outcome.state = captureState(optimizer, trainable, step, generator);
+  outcome.state = captureState(optimizer, trainable, step, continueFrom());
+  outcome.dataWaitSeconds = prefetcher.waitSeconds();
   return outcome;
 }
 

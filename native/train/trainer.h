@@ -1,6 +1,7 @@
 #pragma once
-// A whole DDPM training run in native code: batches drawn from an in-memory dataset, the diffusion
-// loss, Adam with warmup, gradient clipping and accumulation, and an EMA copy of the weights.
+// A whole DDPM training run in native code: batches drawn from an ImageSource (gathered ahead of the
+// step on a thread of their own), the diffusion loss, Adam with warmup, gradient clipping and
+// accumulation, and an EMA copy of the weights.
 #include <ATen/core/Tensor.h>
 
 #include <array>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "data/image_source.h"
 #include "diffusion/objective.h"
 #include "models/denoiser.h"
 #include "runtime/precision.h"
@@ -43,6 +45,8 @@ struct TrainOptions {
   double gradClip{};      // max global gradient norm; 0 turns clipping off
   EmaOptions ema;
   uint64_t seed{};
+  // Mirror each drawn image left-right with probability 1/2, drawn from the run's generator.
+  bool horizontalFlip{};
   // Periodic snapshots for checkpoints: after every checkpointEvery-th optimizer step, and after any
   // step that ends checkpointSeconds or more after the last snapshot (0 turns either off).
   int64_t checkpointEvery{};
@@ -60,6 +64,7 @@ struct StepReport {
   double stepsPerSecond;
   bool skipped = false;  // the loss scaler found Inf/NaN gradients: no optimizer step was taken
   double lossScale = 0;  // the scale for the next step (0: no loss scaling)
+  double dataWaitSeconds = 0;  // time this call's steps have waited for their batches so far
 };
 
 // false stops the run after the current step (with data parallelism: on every rank, when any says so).
@@ -96,6 +101,7 @@ struct TrainOutcome {
   std::vector<double> losses;  // one per optimizer step of this call
   bool aborted = false;        // onStep asked to stop before options.steps
   int64_t skippedSteps = 0;    // steps the loss scaler skipped
+  double dataWaitSeconds = 0;  // time the steps waited for their batches
   TrainerState state;
 };
 
@@ -107,7 +113,7 @@ NamedTensors weightsOnCpu(const models::DenoiserImpl& model);
 
 // Validates options (std::invalid_argument naming the field). Trains `model` in place and keeps
 // `ema` (same architecture) as its exponential moving average. Throws std::runtime_error naming
-// the step when the loss becomes NaN or infinite. data: (N, C, H, W) float32 in [-1, 1].
+// the step when the loss becomes NaN or infinite. Batches come from `data` (images in [-1, 1]).
 // With `resume` (and model/ema holding that run's weights) it continues from resume->step up to
 // options.steps in total, drawing exactly what the uninterrupted run would have drawn.
 // With `parallel` (W ranks), options.batchSize is per rank: every rank draws the same global batch of
@@ -117,7 +123,7 @@ NamedTensors weightsOnCpu(const models::DenoiserImpl& model);
 // losses are the mean over the ranks. The weights start from rank 0's.
 // hooks.onSnapshot receives a TrainSnapshot as options.checkpointEvery / checkpointSeconds ask, never
 // after the last step (the outcome holds that one); training pauses for one copy of the weights.
-TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const at::Tensor& data,
+TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& ema, const data::ImageSource& data,
                             const TrainOptions& options, const TrainerState* resume, const TrainHooks& hooks,
                             DataParallel* parallel = nullptr);
 
