@@ -2,6 +2,22 @@ export type { ImageDataset } from './data/dataset';
 export { loadImageFolder, type ImageFolderOptions } from './data/image-folder';
 export { loadMnistIdx } from './data/mnist-idx';
 export { loadMnistPackage, loadMnistPackageAsync } from './data/mnist-package';
+export {
+  data,
+  PREPARED_FORMAT,
+  type CacheableData,
+  type CacheOptions,
+  type PreparedDataset,
+  type PreparedManifest,
+  type PrepareOptions,
+  type PrepareProgress,
+  type PrepareResult,
+  type PrepareSettings,
+  type PrepareSource,
+  type ResizeRule,
+  type SkippedImage,
+  type SourceKind,
+} from './data/prepared';
 export type { Device } from './device';
 export {
   denoise,

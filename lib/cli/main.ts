@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 
 import { PACKAGE_VERSION } from '../package-root';
 import { benchCommand } from './bench';
+import { dataCommand } from './data';
 import { denoiseCommand } from './denoise';
 import { evalCommand } from './eval';
 import { addExamples } from './help';
@@ -25,6 +26,7 @@ function program(): Command {
   cli.addCommand(inspectCommand());
   cli.addCommand(evalCommand());
   cli.addCommand(benchCommand());
+  cli.addCommand(dataCommand());
   cli.addCommand(importOfficialCommand());
   addExamples(cli);
   return cli;
