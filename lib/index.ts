@@ -1,4 +1,5 @@
 export type { ImageDataset } from './data/dataset';
+export { drawBatch, type DrawBatchOptions } from './data/draw-batch';
 export { loadImageFolder, type ImageFolderOptions } from './data/image-folder';
 export { loadMnistIdx } from './data/mnist-idx';
 export { loadMnistPackage, loadMnistPackageAsync } from './data/mnist-package';

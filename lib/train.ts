@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { runAbortable } from './abortable';
 import type { StoredTensor } from './io/safetensors';
 import type { ImageDataset, TrainingImages } from './data/dataset';
-import { openTrainingImages } from './data/load';
+import { trainingImagesFor } from './data/load';
 import { deviceOrDefault } from './device';
 import { resolveDiffusion } from './diffusion-settings';
 import { nativeDistributed, type DistributedOptions } from './distributed';
 import type { Denoiser } from './models';
 import { native, type NativeTrainResult } from './native';
-import { DataSectionSchema, type DataSectionInput } from './schemas/data-options';
+import type { DataSectionInput } from './schemas/data-options';
 import { ModelSectionSchema, type ModelSection } from './schemas/model-options';
 import { parseOptions } from './schemas/parse-options';
 import {
@@ -135,11 +135,7 @@ export interface TrainResult {
 export async function train(config: TrainConfig, opts: TrainRunOptions = {}): Promise<TrainResult> {
   const { data, ...sections } = config;
   const parsed = parseOptions(TrainRunSchema, sections, 'train');
-  const images =
-    data !== undefined && 'data' in data && data.data instanceof Float32Array
-      ? { images: data, horizontalFlip: false }
-      : await openTrainingImages(parseOptions(DataSectionSchema, data, 'train data'), opts);
-  return trainParsed(parsed, images, opts);
+  return trainParsed(parsed, await trainingImagesFor(data, { signal: opts.signal, where: 'train: data' }), opts);
 }
 
 const TrainRunSchema = z

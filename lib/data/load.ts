@@ -1,4 +1,5 @@
-import type { DataSection } from '../schemas/data-options';
+import { parseOptions } from '../schemas/parse-options';
+import { DataSectionSchema, type DataSection, type DataSectionInput } from '../schemas/data-options';
 import type { ImageDataset, TrainingImages } from './dataset';
 import { loadImageFolder } from './image-folder';
 import { loadMnistIdx } from './mnist-idx';
@@ -16,8 +17,8 @@ export async function openTrainingImages(
   data: DataSection,
   opts: { signal?: AbortSignal } = {},
 ): Promise<TrainingImages> {
-  const dir = data.source === 'prepared' ? data.path : await preparedCacheFor(data, opts);
-  const { manifest, imagesFile } = readPreparedManifest(dir);
+  const { dir, manifest, imagesFile } =
+    data.source === 'prepared' ? readPreparedManifest(data.path) : await preparedCacheFor(data, opts);
   return {
     images: {
       name: data.source === 'prepared' ? `prepared dataset ${dir}` : `${data.source} (prepared in ${dir})`,
@@ -26,6 +27,16 @@ export async function openTrainingImages(
     },
     horizontalFlip: data.horizontalFlip,
   };
+}
+
+/** What `train({ data })` takes: a data section (validated here; default the embedded digits) or images in memory. */
+export async function trainingImagesFor(
+  data: DataSectionInput | ImageDataset | undefined,
+  opts: { signal?: AbortSignal; where: string },
+): Promise<TrainingImages> {
+  if (data !== undefined && 'data' in data && data.data instanceof Float32Array)
+    return { images: data, horizontalFlip: false };
+  return openTrainingImages(parseOptions(DataSectionSchema, data, opts.where), opts);
 }
 
 /** The dataset a config's `data` section names, in memory (for evaluation against it). */

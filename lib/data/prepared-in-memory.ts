@@ -15,7 +15,7 @@ export function readPreparedImages(dir: string, limit?: number): ImageDataset {
   const chunk = Buffer.allocUnsafe(Math.min(count * stride, 1 << 24));
   const fd = fs.openSync(imagesFile, 'r');
   try {
-    for (let at = 0; at < data.length; ) {
+    for (let at = 0; at < data.length;) {
       const got = fs.readSync(fd, chunk, 0, Math.min(chunk.length, data.length - at), at);
       if (got === 0) throw new MissingUError(`${imagesFile} was truncated while it was read`, { code: 'format' });
       for (let i = 0; i < got; i++) data[at + i] = chunk[i] / 127.5 - 1;
@@ -25,5 +25,10 @@ export function readPreparedImages(dir: string, limit?: number): ImageDataset {
     fs.closeSync(fd);
   }
   const labels = manifest.labels && Uint8Array.from(manifest.labels.slice(0, count));
-  return { name: `prepared dataset ${dir}`, data, shape: [count, manifest.channels, manifest.height, manifest.width], labels };
+  return {
+    name: `prepared dataset ${dir}`,
+    data,
+    shape: [count, manifest.channels, manifest.height, manifest.width],
+    labels,
+  };
 }

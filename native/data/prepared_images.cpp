@@ -48,9 +48,9 @@ PreparedImages::PreparedImages(std::string path, const std::array<int64_t, 4>& s
   if (static_cast<uint64_t>(st.st_size) != total) {
     ::close(fd_);
     throw CodedError(ErrorCode::Format, path_ + " holds " + std::to_string(st.st_size) + " bytes, but " +
-                                            std::to_string(shape[0]) + " images of " + std::to_string(shape[1]) +
-                                            "x" + std::to_string(shape[2]) + "x" + std::to_string(shape[3]) +
-                                            " need " + std::to_string(total) +
+                                            std::to_string(shape[0]) + " images of " + std::to_string(shape[1]) + "x" +
+                                            std::to_string(shape[2]) + "x" + std::to_string(shape[3]) + " need " +
+                                            std::to_string(total) +
                                             ": the dataset is damaged or its manifest does not belong to it "
                                             "(prepare it again)");
   }
@@ -70,8 +70,8 @@ void PreparedImages::readImage(int64_t row, uint8_t* into) const {
     const ssize_t got = ::pread(fd_, into + done, stride_ - done, offset + static_cast<off_t>(done));
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
-      throw CodedError(ErrorCode::File, "cannot read image " + std::to_string(row) + " of " + path_ + ": " +
-                                            std::strerror(errno));
+      throw CodedError(ErrorCode::File,
+                       "cannot read image " + std::to_string(row) + " of " + path_ + ": " + std::strerror(errno));
     }
     if (got == 0) {
       throw CodedError(ErrorCode::Format, path_ + " ended before image " + std::to_string(row) +
@@ -93,8 +93,8 @@ at::Tensor PreparedImages::gather(const at::Tensor& index, const at::Tensor& fli
   const auto& unit = pixelToUnit();
   for (int64_t b = 0; b < batch; ++b) {
     if (row[b] < 0 || row[b] >= count_) {
-      throw CodedError(ErrorCode::Option, "image index " + std::to_string(row[b]) + " is outside " + path_ +
-                                              "'s " + std::to_string(count_) + " images");
+      throw CodedError(ErrorCode::Option, "image index " + std::to_string(row[b]) + " is outside " + path_ + "'s " +
+                                              std::to_string(count_) + " images");
     }
     readImage(row[b], scratch_.data());
     const uint8_t* from = scratch_.data();

@@ -16,9 +16,7 @@ TensorImages::TensorImages(at::Tensor images) : images_(std::move(images)) {
 
 int64_t TensorImages::count() const { return images_.size(0); }
 
-std::array<int64_t, 3> TensorImages::imageShape() const {
-  return {images_.size(1), images_.size(2), images_.size(3)};
-}
+std::array<int64_t, 3> TensorImages::imageShape() const { return {images_.size(1), images_.size(2), images_.size(3)}; }
 
 at::Tensor TensorImages::gather(const at::Tensor& index, const at::Tensor& flip) const {
   at::Tensor batch = images_.index_select(0, index);

@@ -19,7 +19,8 @@ namespace missingu {
 std::shared_ptr<data::ImageSource> datasetArgument(const Napi::Value& value, const Napi::Value& shapeValue,
                                                    const std::string& where) {
   const std::vector<int64_t> shape = sizesArgument(shapeValue, where + ": dataset shape", 1, 4, "[N, C, H, W]");
-  if (shape[2] != shape[3]) throw std::invalid_argument(where + ": images must be square, got " + c10::str(c10::IntArrayRef(shape)));
+  if (shape[2] != shape[3])
+    throw std::invalid_argument(where + ": images must be square, got " + c10::str(c10::IntArrayRef(shape)));
   if (value.IsObject() && !value.IsTypedArray()) {
     const OptionReader file(value, where + ": dataset");
     const std::string path = file.string("file");
@@ -27,15 +28,16 @@ std::shared_ptr<data::ImageSource> datasetArgument(const Napi::Value& value, con
     return std::make_shared<data::PreparedImages>(path, std::array<int64_t, 4>{shape[0], shape[1], shape[2], shape[3]});
   }
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throwTypeError(value.Env(), where + ": the dataset must be a Float32Array or { file }, with its shape [N, C, H, W]");
+    throwTypeError(value.Env(),
+                   where + ": the dataset must be a Float32Array or { file }, with its shape [N, C, H, W]");
   }
   auto array = value.As<Napi::Float32Array>();
   uint64_t elements = 1;
   bool overflow = false;
   for (int64_t d : shape) overflow = overflow || c10::mul_overflows(elements, static_cast<uint64_t>(d), &elements);
   if (overflow || elements != array.ElementLength()) {
-    throw std::invalid_argument(where + ": dataset shape " + c10::str(c10::IntArrayRef(shape)) + " does not match its length " +
-                                std::to_string(array.ElementLength()));
+    throw std::invalid_argument(where + ": dataset shape " + c10::str(c10::IntArrayRef(shape)) +
+                                " does not match its length " + std::to_string(array.ElementLength()));
   }
   at::Tensor images;
   runOnComputeThread(

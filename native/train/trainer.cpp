@@ -182,7 +182,9 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
   const auto drawAhead = [&] {
     drawnFrom = generator.get_state();
     const data::BatchDraw draw = data::drawBatch(generator, data.count(), globalBatch, o.horizontalFlip);
-    const auto mine = [&](const at::Tensor& all) { return all.defined() ? all.narrow(0, rankFirst, o.batchSize) : all; };
+    const auto mine = [&](const at::Tensor& all) {
+      return all.defined() ? all.narrow(0, rankFirst, o.batchSize) : all;
+    };
     prefetcher.request(mine(draw.index), mine(draw.flip));
   };
   const auto continueFrom = [&] { return drawnFrom.defined() ? drawnFrom : generator.get_state(); };
@@ -243,8 +245,8 @@ TrainOutcome trainDiffusion(models::DenoiserImpl& model, models::DenoiserImpl& e
     outcome.losses.push_back(stepLoss);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = static_cast<double>(step - firstStep + 1) / seconds;
-    bool stop = hooks.onStep &&
-                !hooks.onStep({step, stepLoss, rate, !stepped, scaler.scale(), prefetcher.waitSeconds()});
+    bool stop =
+        hooks.onStep && !hooks.onStep({step, stepLoss, rate, !stepped, scaler.scale(), prefetcher.waitSeconds()});
     if (parallel) stop = parallel->any(stop, "agreeing whether to stop after step " + std::to_string(step));
     if (stop) {
       outcome.aborted = true;

@@ -62,8 +62,8 @@ struct StepReport {
   int64_t step;  // 1-based optimizer steps done
   double loss;   // mean over the step's micro-batches
   double stepsPerSecond;
-  bool skipped = false;  // the loss scaler found Inf/NaN gradients: no optimizer step was taken
-  double lossScale = 0;  // the scale for the next step (0: no loss scaling)
+  bool skipped = false;        // the loss scaler found Inf/NaN gradients: no optimizer step was taken
+  double lossScale = 0;        // the scale for the next step (0: no loss scaling)
   double dataWaitSeconds = 0;  // time this call's steps have waited for their batches so far
 };
 
