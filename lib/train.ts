@@ -7,7 +7,8 @@ import { trainingImagesFor } from './data/load';
 import { deviceOrDefault } from './device';
 import { resolveDiffusion } from './diffusion-settings';
 import { nativeDistributed, type DistributedOptions } from './distributed';
-import type { Denoiser } from './models';
+import { MissingUError } from './errors';
+import { models, type Denoiser } from './models';
 import { native, type NativeTrainResult } from './native';
 import type { DataSectionInput } from './schemas/data-options';
 import { ModelSectionSchema, type ModelSection } from './schemas/model-options';
@@ -149,6 +150,8 @@ export async function trainParsed(
   opts: TrainRunOptions,
 ): Promise<TrainResult> {
   const { images, horizontalFlip } = training;
+  const sizeProblem = models.checkImageSize(config.model.preset, images.shape[2]);
+  if (sizeProblem) throw new MissingUError(`${images.name}: ${sizeProblem}`, { code: 'shape' });
   const { distributed } = opts;
   let device = deviceOrDefault(config.model.device, 'train');
   if (distributed && device === 'cuda') device = `cuda:${distributed.localRank ?? distributed.rank}`;

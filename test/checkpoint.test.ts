@@ -45,7 +45,7 @@ describe('safetensors', () => {
 
 describe('configs', () => {
   it('ship ready runs that validate', () => {
-    for (const name of ['mnist-cunet', 'mnist-unet', 'celeba64-cunet', 'celeba64-unet', 'church64-cunet']) {
+    for (const name of ['mnist-cunet', 'mnist-unet', 'celeba64-cunet', 'celeba64-unet', 'lsun-church64-cunet']) {
       const config = parseTrainConfig(JSON.parse(fs.readFileSync(path.join(ROOT, 'configs', `${name}.json`), 'utf8')));
       expect(config.name).toBe(name);
     }

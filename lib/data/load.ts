@@ -1,9 +1,6 @@
 import { parseOptions } from '../schemas/parse-options';
 import { DataSectionSchema, type DataSection, type DataSectionInput } from '../schemas/data-options';
 import type { ImageDataset, TrainingImages } from './dataset';
-import { loadImageFolder } from './image-folder';
-import { loadMnistIdx } from './mnist-idx';
-import { loadMnistPackageAsync } from './mnist-package';
 import { preparedCacheFor } from './prepared/cache';
 import { readPreparedImages } from './prepared-in-memory';
 import { readPreparedManifest } from './prepared/manifest';
@@ -39,16 +36,11 @@ export async function trainingImagesFor(
   return openTrainingImages(parseOptions(DataSectionSchema, data, opts.where), opts);
 }
 
-/** The dataset a config's `data` section names, in memory (for evaluation against it). */
+/**
+ * The dataset a config's `data` section names, in memory (for evaluating against it): the same prepared
+ * images training reads.
+ */
 export async function loadDataset(data: DataSection): Promise<ImageDataset> {
-  switch (data.source) {
-    case 'mnist-package':
-      return loadMnistPackageAsync(data.limit);
-    case 'mnist-idx':
-      return loadMnistIdx(data.images, data.labels);
-    case 'image-folder':
-      return loadImageFolder(data.path, { ...data, horizontalFlip: false });
-    case 'prepared':
-      return readPreparedImages(data.path);
-  }
+  const { dir } = data.source === 'prepared' ? { dir: data.path } : await preparedCacheFor(data);
+  return readPreparedImages(dir);
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 
+import type { ResizeRule } from './manifest';
 import { prepareOpened, settingsOf, type PrepareOptions, type PrepareResult } from './prepare';
 import { openSource } from './sources/open';
 
@@ -21,6 +22,8 @@ export type CacheableData =
       channels?: 1 | 3;
       limit?: number;
       onCorrupt?: 'skip' | 'fail';
+      /** 'cover' (default) or 'squash', as `data prepare --resize` takes it. */
+      resize?: ResizeRule;
       /** Flipping happens while training; it does not change what is prepared. */
       horizontalFlip?: boolean;
     };
@@ -34,7 +37,7 @@ export interface CacheOptions extends Pick<PrepareOptions, 'signal' | 'onProgres
  * The prepared copy of a config's data section, in `<cache>/prepared/<key>`: made on first use, then
  * found at once. The key hashes the source's file list, sizes and mtimes and the settings, so a changed
  * source or other settings prepare a new copy. Several processes (data-parallel ranks) may ask at once:
- * one prepares, the others wait for it. Image folders are resized by 'cover' (loadImageFolder's rule).
+ * one prepares, the others wait for it. Image folders are resized by their `resize` rule ('cover' by default).
  */
 export async function preparedCacheFor(spec: CacheableData, opts: CacheOptions = {}): Promise<PrepareResult> {
   const prepareOptions: PrepareOptions = {
@@ -49,7 +52,7 @@ export async function preparedCacheFor(spec: CacheableData, opts: CacheOptions =
           channels: spec.channels ?? 3,
           limit: spec.limit,
           onCorrupt: spec.onCorrupt,
-          resize: 'cover',
+          resize: spec.resize ?? 'cover',
         }
       : spec.source === 'mnist-package'
         ? { limit: spec.limit }
@@ -63,7 +66,7 @@ export async function preparedCacheFor(spec: CacheableData, opts: CacheOptions =
         : ({ kind: 'mnist-package' } as const);
   const opened = await openSource(source, {
     imageSize: prepareOptions.imageSize,
-    resize: 'cover',
+    resize: prepareOptions.resize ?? 'cover',
     limit: prepareOptions.limit,
   });
   try {
