@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import sharp from 'sharp';
 
-import { data, drawBatch, train, type TrainConfig } from '../lib';
+import { data, distributedAvailable, drawBatch, train, type TrainConfig } from '../lib';
+import { freePort } from '../lib/cli/launch';
 import { readPreparedImages } from '../lib/data/prepared-in-memory';
 
 let dir: string;
@@ -146,5 +148,67 @@ describe('prepared datasets that do not fit', () => {
     const file = path.join(copy, 'images.u8');
     fs.truncateSync(file, SIDE * SIDE * 5);
     await expect(drawBatch({ source: 'prepared', path: copy }, { n: 4 })).rejects.toThrow(`${file} holds 320 bytes`);
+  });
+});
+
+describe('data-parallel ranks over one prepared file', () => {
+  const WORKER = path.join(__dirname, 'fixtures', 'dp-worker.js');
+  (distributedAvailable() ? it : it.skip)('train as one process with their global batch, flips included', async () => {
+    const prepared = await preparedSet(12);
+    const section = { source: 'prepared', path: prepared, horizontalFlip: true } as const;
+    const run = { steps: 3, batchSize: 2, seed: 4 };
+    const port = await freePort();
+    const ranks = [0, 1].map((rank) =>
+      spawn(process.execPath, [WORKER], {
+        env: {
+          ...process.env,
+          RANK: String(rank),
+          WORLD_SIZE: '2',
+          MASTER_ADDR: '127.0.0.1',
+          MASTER_PORT: String(port),
+          MISSING_U_NUM_THREADS: '1',
+          DP_RUN: JSON.stringify(run),
+          DP_OUT: dir,
+          DP_DATA: JSON.stringify(section),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
+    const outputs = ranks.map((child) => {
+      let text = '';
+      child.stdout!.on('data', (d: Buffer) => (text += d));
+      return new Promise<string>((resolve) => child.on('exit', (code) => resolve(code === 0 ? text : `exit ${code}`)));
+    });
+    const [out0, out1] = await Promise.all(outputs);
+    const losses = [out0, out1].map((text) => JSON.parse(text).losses as number[]);
+    expect(losses[1]).toEqual(losses[0]);
+    const single = await train({
+      model: { preset: 'unet-mnist' },
+      data: section,
+      train: { steps: run.steps, batchSize: 4, seed: run.seed, warmupSteps: 2, ema: { decay: 0.9, every: 1 } },
+      diffusion: { objective: 'v' },
+    });
+    losses[0].forEach((loss, i) => expect(loss).toBeCloseTo(single.losses[i], 5));
+    const rank0 = new Float32Array(new Uint8Array(fs.readFileSync(path.join(dir, 'rank0.bin'))).buffer);
+    const reference = [single.model, single.ema].flatMap((m) =>
+      m.stateDict().flatMap((e) => Array.from(e.tensor.toFloat32Array())),
+    );
+    expect(rank0.length).toBe(reference.length);
+    expect(rank0.reduce((max, v, i) => Math.max(max, Math.abs(v - reference[i])), 0)).toBeLessThan(1e-5);
+    single.model.dispose();
+    single.ema.dispose();
+  });
+});
+
+describe('a prepared set the model cannot take', () => {
+  it('is refused before training, naming the set', async () => {
+    const prepared = await preparedSet(12);
+    await expect(
+      train({
+        model: { preset: 'cunet-paper' },
+        data: { source: 'prepared', path: prepared },
+        train: { steps: 1, batchSize: 1 },
+      }),
+    ).rejects.toThrow(`prepared dataset ${prepared}: imageSize 8 does not suit model preset 'cunet-paper'`);
   });
 });
