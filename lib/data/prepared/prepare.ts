@@ -59,6 +59,14 @@ export interface PrepareResult extends PreparedDataset {
 
 const MAX_IMAGE_SIZE = 8192;
 
+/**
+ * Images decoded at once unless told: one per core (two at least). Each runs in libuv's thread pool,
+ * which has 4 threads unless UV_THREADPOOL_SIZE says more, so more than 4 need it raised.
+ */
+export function defaultConcurrency(): number {
+  return Math.max(2, os.availableParallelism());
+}
+
 function positiveInteger(name: string, value: number | undefined, max = Number.MAX_SAFE_INTEGER): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1 && value <= max)) {
     throw new MissingUError(`${name} must be an integer from 1 to ${max} (got ${value})`);
@@ -193,7 +201,7 @@ export async function prepareOpened(opened: OpenedSource, opts: PrepareOptions, 
       settings,
       resize: opts.resize ?? 'cover',
       onCorrupt: opts.onCorrupt ?? 'skip',
-      concurrency: opts.concurrency ?? Math.max(2, os.availableParallelism()),
+      concurrency: opts.concurrency ?? defaultConcurrency(),
       signal: opts.signal,
       onProgress: opts.onProgress,
     };
