@@ -1,7 +1,7 @@
 import type { TrainConfigJson } from '../config/train-config';
 import type { ImageDataset } from './dataset';
 import { loadImageFolder } from './image-folder';
-import { loadMnistIdx } from './mnist-idx';
+import { loadMnistIdxAsync } from './mnist-idx';
 import { loadMnistPackageAsync } from './mnist-package';
 
 /** The dataset a config's `data` section names. */
@@ -10,7 +10,7 @@ export async function loadDataset(data: TrainConfigJson['data']): Promise<ImageD
     case 'mnist-package':
       return loadMnistPackageAsync(data.limit);
     case 'mnist-idx':
-      return loadMnistIdx(data.images, data.labels);
+      return loadMnistIdxAsync(data.images, data.labels);
     case 'image-folder':
       return loadImageFolder(data.path, data);
   }
