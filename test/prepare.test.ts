@@ -311,7 +311,9 @@ describe('resuming a prepare', () => {
     const other = path.join(dir, 'other');
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, 'prepare.lock'), JSON.stringify({ pid: Number(dead), host: os.hostname() }));
+    fs.writeFileSync(path.join(other, `prepare.lock.${dead}.tmp`), 'killed while taking the lock');
     expect((await data.prepare(source, { out: other, imageSize: 4 })).manifest.count).toBe(3);
+    expect(fs.readdirSync(other).sort()).toEqual([IMAGES_FILE, MANIFEST_FILE]);
   });
 });
 
