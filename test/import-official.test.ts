@@ -5,6 +5,8 @@ import path from 'node:path';
 import { denoise, evaluation, importOfficial, loadCheckpoint, loadTrainerState, sample, tensor, train } from '../lib';
 import { runCli } from './helpers/cli-run';
 import { missingURejection } from './helpers/errors';
+import { smallTrainerArchive } from './helpers/torch-mutations';
+import { readZip, writeZip } from './helpers/torch-zip';
 
 // official_cunet.pt: the official Trainer's file for GaussianDiffusion(ConvSODEUNet(num_filters=2)),
 // made by test/fixtures/make_official_fixture.py with the official code; official_cunet.json: an input
@@ -115,6 +117,31 @@ describe('import-official', () => {
       /does not match preset unet-paper: its tensor 'model\.[\w.]+' \[[\d, ]+\] has no counterpart/,
     );
     expect(fs.existsSync(path.join(tmp, 'd'))).toBe(false);
+  });
+
+  it('refuses NaN weights and betas that are no noise schedule, naming the file and the tensor', async () => {
+    const official = readZip(fs.readFileSync(FILE));
+    const nan = path.join(tmp, 'nan.pt');
+    const withNaN = smallTrainerArchive(official).set(
+      'official_cunet/data/0',
+      Buffer.from(new Float32Array([0.1, NaN, 0.3, 0.4, 0.5, 0.6]).buffer),
+    );
+    fs.writeFileSync(nan, writeZip(withNaN));
+    const notFinite = await missingURejection(importOfficial(nan, { preset: 'cunet-paper', out: path.join(tmp, 'h') }));
+    expect(notFinite.code).toBe('numeric');
+    expect(notFinite.message).toBe(
+      `${nan}: tensor model['model.w'] holds NaN or Inf values: the file is corrupt or the run diverged`,
+    );
+    const oneStep = path.join(tmp, 'one-step.pt');
+    const betas = { key: '2', dtype: 'Float', numel: 5, offset: 0, sizes: [1], strides: [1] };
+    fs.writeFileSync(oneStep, writeZip(smallTrainerArchive(official, { betas })));
+    const noSchedule = await missingURejection(
+      importOfficial(oneStep, { preset: 'cunet-paper', out: path.join(tmp, 'i') }),
+    );
+    expect(noSchedule.code).toBe('format');
+    expect(noSchedule.message).toBe(
+      `${oneStep}: its betas have shape [1]; a noise schedule has T in [2, 100000] steps`,
+    );
   });
 
   it('runs from the CLI and refuses a folder that is not a missing-u checkpoint', async () => {
