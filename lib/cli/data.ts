@@ -144,7 +144,7 @@ export function dataCommand(): Command {
     )
     .option(
       '--concurrency <n>',
-      'images decoded at once (default: the number of cores)',
+      'images decoded at once (default: the number of cores, at least 4)',
       positiveCount('--concurrency'),
     )
     .option('--json', 'print machine-readable JSON')
