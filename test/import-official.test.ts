@@ -5,6 +5,8 @@ import path from 'node:path';
 import { denoise, evaluation, importOfficial, loadCheckpoint, loadTrainerState, sample, tensor, train } from '../lib';
 import { runCli } from './helpers/cli-run';
 import { missingURejection } from './helpers/errors';
+import { overclaimed, smallTrainerArchive } from './helpers/torch-mutations';
+import { readZip, writeZip } from './helpers/torch-zip';
 
 // official_cunet.pt: the official Trainer's file for GaussianDiffusion(ConvSODEUNet(num_filters=2)),
 // made by test/fixtures/make_official_fixture.py with the official code; official_cunet.json: an input
@@ -115,6 +117,63 @@ describe('import-official', () => {
       /does not match preset unet-paper: its tensor 'model\.[\w.]+' \[[\d, ]+\] has no counterpart/,
     );
     expect(fs.existsSync(path.join(tmp, 'd'))).toBe(false);
+  });
+
+  it('refuses a tensor storage that claims more than its record holds, from the API and the CLI', async () => {
+    const crafted = path.join(tmp, 'overclaimed.pt');
+    fs.writeFileSync(
+      crafted,
+      writeZip(overclaimed(readZip(fs.readFileSync(FILE)), 'official_cunet/data.pkl', 2 ** 28)),
+    );
+    const expected =
+      `${crafted}: tensor storage 0 claims 1073741824 bytes (268435456 Float elements) but its record data/0 ` +
+      'holds 4000: the file is corrupt';
+    const err = await missingURejection(importOfficial(crafted, { preset: 'cunet-paper', out: path.join(tmp, 'e') }));
+    expect(err.code).toBe('format');
+    expect(err.message).toBe(expected);
+    const cli = await runCli(['import-official', crafted, '--preset', 'cunet-paper', '--out', path.join(tmp, 'f')]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(expected);
+  });
+
+  it('refuses NaN weights and betas that are no noise schedule, naming the file and the tensor', async () => {
+    const official = readZip(fs.readFileSync(FILE));
+    const nan = path.join(tmp, 'nan.pt');
+    const withNaN = smallTrainerArchive(official).set(
+      'official_cunet/data/0',
+      Buffer.from(new Float32Array([0.1, NaN, 0.3, 0.4, 0.5, 0.6]).buffer),
+    );
+    fs.writeFileSync(nan, writeZip(withNaN));
+    const notFinite = await missingURejection(importOfficial(nan, { preset: 'cunet-paper', out: path.join(tmp, 'h') }));
+    expect(notFinite.code).toBe('numeric');
+    expect(notFinite.message).toBe(
+      `${nan}: tensor model['model.w'] holds NaN or Inf values: the file is corrupt or the run diverged`,
+    );
+    const oneStep = path.join(tmp, 'one-step.pt');
+    const betas = { key: '2', dtype: 'Float', numel: 5, offset: 0, sizes: [1], strides: [1] };
+    fs.writeFileSync(oneStep, writeZip(smallTrainerArchive(official, { betas })));
+    const noSchedule = await missingURejection(
+      importOfficial(oneStep, { preset: 'cunet-paper', out: path.join(tmp, 'i') }),
+    );
+    expect(noSchedule.code).toBe('format');
+    expect(noSchedule.message).toBe(
+      `${oneStep}: its betas have shape [1]; a noise schedule has T in [2, 100000] steps`,
+    );
+  });
+
+  it('refuses a pickle nested deeper than libtorch can free', async () => {
+    const records = readZip(fs.readFileSync(FILE));
+    const deep = Buffer.concat([
+      Buffer.from([0x80, 2]),
+      Buffer.alloc(100_000, ']'),
+      Buffer.alloc(99_999, 'a'),
+      Buffer.from('.'),
+    ]);
+    const crafted = path.join(tmp, 'deep.pt');
+    fs.writeFileSync(crafted, writeZip(new Map(records).set('official_cunet/data.pkl', deep)));
+    const err = await missingURejection(importOfficial(crafted, { preset: 'cunet-paper', out: path.join(tmp, 'g') }));
+    expect(err.code).toBe('format');
+    expect(err.message).toBe(`${crafted}: its pickle cannot be read (its values nest deeper than 1000 levels)`);
   });
 
   it('runs from the CLI and refuses a folder that is not a missing-u checkpoint', async () => {

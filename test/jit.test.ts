@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { jit, tensor, type Tensor } from '../lib';
+import { overclaimed } from './helpers/torch-mutations';
+import { editPickle, pickleGlobal, tensorSites } from './helpers/torch-pickle';
+import { readZip, writeZip } from './helpers/torch-zip';
 
 interface Recorded {
   shape: number[];
@@ -75,6 +78,29 @@ describe('TorchScript', () => {
     await expect(model.forward(x, t)).rejects.toThrow(
       /^TorchScript forward failed: RuntimeError: .*expected input\[2, 3, 8, 8\] to have 1 channels/,
     );
+  });
+
+  it('refuses tensor storages that claim more than their records hold, or a dtype it does not read', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-jit-'));
+    const records = readZip(fs.readFileSync(path.join(FIXTURES, 'accel_net.pt')));
+    const pickle = records.get('accel_net/data.pkl') as Buffer;
+    const overclaiming = path.join(dir, 'overclaimed.pt');
+    fs.writeFileSync(overclaiming, writeZip(overclaimed(records, 'accel_net/data.pkl', 2 ** 28)));
+    const quantized = path.join(dir, 'quantized.pt');
+    const span = tensorSites(pickle)[0].spans.dtype;
+    const edited = editPickle(pickle, [{ span, bytes: pickleGlobal('torch', 'QInt8Storage') }]);
+    fs.writeFileSync(quantized, writeZip(new Map(records).set('accel_net/data.pkl', edited)));
+    try {
+      expect(() => jit.load(overclaiming)).toThrow(
+        `${overclaiming}: tensor storage 0 claims 1073741824 bytes (268435456 Float elements) but its record ` +
+          'data/0 holds 16: the file is corrupt',
+      );
+      expect(() => jit.load(quantized)).toThrow(
+        `${quantized}: tensor storage 0 has type torch.QInt8Storage, which missing-u does not read`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('cannot be used after dispose', () => {

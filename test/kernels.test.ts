@@ -28,4 +28,33 @@ describe('softplus kernel', () => {
     expect(worstRelative(fdx, adx, 1e-6)).toBeLessThan(tolerance);
     for (const t of [fy, fdx, ay, adx]) t.dispose();
   });
+
+  // NaN, +Inf and -Inf in the vector body (the first 16) and the scalar tail (the last 3 of 19).
+  const specials = [NaN, Infinity, -Infinity, 1, NaN, -2, Infinity, 0, -Infinity, 30, NaN, -30, 5, 0.5, NaN, 3];
+  const sx = Float32Array.from([...specials, Infinity, NaN, -Infinity]);
+  const sdy = Float32Array.from(sx, (_, i) => 1 + i / 8);
+
+  it.each(['float32', 'bfloat16'] as const)('keeps NaN and +-Inf as at::softplus does, in %s', (dtype) => {
+    using input = tensor(sx, [sx.length]);
+    using grad = tensor(sdy, [sx.length]);
+    const fused = native.kernelSoftplus(input, grad, true, dtype);
+    const aten = native.kernelSoftplus(input, grad, false, dtype);
+    const tolerance = dtype === 'float32' ? 1e-6 : 2 ** -8;
+    for (const [got, want] of [
+      [fused.y, aten.y],
+      [fused.dx, aten.dx],
+    ] as Tensor[][]) {
+      const a = got.toFloat32Array();
+      const b = want.toFloat32Array();
+      // Where ATen gives NaN or an infinity the kernel gives the same; elsewhere the same number.
+      const differing = Array.from(b, (_, i) => i).filter((i) =>
+        Number.isFinite(b[i])
+          ? !(Math.abs(a[i] - b[i]) <= tolerance * Math.max(1, Math.abs(b[i])))
+          : !Object.is(a[i], b[i]),
+      );
+      expect(differing.map((i) => `x=${sx[i]}: ${a[i]} vs ${b[i]}`)).toEqual([]);
+      expect(b.filter(Number.isNaN)).toHaveLength(sx.filter(Number.isNaN).length);
+    }
+    for (const t of [fused.y, fused.dx, aten.y, aten.dx] as Tensor[]) t.dispose();
+  });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { info, jit, ode, tensor, type OdeMethod, type ScriptModule, type Tensor } from '../lib';
 import { native } from '../lib/native';
 import { relativeL2 } from './helpers/compare';
+import { missingURejection } from './helpers/errors';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const load = (name: string): ScriptModule => jit.load(path.join(FIXTURES, `${name}.pt`));
@@ -222,6 +223,15 @@ describe('bad options', () => {
   it('rejects negative tolerances', async () => {
     await expect(ode.solve({ f, x0, v0, method: 'dopri5', rtol: -1e-3 })).rejects.toThrow(
       'rtol and atol must be non-negative',
+    );
+  });
+
+  it('says when dopri5 tolerances are below what float32 can resolve, not that the state became NaN', async () => {
+    const err = await missingURejection(ode.solve({ f, x0, v0, method: 'dopri5', rtol: 1e-30, atol: 1e-30 }));
+    expect(err.code).toBe('option');
+    expect(err.message).toContain(
+      'ODE solver dopri5: rtol 1e-30 and atol 1e-30 are below what float32 can resolve (its precision is ' +
+        '1.19209e-07): the step size control broke down at s = 0; raise rtol and atol, or integrate in float64',
     );
   });
 

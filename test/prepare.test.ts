@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { loadImageFolder } from '../lib/data/image-folder';
 import { loadMnistPackage } from '../lib/data/mnist-package';
 import { data } from '../lib/data/prepared';
+import * as decode from '../lib/data/prepared/decode';
 import { lockFolder } from '../lib/data/prepared/lock';
 import { IMAGES_FILE, MANIFEST_FILE, type PreparedManifest } from '../lib/data/prepared/manifest';
 import { MissingUError } from '../lib/errors';
@@ -167,6 +168,16 @@ describe('data.prepare of an image folder', () => {
       'needs an image size (--image-size n)',
     );
   });
+  it('stops at an error of the program itself instead of listing every image as corrupt', async () => {
+    const source = path.join(dir, 'images');
+    await writeAsymmetric(path.join(source, 'a.png'), 12, 10, 1);
+    const spy = jest.spyOn(decode, 'decodeImage').mockRejectedValue(new TypeError('a bug'));
+    try {
+      await expect(data.prepare(source, { out: path.join(dir, 'out'), imageSize: 8 })).rejects.toThrow(TypeError);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });
 
 describe('prepared dataset manifests', () => {
@@ -300,7 +311,9 @@ describe('resuming a prepare', () => {
     const other = path.join(dir, 'other');
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, 'prepare.lock'), JSON.stringify({ pid: Number(dead), host: os.hostname() }));
+    fs.writeFileSync(path.join(other, `prepare.lock.${dead}.tmp`), 'killed while taking the lock');
     expect((await data.prepare(source, { out: other, imageSize: 4 })).manifest.count).toBe(3);
+    expect(fs.readdirSync(other).sort()).toEqual([IMAGES_FILE, MANIFEST_FILE]);
   });
 });
 

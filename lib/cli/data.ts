@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 
-import { prepare, type PrepareResult } from '../data/prepared/prepare';
+import { defaultConcurrency, prepare, type PrepareResult } from '../data/prepared/prepare';
 import type { PrepareSource } from '../data/prepared/sources/open';
 import { MissingUError } from '../errors';
 import { writeErr, writeOut } from './output';
@@ -64,6 +64,9 @@ function summary(result: PrepareResult, seconds: number) {
 }
 
 async function run(source: string, flags: PrepareFlags): Promise<void> {
+  // sharp decodes in libuv's thread pool, 4 threads by default: make room for every image in flight. The
+  // pool is made on its first use, which comes after this.
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, flags.concurrency ?? defaultConcurrency()));
   const controller = new AbortController();
   const signals = stopOnSignals(controller);
   let print: ((done: number) => void) | undefined;
@@ -141,7 +144,7 @@ export function dataCommand(): Command {
     )
     .option(
       '--concurrency <n>',
-      'images decoded at once (default: the number of cores)',
+      'images decoded at once (default: the number of cores, at least 4)',
       positiveCount('--concurrency'),
     )
     .option('--json', 'print machine-readable JSON')

@@ -5,6 +5,7 @@ import type Sharp from 'sharp';
 
 import { MissingUError } from '../errors';
 import { READ_LIMITS, readBoundedAsync } from '../io/bounded-read';
+import { describeIoError } from '../io/io-error';
 import { loadModule } from '../optional-module';
 import type { ImageDataset } from './dataset';
 
@@ -24,8 +25,13 @@ export interface ImageFolderOptions {
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 
 function listImages(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new MissingUError(describeIoError(err, 'could not list the image folder', dir), { code: 'file' });
+  }
+  return entries
     .flatMap((entry) => {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) return listImages(full);

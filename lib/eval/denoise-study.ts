@@ -12,6 +12,7 @@ import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import type { Precision } from '../schemas/precision';
 import { tensor, type Tensor } from '../tensor';
+import { IMAGES_WHY, requireFinite } from './finite';
 import { gaussianBlur } from './gaussian-blur';
 import { lpips, LPIPS_MIN_SIDE, psnr, ssim } from './metrics';
 
@@ -312,6 +313,7 @@ export async function denoiseStudy(
   };
   const cleanChunks: Tensor[] = [];
   const pixels = images.toFloat32Array();
+  requireFinite(pixels, 'denoiseStudy: images', IMAGES_WHY);
   for (let start = 0; start < n; start += chunk) {
     cleanChunks.push(imageRange(pixels, images.shape, start, Math.min(n, start + chunk)));
   }

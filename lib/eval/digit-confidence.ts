@@ -3,6 +3,7 @@ import { MissingUError } from '../errors';
 import { imageRange } from '../data/image-range';
 import type { Tensor } from '../tensor';
 import { MNIST_EXTRACTOR_FILE } from './fid';
+import { IMAGES_WHY, requireFinite } from './finite';
 
 export interface DigitConfidenceOptions {
   /** A sample counts as a digit when the classifier's top probability is at least this (default 0.9). */
@@ -50,6 +51,7 @@ export async function digitConfidence(images: Tensor, opts: DigitConfidenceOptio
   if (!(threshold > 0 && threshold < 1)) throw new MissingUError(`threshold must be in (0, 1), got ${threshold}`);
   using classifier = jit.load(MNIST_EXTRACTOR_FILE);
   const data = images.toFloat32Array();
+  requireFinite(data, 'digitConfidence: images', IMAGES_WHY);
   let confident = 0;
   let topSum = 0;
   const perDigit = new Array<number>(10).fill(0);

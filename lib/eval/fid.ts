@@ -8,6 +8,7 @@ import { READ_LIMITS, readBounded, statRegularFile } from '../io/bounded-read';
 import { jit, type ScriptModule } from '../jit';
 import { PACKAGE_ROOT } from '../package-root';
 import type { Tensor } from '../tensor';
+import { requireFiniteImages } from './finite';
 import { featureStats, frechetDistance, loadFeatureStats, saveFeatureStats, type FeatureStats } from './metrics';
 
 /** How images are handed to the extractor. */
@@ -79,6 +80,8 @@ export async function fid(
   fake: Tensor | FeatureStats,
   opts: FidOptions = {},
 ): Promise<FidResult> {
+  requireFiniteImages(real, 'fid: real');
+  requireFiniteImages(fake, 'fid: fake');
   const a = await statsOf(real, extractor, opts);
   const b = await statsOf(fake, extractor, opts);
   if (a.count < 2 || b.count < 2) {

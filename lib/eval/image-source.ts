@@ -12,6 +12,7 @@ import { MissingUError } from '../errors';
 import type { Tensor } from '../tensor';
 import { samplingDiffusion } from '../schemas/diffusion-options';
 import type { Precision } from '../schemas/precision';
+import { IMAGES_WHY, requireFinite } from './finite';
 
 export interface ImageSourceOptions {
   /** At most this many images (a checkpoint generates exactly this many; default 64 there). */
@@ -58,7 +59,15 @@ export async function loadImageSource(source: string, opts: ImageSourceOptions =
     if (t.shape.length !== 4) {
       throw new MissingUError(`${source}: tensor '${name}' is [${t.shape.join(', ')}], not images (N, C, H, W)`);
     }
-    return take(t.data as Float32Array, t.shape, opts.n);
+    // The one source that can hold NaN or Inf (images decode from bytes; sampling refuses them itself).
+    const data = t.data as Float32Array;
+    const count = Math.min(t.shape[0], opts.n ?? t.shape[0]);
+    requireFinite(
+      data.subarray(0, (count * data.length) / Math.max(1, t.shape[0])),
+      `${source}: tensor '${name}'`,
+      IMAGES_WHY,
+    );
+    return take(data, t.shape, count);
   }
   if (fs.existsSync(path.join(source, 'config.json')) && fs.existsSync(path.join(source, 'ema.safetensors'))) {
     const checkpoint = loadCheckpoint(source, { device: opts.device });

@@ -4,6 +4,7 @@ import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import { native, type NativeFeatureOptions } from '../native';
 import type { Tensor } from '../tensor';
+import { finitePairOrReject, requireFinite, requireFiniteImages } from './finite';
 
 /** Options of the paired image metrics. */
 export interface ImageMetricOptions {
@@ -16,14 +17,15 @@ export interface ImageMetricOptions {
  * `structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
  * data_range=R, channel_axis=0)`: an 11-tap Gaussian window (sigma 1.5), K1 0.01, K2 0.03, population
  * covariance, the mean over channels of each channel's mean SSIM. `a`, `b`: (N, C, H, W) with H, W >= 11.
+ * Images holding NaN or +-Infinity are refused, as by every metric here: a MissingUError, code 'numeric'.
  */
 export function ssim(a: Tensor, b: Tensor, opts: ImageMetricOptions = {}): Promise<Float64Array> {
-  return native.metricsSsim(a, b, { dataRange: opts.dataRange ?? 2 });
+  return finitePairOrReject('ssim', a, b, () => native.metricsSsim(a, b, { dataRange: opts.dataRange ?? 2 }));
 }
 
-/** PSNR per image pair in dB, 10 log10(R^2 / MSE) in float64; Infinity for identical images. */
+/** PSNR per image pair in dB, 10 log10(R^2 / MSE) in float64; Infinity for identical images (never for NaN ones). */
 export function psnr(a: Tensor, b: Tensor, opts: ImageMetricOptions = {}): Promise<Float64Array> {
-  return native.metricsPsnr(a, b, { dataRange: opts.dataRange ?? 2 });
+  return finitePairOrReject('psnr', a, b, () => native.metricsPsnr(a, b, { dataRange: opts.dataRange ?? 2 }));
 }
 
 /** The value range a feature extractor expects; images are always given in [-1, 1]. */
@@ -78,6 +80,7 @@ export async function featureStats(
   images: Tensor,
   opts: FeatureStatsOptions = {},
 ): Promise<FeatureStats> {
+  requireFiniteImages(images, 'featureStats: images');
   const result = await runAbortable(
     (onProgress, flag) => native.metricsFeatureStats(extractor, images, featureOptions(opts), onProgress, flag),
     opts,
@@ -89,8 +92,12 @@ export async function featureStats(
 
 /** The extractor's features of `images` as an (N, D) float32 tensor (same preprocessing as featureStats). */
 export async function features(extractor: ScriptModule, images: Tensor, opts: FeatureOptions = {}): Promise<Tensor> {
+  requireFiniteImages(images, 'features: images');
   return (await native.metricsFeatures(extractor, images, featureOptions(opts))) as Tensor;
 }
+
+const STATS_WHY =
+  'a Frechet distance of them is meaningless: the features came from non-finite images or a broken extractor';
 
 function checkComparable(a: FeatureStats, b: FeatureStats, what: string): void {
   if (a.extractor !== b.extractor) {
@@ -141,10 +148,12 @@ export function mergeFeatureStats(a: FeatureStats, b: FeatureStats): FeatureStat
  */
 export function frechetDistance(a: FeatureStats, b: FeatureStats): number {
   checkComparable(a, b, 'frechetDistance');
-  for (const s of [a, b]) {
+  for (const [name, s] of [['a', a] as const, ['b', b] as const]) {
     if (s.count < 2) {
       throw new MissingUError(`frechetDistance: statistics of ${s.count} image(s) have no covariance; use at least 2`);
     }
+    requireFinite(s.mean, `frechetDistance: the mean of ${name}`, STATS_WHY);
+    requireFinite(s.covariance, `frechetDistance: the covariance of ${name}`, STATS_WHY);
   }
   return native.metricsFrechet(a.mean, a.covariance, b.mean, b.covariance);
 }
@@ -176,6 +185,8 @@ export function loadFeatureStats(file: string): FeatureStats {
   if (!covariance || covariance.shape.length !== 2 || covariance.shape[0] !== dim || covariance.shape[1] !== dim) {
     throw fail(`it has no covariance of shape [${dim}, ${dim}]`);
   }
+  requireFinite(mean.data, `feature statistics ${file}: its mean`, STATS_WHY);
+  requireFinite(covariance.data, `feature statistics ${file}: its covariance`, STATS_WHY);
   return {
     count,
     dim,
@@ -220,5 +231,7 @@ export function lpips(
       ),
     );
   }
-  return native.metricsLpips(network, a, b, { batchSize: opts.batchSize ?? 32, minSide: opts.minSide ?? 0 });
+  return finitePairOrReject('lpips', a, b, () =>
+    native.metricsLpips(network, a, b, { batchSize: opts.batchSize ?? 32, minSide: opts.minSide ?? 0 }),
+  );
 }

@@ -87,6 +87,12 @@ function checkNames(file: string, official: Map<string, StoredTensor>, ours: Map
 function scheduleOf(file: string, betas: StoredTensor | undefined): { schedule: Schedule; diffusionSteps: number } {
   if (!betas) return { schedule: 'sigmoid', diffusionSteps: 1000 }; // the official defaults
   const diffusionSteps = betas.data.length;
+  if (betas.shape.length !== 1 || diffusionSteps < 2 || diffusionSteps > 100_000) {
+    throw new MissingUError(
+      `${file}: its betas have shape ${shapeText(betas.shape)}; a noise schedule has T in [2, 100000] steps`,
+      { code: 'format' },
+    );
+  }
   for (const schedule of ['sigmoid', 'cosine', 'linear'] as const) {
     const ours = noiseSchedule(schedule, diffusionSteps).betas;
     // float32 storage and the official float32/float64 mix differ from ours by ~1e-5 relative at most

@@ -59,6 +59,20 @@ function underPrefix(dict: Dict, prefix: string): Map<string, StoredTensor> {
   return out;
 }
 
+const named = (label: (name: string) => string, tensors: Map<string, StoredTensor>): Array<[string, StoredTensor]> =>
+  [...tensors].map(([name, t]) => [label(name), t]);
+
+/** NaN or Inf weights would be imported and refused only when the checkpoint is loaded: refuse them here. */
+function requireFinite(file: string, tensors: Array<[string, StoredTensor]>): void {
+  const bad = tensors.find(([, t]) => !t.data.every(Number.isFinite));
+  if (bad) {
+    throw new MissingUError(
+      `${file}: tensor ${bad[0]} holds NaN or Inf values: the file is corrupt or the run diverged`,
+      { code: 'numeric' },
+    );
+  }
+}
+
 function notOfficial(file: string, why: string): MissingUError {
   return new MissingUError(
     `${file} is not an official cDDPM Trainer checkpoint (Trainer.save writes a dict of step, model, opt, ema, ` +
@@ -114,12 +128,22 @@ export async function readOfficialFile(file: string): Promise<OfficialFile> {
     for (const [key, value] of Object.entries(model)) {
       if (!key.startsWith('model.') && isTensor(value)) buffers.set(key, stored(value));
     }
+    const adam = readAdam(root.opt);
+    requireFinite(file, [
+      ...named((name) => `model['model.${name}']`, online),
+      ...named((name) => `ema['ema_model.model.${name}']`, averaged),
+      ...named((name) => `model['${name}']`, buffers),
+      ...[...(adam?.moments ?? [])].flatMap(([index, m]): Array<[string, StoredTensor]> => [
+        [`opt['state'][${index}]['exp_avg']`, m.expAvg],
+        [`opt['state'][${index}]['exp_avg_sq']`, m.expAvgSq],
+      ]),
+    ]);
     return {
       step: typeof root.step === 'number' ? root.step : 0,
       online,
       ema: averaged,
       buffers,
-      adam: readAdam(root.opt),
+      adam,
       version: typeof root.version === 'string' ? root.version : undefined,
     };
   } finally {

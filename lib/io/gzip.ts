@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 
 import { MissingUError } from '../errors';
@@ -7,15 +9,23 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
+/**
+ * Deflate inflates at most 1032 bytes per compressed byte (zlib's documented limit), so `compressed`
+ * bytes of gzip can never give more than this: a larger declared size is a lie, seen before inflating.
+ */
+export function mostInflated(compressed: number): number {
+  return 1032 * compressed;
+}
+
 function broken(file: string, what: string): MissingUError {
-  return new MissingUError(`${what} ${file} is not a valid gzip file (corrupt or truncated)`);
+  return new MissingUError(`${what} ${file} is not a valid gzip file (corrupt or truncated)`, { code: 'format' });
 }
 
 function isTooLarge(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ERR_BUFFER_TOO_LARGE';
 }
 
-// Deflate inflates at most ~1032:1, so a prefix of P bytes gives at most ~1032 P: bounded memory.
+// A prefix of P bytes inflates to at most ~1032 P: bounded memory.
 const PREFIXES = [1024, 64 * 1024];
 
 /**
@@ -41,8 +51,9 @@ export function gunzipHead(compressed: Buffer, length: number, file: string, wha
 }
 
 /**
- * All of `compressed` inflated, stopping as soon as it passes `maxOutputLength` bytes: then
- * `tooLarge()` is thrown, after inflating no more than the bound.
+ * All of `compressed` inflated into one buffer of at most `maxOutputLength` bytes (zlib's sync path
+ * would otherwise collect 16 KiB pieces and copy them into a second buffer of the whole size). Past
+ * the bound `tooLarge()` is thrown, after inflating no more than the bound.
  */
 export function gunzipBounded(
   compressed: Buffer,
@@ -51,10 +62,47 @@ export function gunzipBounded(
   what: string,
   tooLarge: () => MissingUError,
 ): Buffer {
+  const bound = Math.max(1, maxOutputLength);
   try {
-    return zlib.gunzipSync(compressed, { maxOutputLength: Math.max(1, maxOutputLength) });
+    return zlib.gunzipSync(compressed, { maxOutputLength: bound, chunkSize: Math.max(64, bound + 1) });
   } catch (err) {
     if (isTooLarge(err)) throw tooLarge();
+    throw broken(file, what);
+  }
+}
+
+const CHUNK = 64 * 1024;
+
+function* slices(buffer: Buffer): Generator<Buffer> {
+  for (let at = 0; at < buffer.length; at += CHUNK) yield buffer.subarray(at, at + CHUNK);
+}
+
+/**
+ * Inflates `compressed` as a stream, handing each piece of output (at most 64 KiB) to `onChunk` in
+ * order: memory stays bounded by the chunk, whatever the stream inflates to. An error `onChunk`
+ * throws stops the inflation and is thrown as it is; a corrupt stream is a MissingUError naming `file`.
+ */
+export async function gunzipChunks(
+  compressed: Buffer,
+  file: string,
+  what: string,
+  onChunk: (chunk: Buffer) => void,
+): Promise<void> {
+  // pipeline() rejects with an AbortError, not the sink's own error, when the sink throws: keep it.
+  let stopped: unknown;
+  try {
+    await pipeline(Readable.from(slices(compressed)), zlib.createGunzip({ chunkSize: CHUNK }), async (source) => {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        try {
+          onChunk(chunk);
+        } catch (err) {
+          stopped = err;
+          throw err;
+        }
+      }
+    });
+  } catch {
+    if (stopped !== undefined) throw stopped;
     throw broken(file, what);
   }
 }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <vector>
 
+#include "interop/archive_check.h"
 #include "interop/pickle_rewrite.h"
 #include "runtime/error_code.h"
 
@@ -46,6 +47,7 @@ c10::IValue unpickle(const std::string& path) {
   }
   const auto [record, size] = archive.getRecord("data.pkl");
   const std::vector<char> pickle = plainDicts(static_cast<const char*>(record.get()), size, path);
+  checkStorages(archive, pickle.data(), pickle.size(), "data/", path);
   size_t at = 0;
   auto reader = [&pickle, &at](char* buffer, size_t n) {
     const size_t count = std::min(n, pickle.size() - at);
@@ -64,9 +66,13 @@ c10::IValue readTorchSave(const std::string& path) {
   checkFile(path);
   try {
     return unpickle(path);
+  } catch (const CodedError&) {
+    throw;
   } catch (const c10::Error& e) {
     throw CodedError(ErrorCode::Format,
                      path + " could not be read as a torch.save file: " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw CodedError(ErrorCode::Format, path + " could not be read as a torch.save file: " + e.what());
   }
 }
 

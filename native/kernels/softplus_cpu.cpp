@@ -57,15 +57,19 @@ inline __attribute__((always_inline)) Vf log1pUnit(Vf e) {
 
 inline __attribute__((always_inline)) Vf absolute(Vf x) { return x < 0.0f ? -x : x; }
 
+// NaN stays NaN, as in at::softplus: every comparison with NaN is false, so the arithmetic alone would
+// give 0 for softplus and its derivative. +-Inf need nothing: e^-|x| is 0 there.
 inline __attribute__((always_inline)) Vf softplusOf(Vf x) {
   const Vf positive = x > 0.0f ? x : splat(0.0f);
-  return positive + log1pUnit(expNegative(absolute(x)));
+  const Vf y = positive + log1pUnit(expNegative(absolute(x)));
+  return x == x ? y : x;
 }
 
 inline __attribute__((always_inline)) Vf sigmoidOf(Vf x) {
   const Vf e = expNegative(absolute(x));
   const Vf inverse = 1.0f / (1.0f + e);
-  return x >= 0.0f ? inverse : e * inverse;
+  const Vf s = x >= 0.0f ? inverse : e * inverse;
+  return x == x ? s : x;
 }
 
 // bfloat16 <-> float32: the high half of the float's bits; rounding to nearest even, NaN kept quiet.

@@ -1,6 +1,9 @@
 #include "napi/jit_load.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/import.h>
+
+#include "interop/archive_check.h"
 
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
@@ -32,13 +35,23 @@ torch::jit::Module load(const LoadRequest& request) {
   if (!std::filesystem::is_regular_file(request.path, ec)) {
     throw CodedError(ErrorCode::File, "TorchScript file not found: " + request.path);
   }
+  const auto corrupt = [&request](const std::string& why) {
+    return CodedError(ErrorCode::Format, "cannot load TorchScript file " + request.path +
+                                             ": it is corrupt or not a torch.jit.save archive (" + why + ")");
+  };
   torch::jit::Module module;
   try {
+    {
+      caffe2::serialize::PyTorchStreamReader archive(request.path);
+      interop::checkScriptArchive(archive, request.path);
+    }
     module = torch::jit::load(request.path, request.device);
+  } catch (const CodedError&) {
+    throw;
   } catch (const c10::Error& e) {
-    throw CodedError(ErrorCode::Format, "cannot load TorchScript file " + request.path +
-                                            ": it is corrupt or not a torch.jit.save archive (" +
-                                            e.what_without_backtrace() + ")");
+    throw corrupt(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw corrupt(e.what());
   }
   if (!module.find_method("forward")) {
     throw CodedError(ErrorCode::Format, "TorchScript module in " + request.path + " has no forward method");

@@ -16,6 +16,7 @@
 #include "napi/dataset_argument.h"
 #include "napi/device.h"
 #include "napi/errors.h"
+#include "napi/generator.h"
 #include "napi/job_control.h"
 #include "napi/model_binding.h"
 #include "napi/model_options.h"
@@ -143,8 +144,10 @@ std::optional<Resume> resumeArgument(const Napi::Value& value) {
     throwTypeError(value.Env(), "resume.state.generator must be the Uint8Array a run returned as state.generator");
   }
   auto bytes = generator.As<Napi::Uint8Array>();
-  out.state.generator = at::empty({static_cast<int64_t>(bytes.ElementLength())}, at::TensorOptions().dtype(at::kByte));
-  std::memcpy(out.state.generator.data_ptr(), bytes.Data(), bytes.ElementLength());
+  // Empty for an imported run (import-official), whose draws start from the seed.
+  out.state.generator = bytes.ElementLength() == 0
+                            ? at::empty({0}, at::TensorOptions().dtype(at::kByte))
+                            : cpuGeneratorState(bytes.Data(), bytes.ElementLength(), "resume.state.generator");
   state.finish();
   opts.finish();
   return out;

@@ -2,9 +2,11 @@
 
 #include <ATen/TensorOperators.h>
 #include <ATen/core/grad_mode.h>
+#include <ATen/ops/isfinite.h>
 #include <c10/util/StringUtil.h>
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "ode/rk_step.h"
@@ -83,6 +85,38 @@ double errorRatio(const State& y0, const RkStep& step, const Tableau& tableau, d
   return std::sqrt(sum.item<double>() / static_cast<double>(count));
 }
 
+// The spacing of numbers near 1 in the state's dtype, and the dtype's name.
+std::pair<double, std::string> precisionOf(const at::Tensor& t) {
+  switch (t.scalar_type()) {
+    case at::kDouble: return {std::numeric_limits<double>::epsilon(), "float64"};
+    case at::kHalf: return {std::numeric_limits<c10::Half>::epsilon(), "float16"};
+    case at::kBFloat16: return {std::numeric_limits<c10::BFloat16>::epsilon(), "bfloat16"};
+    default: return {std::numeric_limits<float>::epsilon(), "float32"};
+  }
+}
+
+bool allFinite(const State& y) {
+  for (const at::Tensor& t : y) {
+    if (!at::isfinite(t).all().item<bool>()) return false;
+  }
+  return true;
+}
+
+// Step-size control broke down at s (a non-finite error estimate or step, or a step too small to move
+// s): a state gone NaN or infinite, or tolerances finer than the state's dtype can tell apart, whose
+// scaled errors overflow or whose steps shrink to nothing.
+[[noreturn]] void brokeDown(const Tableau& tableau, const State& y, double s, Tolerances tol) {
+  if (!allFinite(y)) {
+    throw std::runtime_error("ODE solver " + tableau.name +
+                             ": the state became NaN or infinite at s = " + std::to_string(s));
+  }
+  const auto [epsilon, dtype] = precisionOf(y[0]);
+  throw std::invalid_argument("ODE solver " + tableau.name + ": rtol " + c10::str(tol.rtol) + " and atol " +
+                              c10::str(tol.atol) + " are below what " + dtype + " can resolve (its precision is " +
+                              c10::str(epsilon) + "): the step size control broke down at s = " + c10::str(s) +
+                              "; raise rtol and atol, or integrate in float64");
+}
+
 Solution solveAdaptive(const Dynamics& f, const Tableau& tableau, const State& y0, double s0, double s1,
                        const SolveOptions& options) {
   Solution out{y0, {}};
@@ -92,6 +126,11 @@ Solution solveAdaptive(const Dynamics& f, const Tableau& tableau, const State& y
   std::optional<State> first = f(s0, y0);
   ++out.stats.nfe;
   double dt = direction * initialStep(f, s0, y0, *first, tableau.order, tol, direction, out.stats.nfe);
+  if (!std::isfinite(dt) || dt == 0) {
+    State both = y0;
+    both.insert(both.end(), first->begin(), first->end());
+    brokeDown(tableau, both, s0, tol);
+  }
   double s = s0;
   while (direction * (s1 - s) > 0) {
     if (out.stats.accepted + out.stats.rejected >= options.maxSteps) {
@@ -102,16 +141,14 @@ Solution solveAdaptive(const Dynamics& f, const Tableau& tableau, const State& y
     }
     const bool last = direction * (s + dt - s1) >= 0;
     const double h = last ? s1 - s : dt;
+    if (s + h == s) brokeDown(tableau, out.y, s, tol);
     RkStep step = rkStep(f, tableau, s, h, out.y, first, out.stats.nfe);
     double ratio;
     {
       at::NoGradGuard noGrad;
       ratio = errorRatio(out.y, step, tableau, h, tol);
     }
-    if (!std::isfinite(ratio)) {
-      throw std::runtime_error("ODE solver " + tableau.name +
-                               ": the state became NaN or infinite at s = " + std::to_string(s));
-    }
+    if (!std::isfinite(ratio)) brokeDown(tableau, step.y1, s, tol);
     const bool accepted = ratio <= 1.0;
     if (accepted) {
       s = last ? s1 : s + h;

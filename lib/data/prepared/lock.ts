@@ -6,6 +6,8 @@ import { MissingUError } from '../../errors';
 import { isProcessAlive } from '../../io/atomic';
 
 export const LOCK_FILE = 'prepare.lock';
+/** The temp file a taker writes before linking it to LOCK_FILE. */
+export const LOCK_TEMP = /^prepare\.lock\.(\d+)\.tmp$/;
 
 interface Holder {
   pid: number;
@@ -23,7 +25,7 @@ function readHolder(file: string): Holder | undefined {
 
 /** Creates the lock file with its contents in one step (link of a complete temp file), or says who holds it. */
 function tryLock(file: string): Holder | undefined {
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = `${file}.${process.pid}.tmp`; // LOCK_TEMP
   fs.writeFileSync(temp, JSON.stringify({ pid: process.pid, host: os.hostname() }));
   try {
     fs.linkSync(temp, file);
@@ -58,6 +60,11 @@ const pause = (ms: number, signal?: AbortSignal) =>
  */
 export async function lockFolder(dir: string, wait: boolean, signal?: AbortSignal): Promise<() => void> {
   const file = path.join(dir, LOCK_FILE);
+  // The temp files of takers that were killed before they removed them.
+  for (const name of fs.readdirSync(dir)) {
+    const pid = LOCK_TEMP.exec(name)?.[1];
+    if (pid !== undefined && !isProcessAlive(Number(pid))) fs.rmSync(path.join(dir, name), { force: true });
+  }
   for (;;) {
     const holder = tryLock(file);
     if (!holder) break;

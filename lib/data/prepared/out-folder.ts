@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MissingUError } from '../../errors';
 import { isAtomicTempFile, writeFileAtomic } from '../../io/atomic';
 import { readJsonFile } from '../../io/json-file';
-import { LOCK_FILE } from './lock';
+import { LOCK_FILE, LOCK_TEMP } from './lock';
 import {
   IMAGES_FILE,
   MANIFEST_FILE,
@@ -40,7 +40,7 @@ export type Progress = z.infer<typeof ProgressSchema>;
 function isOurs(name: string): boolean {
   return (
     [MANIFEST_FILE, IMAGES_FILE, PARTIAL_FILE, PROGRESS_FILE, LOCK_FILE].includes(name) ||
-    /^prepare\.lock\.\d+\.tmp$/.test(name) ||
+    LOCK_TEMP.test(name) ||
     isAtomicTempFile(name, MANIFEST_FILE) ||
     isAtomicTempFile(name, PROGRESS_FILE)
   );

@@ -41,7 +41,7 @@ export interface PrepareOptions {
   limit?: number;
   /** 'skip' (default) lists unreadable images in the manifest and goes on; 'fail' stops at the first. */
   onCorrupt?: 'skip' | 'fail';
-  /** Images decoded at once (default: the number of cores). */
+  /** Images decoded at once (default: the number of cores, at least 4). */
   concurrency?: number;
   /** Stops the prepare after the images in flight; it continues where it stopped when run again. */
   signal?: AbortSignal;
@@ -58,6 +58,15 @@ export interface PrepareResult extends PreparedDataset {
 }
 
 const MAX_IMAGE_SIZE = 8192;
+
+/**
+ * Images decoded at once unless told: one per core, and at least 4 (measured on 2 busy cores, 4 in flight
+ * beat 2 by about a fifth: a decode waiting for a core is ready the moment one frees). Each runs in libuv's
+ * thread pool, which has 4 threads unless UV_THREADPOOL_SIZE says more, so more than 4 need it raised.
+ */
+export function defaultConcurrency(): number {
+  return Math.max(4, os.availableParallelism());
+}
 
 function positiveInteger(name: string, value: number | undefined, max = Number.MAX_SAFE_INTEGER): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1 && value <= max)) {
@@ -193,7 +202,7 @@ export async function prepareOpened(opened: OpenedSource, opts: PrepareOptions, 
       settings,
       resize: opts.resize ?? 'cover',
       onCorrupt: opts.onCorrupt ?? 'skip',
-      concurrency: opts.concurrency ?? Math.max(2, os.availableParallelism()),
+      concurrency: opts.concurrency ?? defaultConcurrency(),
       signal: opts.signal,
       onProgress: opts.onProgress,
     };

@@ -14,8 +14,12 @@ import type { OpenedSource } from './sources/source';
 /** Images are appended in chunks of about this many bytes (at most CHUNK_IMAGES images). */
 const CHUNK_BYTES = 16 * 1024 * 1024;
 const CHUNK_IMAGES = 256;
-/** progress.json is rewritten at most this often: a kill loses at most about this much work. */
+/**
+ * progress.json is rewritten about this often: a kill loses at most about this much work. A large
+ * record (the labels of a big set) is written less often, so that saving stays a small share of the time.
+ */
 const SAVE_EVERY_MS = 1000;
+const SAVE_SHARE = 20;
 
 export interface WriteOptions {
   out: string;
@@ -25,6 +29,11 @@ export interface WriteOptions {
   concurrency: number;
   signal?: AbortSignal;
   onProgress?: (progress: PrepareProgress) => void;
+}
+
+/** An error of the program itself (not of the image): sharp and the readers throw plain Errors or MissingUErrors. */
+function isBug(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError;
 }
 
 function reasonOf(err: unknown): string {
@@ -59,14 +68,17 @@ export async function writePrepared(opened: OpenedSource, progress: Progress | u
   const chunk = Buffer.allocUnsafe(chunkImages * stride);
   let inChunk = 0;
   let savedAt = Date.now();
+  let saveMs = 0;
   const flush = () => {
     if (inChunk > 0) writer.append(chunk, inChunk);
     inChunk = 0;
   };
   const save = () => {
+    const started = Date.now();
     writer.sync();
     writeProgress(out, { settings, position, count: writer.count, skipped, labels });
     savedAt = Date.now();
+    saveMs = savedAt - started;
   };
   const target = { imageSize: side, channels, resize: settings.resize ?? opts.resize };
   try {
@@ -75,6 +87,7 @@ export async function writePrepared(opened: OpenedSource, progress: Progress | u
     for await (const result of inOrder(opened.items(position, target), opts.concurrency, (item) => item.decode())) {
       if (opts.signal?.aborted) break;
       if (result.value === undefined) {
+        if (isBug(result.error)) throw result.error;
         const reason = reasonOf(result.error);
         if (opts.onCorrupt === 'fail') {
           throw new MissingUError(`cannot read image ${result.item.id}: ${reason} (onCorrupt is 'fail')`, {
@@ -91,7 +104,7 @@ export async function writePrepared(opened: OpenedSource, progress: Progress | u
       position += 1;
       if (inChunk === chunkImages) {
         flush();
-        if (Date.now() - savedAt >= SAVE_EVERY_MS) save();
+        if (Date.now() - savedAt >= Math.max(SAVE_EVERY_MS, SAVE_SHARE * saveMs)) save();
       }
       opts.onProgress?.({
         done: position,
