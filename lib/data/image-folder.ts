@@ -10,12 +10,12 @@ import { loadModule } from '../optional-module';
 import type { ImageDataset } from './dataset';
 
 export interface ImageFolderOptions {
-  /** Side of the square images: each is resized so its short side fits, then center-cropped. */
+  /** Side of the square images. */
   imageSize: number;
   /** 1 (grey) or 3 (RGB, default). */
   channels?: 1 | 3;
-  /** Also add every image mirrored left-right. */
-  horizontalFlip?: boolean;
+  /** 'cover' (default): resize so the short side fits, then center-crop; 'squash': resize to the square. */
+  resize?: 'cover' | 'squash';
   /** 'skip' (default) reports unreadable images on stderr and goes on; 'fail' stops at the first. */
   onCorrupt?: 'skip' | 'fail';
   /** Keep at most this many images (in sorted path order). */
@@ -41,8 +41,9 @@ function listImages(dir: string): string[] {
 }
 
 /**
- * Every PNG/JPEG/WebP under `dir` (recursively) as (N, C, S, S) float32 in [-1, 1]. Images that
- * cannot be decoded are reported by path, then skipped or fatal as `onCorrupt` says.
+ * Every PNG/JPEG/WebP under `dir` (recursively) as (N, C, S, S) float32 in [-1, 1], in memory: for small
+ * sets (training reads large ones from a prepared file: `missing-u data prepare`). Images that cannot be
+ * decoded are reported by path, then skipped or fatal as `onCorrupt` says.
  */
 export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Promise<ImageDataset> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -62,7 +63,9 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
     try {
       // Through the bounded reader, so a FIFO or device named x.png is refused instead of read forever.
       const bytes = await readBoundedAsync(file, 'image', READ_LIMITS.image);
-      let pipeline = sharp(bytes).resize(size, size, { fit: 'cover', position: 'centre' }).removeAlpha();
+      const fit =
+        opts.resize === 'squash' ? ({ fit: 'fill' } as const) : ({ fit: 'cover', position: 'centre' } as const);
+      let pipeline = sharp(bytes).resize(size, size, fit).removeAlpha();
       pipeline = channels === 1 ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
       raw = await pipeline.raw().toBuffer();
     } catch (err) {
@@ -86,17 +89,6 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
       }
     }
     images.push(chw);
-    if (opts.horizontalFlip) {
-      const flipped = new Float32Array(pixels);
-      for (let c = 0; c < channels; c++) {
-        for (let y = 0; y < size; y++) {
-          for (let x = 0; x < size; x++) {
-            flipped[(c * size + y) * size + x] = chw[(c * size + y) * size + (size - 1 - x)];
-          }
-        }
-      }
-      images.push(flipped);
-    }
   }
   if (images.length === 0) throw new MissingUError(`no image in ${dir} could be read (${skipped.length} skipped)`);
   const data = new Float32Array(images.length * pixels);

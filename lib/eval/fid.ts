@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
+import { cacheRoot } from '../cache-root';
 import { MissingUError } from '../errors';
 import { READ_LIMITS, readBounded, statRegularFile } from '../io/bounded-read';
 import { jit, type ScriptModule } from '../jit';
@@ -92,7 +92,7 @@ export async function fid(
 
 /**
  * Feature statistics of a dataset, cached per (source, image count, extractor file, preprocessing)
- * under `cacheDir` (default ~/.cache/missing-u/fid-stats), so a dataset's features are computed once.
+ * under `cacheDir` (default <cacheRoot()>/fid-stats: $MISSING_U_CACHE or ~/.cache/missing-u), so a dataset's features are computed once.
  */
 export async function cachedDatasetStats(
   key: { source: string; n: number; extractorFile: string },
@@ -107,7 +107,7 @@ export async function cachedDatasetStats(
     JSON.stringify([sourceStat, key.n, extractor.name, extractor.inputRange, extractor.size, extractor.channels]),
   );
   hash.update(readBounded(key.extractorFile, 'feature extractor', READ_LIMITS.model));
-  const dir = opts.cacheDir ?? path.join(os.homedir(), '.cache', 'missing-u', 'fid-stats');
+  const dir = opts.cacheDir ?? path.join(cacheRoot(), 'fid-stats');
   const file = path.join(dir, `${hash.digest('hex').slice(0, 16)}.safetensors`);
   if (fs.existsSync(file)) return { stats: loadFeatureStats(file), cached: true, file };
   const images = await load();

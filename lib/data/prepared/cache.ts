@@ -1,15 +1,10 @@
 import crypto from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 
 import type { ResizeRule } from './manifest';
+import { cacheRoot } from '../../cache-root';
 import { prepareOpened, settingsOf, type PrepareOptions, type PrepareResult } from './prepare';
 import { openSource } from './sources/open';
-
-/** missing-u's cache folder: $MISSING_U_CACHE, else ~/.cache/missing-u (where fid-stats also lives). */
-export function cacheRoot(): string {
-  return process.env.MISSING_U_CACHE || path.join(os.homedir(), '.cache', 'missing-u');
-}
 
 /** A training config's data section of a kind that is prepared into the cache on first use. */
 export type CacheableData =

@@ -1,6 +1,7 @@
 import path from 'node:path';
 
-import { cacheRoot, preparedCacheFor } from './cache';
+import { cacheRoot } from '../../cache-root';
+import { preparedCacheFor } from './cache';
 import { readPreparedManifest, type PreparedDataset } from './manifest';
 import { prepare } from './prepare';
 
