@@ -1,3 +1,5 @@
+import { writeErr } from './output';
+
 /**
  * A progress line: redrawn in place on a TTY, printed every `every` updates otherwise. `start` is
  * the count already done before this process (a resumed run), left out of the rate.
@@ -13,10 +15,10 @@ export function progressPrinter(label: string, total: number, { every = 50, star
     if (tty) {
       const width = 30;
       const filled = Math.round((done / total) * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line}`);
-      if (done === total) process.stderr.write('\n');
+      writeErr(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line}`);
+      if (done === total) writeErr('\n');
     } else if (done % every === 0 || done === total) {
-      process.stderr.write(`${line}\n`);
+      writeErr(`${line}\n`);
     }
   };
 }
