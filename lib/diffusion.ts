@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { runAbortable, throwIfAborted } from './abortable';
 import { MissingUError } from './errors';
 import type { ScriptModule } from './jit';
+import { requireTensorMemory } from './memory';
 import type { Denoiser } from './models';
 import { native } from './native';
 import { DenoiseSchema, SampleSchema } from './schemas/diffusion-options';
@@ -134,6 +135,7 @@ export function lossWeights(t: Tensor, opts: LossWeightOptions = {}): Float64Arr
 
 /** Standard normal samples equal to torch.manual_seed(seed); torch.randn(shape) in PyTorch. */
 export function randn(shape: number[], seed: number): Tensor {
+  requireTensorMemory(shape, 'randn(shape)', 'draw fewer values at once (Generator continues a stream)');
   return native.randn(shape, seed) as Tensor;
 }
 

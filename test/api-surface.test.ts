@@ -47,6 +47,9 @@ describe('the public API', () => {
     expect(format).toBeInstanceOf(MissingUError);
     expect((format as MissingUError).code).toBe('format');
     expect(missingUError(() => jit.load(path.join(tmp, 'absent.pt'))).code).toBe('file');
+    const huge = missingUError(() => a.flops([1, 1, 1e6, 1e6]));
+    expect(huge.code).toBe('option');
+    expect(huge.message).toMatch(/^flops\(shape\): an input of \[1, 1, 1000000, 1000000\] alone would take 4 TB/);
     using x = tensor(new Float32Array(16 * 16), [1, 1, 16, 16]);
     using t = tensor(new Float32Array([1, 2]), [2]);
     expect(missingUError(() => a.forward(x, t)).code).toBe('option');
