@@ -22,6 +22,11 @@ describe('the public API', () => {
     using images = tensor(new Float32Array(4 * 8 * 8), [4, 1, 8, 8]);
     await missingU.writeImageGrid(images, path.join(tmp, 'grid.png'));
     expect(fs.readFileSync(path.join(tmp, 'grid.png')).subarray(1, 4).toString()).toBe('PNG');
+    using none = tensor(new Float32Array(0), [0, 1, 8, 8]);
+    const empty = await missingU.writeImageGrid(none, path.join(tmp, 'none.png')).catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(MissingUError);
+    expect((empty as MissingUError).code).toBe('option');
+    expect((empty as MissingUError).message).toContain('an image grid needs at least one image, got 0');
     const config: TrainConfigJson = missingU.parseTrainConfig({
       model: { preset: 'unet-mnist' },
       train: { steps: 1, batchSize: 1 },
