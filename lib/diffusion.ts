@@ -1,15 +1,19 @@
 import type { z } from 'zod';
 
 import { runAbortable, throwIfAborted } from './abortable';
+import type { Device } from './device';
 import { MissingUError } from './errors';
 import type { ScriptModule } from './jit';
+import { elementCount, requireTensorMemory } from './memory';
 import type { Denoiser } from './models';
 import { native } from './native';
+import { planBatches, runBatches, type SampleBatch, type ValidatedSampleOptions } from './sample-batches';
 import { DenoiseSchema, SampleSchema } from './schemas/diffusion-options';
 import { parseOptions } from './schemas/parse-options';
-import type { Tensor } from './tensor';
+import { tensor, type Tensor } from './tensor';
 import { resolveDiffusion, type DiffusionOptions, type Schedule } from './diffusion-settings';
 
+export type { SampleBatch } from './sample-batches';
 export {
   DEFAULT_DIFFUSION,
   resolveDiffusion,
@@ -44,7 +48,10 @@ interface ReverseCallbacks {
 }
 
 /** The reverse process's options, shared by sample and denoise (their schemas: lib/schemas/diffusion-options.ts). */
-export type ReverseOptions = Omit<z.input<typeof SampleSchema>, 'n' | 'seed' | 'shape' | 'xT' | 'cudaGraph'> &
+export type ReverseOptions = Omit<
+  z.input<typeof SampleSchema>,
+  'n' | 'seed' | 'shape' | 'xT' | 'cudaGraph' | 'batchSize'
+> &
   ReverseCallbacks;
 
 export type SampleOptions = z.input<typeof SampleSchema> & ReverseCallbacks;
@@ -134,24 +141,50 @@ export function lossWeights(t: Tensor, opts: LossWeightOptions = {}): Float64Arr
 
 /** Standard normal samples equal to torch.manual_seed(seed); torch.randn(shape) in PyTorch. */
 export function randn(shape: number[], seed: number): Tensor {
+  requireTensorMemory(shape, 'randn(shape)', 'draw fewer values at once (Generator continues a stream)');
   return native.randn(shape, seed) as Tensor;
 }
 
 /**
- * Generates `n` images with the reverse process, in one native call off the event loop. The
- * objective, schedule and T are the denoiser's (`denoiser.diffusion`) unless given.
+ * Generates `n` images with the reverse process, off the event loop, in batches of `batchSize` (default:
+ * as many as fit about 512 MB, see sampleBatches). The objective, schedule and T are the denoiser's
+ * (`denoiser.diffusion`) unless given.
  */
 export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promise<Tensor> {
-  const result = await runAbortable(
-    (onProgress, flag) =>
-      native.diffusionSample(denoiser, nativeOptions(SampleSchema, denoiser, opts, 'sample'), onProgress, flag),
-    opts,
-  );
-  if (result.aborted) {
-    result.samples.dispose();
-    throwIfAborted(opts.signal, 'sample');
+  const { options, plan } = await planSample(denoiser, opts, true);
+  const batches = runBatches(denoiser, options, plan, opts);
+  if (plan.batches === 1) {
+    const { value } = await batches.next();
+    await batches.return(undefined);
+    return (value as SampleBatch).images;
   }
-  return result.samples as Tensor;
+  const per = elementCount(plan.shape);
+  const all = new Float32Array(plan.n * per);
+  let device: string | undefined;
+  for await (const { first, images } of batches) {
+    all.set(images.toFloat32Array(), first * per);
+    device = images.device;
+    images.dispose();
+  }
+  return tensor(all, [plan.n, ...plan.shape], { device: device as Device });
+}
+
+/**
+ * sample one batch at a time, for sets larger than memory: each batch's images (B, C, H, W) as soon as
+ * they are done, with the index of their first image; the caller disposes them. Batch b starts from
+ * images [b * batchSize, ...) of the x_T that `seed` draws for the whole set and its sampler noise is
+ * seeded seed + b. So one batch (n <= batchSize) is exactly the unbatched sample; deterministic DDIM
+ * (eta 0) gives the same images at any batch size, to float rounding (the network's arithmetic depends
+ * on the batch); DDPM's (and DDIM's with eta > 0) depend on the batch size.
+ */
+export async function* sampleBatches(denoiser: AnyDenoiser, opts: SampleOptions): AsyncGenerator<SampleBatch> {
+  const { options, plan } = await planSample(denoiser, opts, false);
+  yield* runBatches(denoiser, options, plan, opts);
+}
+
+async function planSample(denoiser: AnyDenoiser, opts: SampleOptions, holdAll: boolean) {
+  const options = nativeOptions(SampleSchema, denoiser, opts, 'sample') as ValidatedSampleOptions;
+  return { options, plan: await planBatches(denoiser, options, 'sample', { holdAll }) };
 }
 
 /**

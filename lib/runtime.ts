@@ -1,3 +1,4 @@
+import { MissingUError } from './errors';
 import { native } from './native';
 import type { Precision } from './schemas/precision';
 
@@ -19,7 +20,16 @@ export function info(): Info {
   return native.info();
 }
 
+/** The most intra-op threads setNumThreads takes (native code's bound). */
+const MAX_THREADS = 1024;
+
 /** Sets libtorch's intra-op threads (default: MISSING_U_NUM_THREADS, else OMP_NUM_THREADS, else the number of cores). */
 export function setNumThreads(n: number): void {
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) {
+    throw new MissingUError(
+      `setNumThreads(n) needs an integer n between 1 and ${MAX_THREADS}, got ${n}: ` +
+        'give the number of cores to use (os.availableParallelism() is all of them)',
+    );
+  }
   native.setNumThreads(n);
 }

@@ -1,6 +1,7 @@
 import type { StepSettings } from './diffusion';
 import { MissingUError } from './errors';
 import { Generator } from './generator';
+import { requireTensorMemory } from './memory';
 import { native } from './native';
 import type { Tensor } from './tensor';
 
@@ -88,6 +89,7 @@ export class Scheduler {
 
   /** x_T of `shape`: the generator's next draw (its first, as in `sample`, when called first). */
   initialNoise(shape: readonly number[]): Tensor {
+    requireTensorMemory(shape, 'initialNoise(shape)', 'give the shape of one batch, [B, C, H, W]');
     return this.#generator.randn(shape);
   }
 

@@ -22,6 +22,11 @@ describe('the public API', () => {
     using images = tensor(new Float32Array(4 * 8 * 8), [4, 1, 8, 8]);
     await missingU.writeImageGrid(images, path.join(tmp, 'grid.png'));
     expect(fs.readFileSync(path.join(tmp, 'grid.png')).subarray(1, 4).toString()).toBe('PNG');
+    using none = tensor(new Float32Array(0), [0, 1, 8, 8]);
+    const empty = await missingU.writeImageGrid(none, path.join(tmp, 'none.png')).catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(MissingUError);
+    expect((empty as MissingUError).code).toBe('option');
+    expect((empty as MissingUError).message).toContain('an image grid needs at least one image, got 0');
     const config: TrainConfigJson = missingU.parseTrainConfig({
       model: { preset: 'unet-mnist' },
       train: { steps: 1, batchSize: 1 },
@@ -47,6 +52,9 @@ describe('the public API', () => {
     expect(format).toBeInstanceOf(MissingUError);
     expect((format as MissingUError).code).toBe('format');
     expect(missingUError(() => jit.load(path.join(tmp, 'absent.pt'))).code).toBe('file');
+    const huge = missingUError(() => a.flops([1, 1, 1e6, 1e6]));
+    expect(huge.code).toBe('option');
+    expect(huge.message).toMatch(/^flops\(shape\): an input of \[1, 1, 1000000, 1000000\] alone would take 4 TB/);
     using x = tensor(new Float32Array(16 * 16), [1, 1, 16, 16]);
     using t = tensor(new Float32Array([1, 2]), [2]);
     expect(missingUError(() => a.forward(x, t)).code).toBe('option');

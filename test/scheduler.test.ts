@@ -2,6 +2,8 @@ import path from 'node:path';
 
 import { Generator, Scheduler, jit, models, randn, sample, type SampleOptions, type Tensor } from '../lib';
 
+import { missingUError } from './helpers/errors';
+
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 type Net = { forward(x: Tensor, t: Tensor): Promise<Tensor> };
@@ -93,5 +95,17 @@ describe('step-wise scheduler', () => {
     expect(() => scheduler.step(small, 999, x)).toThrow("step: the model output must have x_t's shape");
     expect(() => scheduler.setTimesteps(0)).toThrow('setTimesteps: count must be an integer >= 1, got 0');
     expect(() => scheduler.setTimesteps(1001)).toThrow('sampling steps must be between 1 and T = 1000, got 1001');
+  });
+
+  it('refuses initial noise or randn beyond memory before allocating, naming the call', () => {
+    using scheduler = new Scheduler();
+    const noise = missingUError(() => scheduler.initialNoise([1e6, 1e6]));
+    expect(noise.code).toBe('option');
+    expect(noise.message).toMatch(
+      /^initialNoise\(shape\) \[1000000, 1000000\] would take 4 TB, more than this machine's/,
+    );
+    expect(missingUError(() => randn([1e6, 1e6], 0)).message).toMatch(
+      /^randn\(shape\) \[1000000, 1000000\] would take/,
+    );
   });
 });

@@ -10,6 +10,7 @@ import type { Precision } from '../schemas/precision';
 import { tensor } from '../tensor';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
+import { writeOut } from './output';
 import { count, precisionOption } from './parse';
 
 interface DenoiseCliOptions extends DiffusionFlags {
@@ -83,7 +84,7 @@ export function denoiseCommand(): Command {
           }))
         : undefined,
     };
-    process.stdout.write(
+    writeOut(
       opts.json
         ? `${JSON.stringify(summary)}\n`
         : `denoised ${n} images from step ${opts.noiseStep}: best PSNR ${best.psnr.toFixed(2)} dB at step ${best.t}, ` +

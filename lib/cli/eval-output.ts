@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 
 import { writeReport, type Report } from '../report/write-report';
+import { writeErr, writeOut } from './output';
 
 /** --json and --report, which every eval command takes. */
 export interface OutputOptions {
@@ -14,9 +15,9 @@ export interface OutputOptions {
 export async function emit(report: Report, opts: OutputOptions): Promise<void> {
   if (opts.report) {
     const files = await writeReport(opts.report, report);
-    if (!opts.json) process.stderr.write(`wrote ${files.join(', ')}\n`);
+    if (!opts.json) writeErr(`wrote ${files.join(', ')}\n`);
   }
-  process.stdout.write(opts.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.markdown);
+  writeOut(opts.json ? `${JSON.stringify(report.json, null, 2)}\n` : report.markdown);
 }
 
 export function withOutput(command: Command): Command {

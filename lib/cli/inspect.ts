@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { MissingUError } from '../errors';
 import { modelCost, type ModelCost } from '../eval/model-cost';
 import { models, type ModelPreset } from '../models';
+import { writeOut } from './output';
 import { formatTable } from './table';
 
 export interface InspectRow extends ModelCost {
@@ -49,9 +50,9 @@ export function inspectCommand(): Command {
       const names = opts.preset === 'all' ? models.presets().map((p) => p.name) : [opts.preset];
       const rows = names.map((name) => inspectPreset(name, opts.imageSize));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(opts.preset === 'all' ? rows : rows[0], null, 2)}\n`);
+        writeOut(`${JSON.stringify(opts.preset === 'all' ? rows : rows[0], null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${formatTable(rows.map(inspectCells))}\n`);
+      writeOut(`${formatTable(rows.map(inspectCells))}\n`);
     });
 }

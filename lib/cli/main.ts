@@ -10,6 +10,7 @@ import { addExamples } from './help';
 import { importOfficialCommand } from './import-official';
 import { infoCommand } from './info';
 import { inspectCommand } from './inspect';
+import { guardOutputStreams, writeErr } from './output';
 import { sampleCommand } from './sample';
 import { trainCommand } from './train';
 
@@ -38,11 +39,12 @@ async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0; // a command may set it (train: 130 / 143)
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(`missing-u: ${(err as Error).message}\n`);
+    writeErr(`missing-u: ${(err as Error).message}\n`);
     return 1;
   }
 }
 
+guardOutputStreams();
 main(process.argv).then((code) => {
   process.exitCode = code;
 });

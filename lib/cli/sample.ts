@@ -1,18 +1,18 @@
 import { Command } from 'commander';
 
 import { loadCheckpoint } from '../checkpoint/checkpoint';
-import { writeSafetensors } from '../io/safetensors';
+import { SafetensorsSliceWriter } from '../io/safetensors-slices';
 import type { Device } from '../device';
-import { sample, type Sampler } from '../diffusion';
-import { resolveDiffusion } from '../diffusion-settings';
+import { sampleBatches, type Sampler } from '../diffusion';
 import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
-import { writeImageGrid } from '../report/image-grid';
+import { gridTooLarge, ImageGrid, imageGridLayout } from '../report/image-grid';
 import type { Precision } from '../schemas/precision';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
 import { count, imageShape, positiveCount, precisionOption } from './parse';
+import { writeOut } from './output';
 import { progressPrinter } from './progress';
 
 interface SampleCliOptions extends DiffusionFlags {
@@ -20,6 +20,7 @@ interface SampleCliOptions extends DiffusionFlags {
   torchscript?: string;
   shape?: string;
   n?: number;
+  batchSize?: number;
   sampler?: Sampler;
   steps?: number;
   eta?: number;
@@ -29,6 +30,10 @@ interface SampleCliOptions extends DiffusionFlags {
   tensorOut?: string;
   precision?: Precision;
   json?: boolean;
+}
+
+function modelShape(model: Denoiser): [number, number, number] {
+  return [model.channels, model.imageSize, model.imageSize];
 }
 
 export function sampleCommand(): Command {
@@ -41,6 +46,12 @@ export function sampleCommand(): Command {
     )
     .option('--shape <c,h,w>', 'image shape, for --torchscript')
     .option('--n <n>', 'number of images (default: the checkpoint config’s sample.n, else 64)', positiveCount('--n'))
+    .option(
+      '--batch-size <n>',
+      'images sampled at once (default: as many as fit about 512 MB by the model’s measured memory per image; ' +
+        'DDPM’s images depend on it, DDIM’s with --eta 0 do not)',
+      positiveCount('--batch-size'),
+    )
     .option('--sampler <name>', 'ddpm or ddim (default: the checkpoint config’s, else ddim)')
     .option(
       '--steps <n>',
@@ -83,28 +94,45 @@ export function sampleCommand(): Command {
       denoiser = jit.load(String(opts.torchscript), { device, diffusion });
     }
     const n = opts.n ?? settings.n;
-    const steps = opts.steps ?? settings.steps;
-    const show = progressPrinter('sample', steps ?? resolveDiffusion(denoiser, diffusion).diffusionSteps, {
-      every: 10,
-    });
-    const images = await sample(denoiser, {
-      ...diffusion,
-      n,
-      shape,
-      sampler: opts.sampler ?? settings.sampler,
-      steps,
-      eta: opts.eta ?? settings.eta,
-      seed: opts.seed ?? settings.seed,
-      precision: opts.precision,
-      onProgress: (p) => show(p.step),
-    });
-    await writeImageGrid(images, opts.out);
-    if (opts.tensorOut) {
-      writeSafetensors(opts.tensorOut, { samples: { shape: images.shape, data: images.toFloat32Array() } });
+    const tile = shape ?? modelShape(denoiser as Denoiser);
+    // The grid is the output that must fit in memory; refused before any sampling.
+    const tooLarge = gridTooLarge(imageGridLayout(n, tile));
+    if (tooLarge) {
+      throw new MissingUError(
+        `${tooLarge}: lower --n${shape ? ' or --shape' : ''} (or sample in several runs, one --seed each)`,
+      );
     }
-    const summary = { images: n, shape: images.shape, png: opts.out, tensors: opts.tensorOut ?? null };
-    images.dispose();
-    denoiser.dispose();
-    process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${n} images to ${opts.out}\n`);
+    const grid = new ImageGrid(n, tile);
+    const tensors = opts.tensorOut ? new SafetensorsSliceWriter(opts.tensorOut, 'samples', [n, ...tile]) : undefined;
+    const show = progressPrinter('sample', 0, { every: 10 });
+    try {
+      const batches = sampleBatches(denoiser, {
+        ...diffusion,
+        n,
+        shape,
+        batchSize: opts.batchSize,
+        sampler: opts.sampler ?? settings.sampler,
+        steps: opts.steps ?? settings.steps,
+        eta: opts.eta ?? settings.eta,
+        seed: opts.seed ?? settings.seed,
+        precision: opts.precision,
+        onProgress: (p) => show(p.step, '', p.total),
+      });
+      for await (const { first, images } of batches) {
+        const values = images.toFloat32Array();
+        images.dispose();
+        grid.add(values, first);
+        tensors?.append(values);
+      }
+      await grid.write(opts.out);
+      tensors?.finish();
+    } catch (err) {
+      tensors?.abort();
+      throw err;
+    } finally {
+      denoiser.dispose();
+    }
+    const summary = { images: n, shape: [n, ...tile], png: opts.out, tensors: opts.tensorOut ?? null };
+    writeOut(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${n} images to ${opts.out}\n`);
   });
 }

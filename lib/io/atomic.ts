@@ -8,7 +8,7 @@ const TEMP_NAME = /^\.(.+)\.(\d+)\.(\d+)\.tmp$/;
 let lastStamp = 0;
 
 /** `.<name>.<pid>.<time>.tmp` beside `file`; the time is unique within this process. */
-function tempPathFor(file: string): string {
+export function tempPathFor(file: string): string {
   lastStamp = Math.max(Date.now(), lastStamp + 1);
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${lastStamp}.tmp`);
 }

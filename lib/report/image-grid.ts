@@ -8,38 +8,123 @@ import { writeFileAtomic } from '../io/atomic';
 import { loadModule } from '../optional-module';
 import type { Tensor } from '../tensor';
 
-/**
- * Writes images (N, C, H, W) with values in [-1, 1] as one PNG grid, `columns` wide (default: a
- * square), with `padding` pixels between tiles. C is 1 (grey) or 3 (RGB).
- */
-export async function writeImageGrid(images: Tensor, file: string, opts: { columns?: number; padding?: number } = {}) {
-  const [n, c, h, w] = images.shape;
-  if (images.shape.length !== 4 || (c !== 1 && c !== 3)) {
-    throw new MissingUError(`an image grid needs (N, 1 or 3, H, W) images, got [${images.shape.join(', ')}]`);
+export interface ImageGridOptions {
+  /** Tiles per row (default: a square). */
+  columns?: number;
+  /** Pixels between tiles (default 2). */
+  padding?: number;
+}
+
+/** The most pixels a grid may have: sharp's (libvips') default input limit, 16383 x 16383. */
+export const MAX_GRID_PIXELS = 0x3fff * 0x3fff;
+
+export interface GridLayout {
+  n: number;
+  channels: number;
+  tileHeight: number;
+  tileWidth: number;
+  columns: number;
+  padding: number;
+  width: number;
+  height: number;
+}
+
+/** Where `n` tiles of (channels, h, w) go; a MissingUError says why a grid cannot hold them. */
+export function imageGridLayout(
+  n: number,
+  [channels, h, w]: readonly number[],
+  opts: ImageGridOptions = {},
+): GridLayout {
+  if (!(Number.isSafeInteger(n) && n >= 1)) {
+    throw new MissingUError(`an image grid needs at least one image, got ${n}: give (N, C, H, W) images with N >= 1`);
+  }
+  if (channels !== 1 && channels !== 3) {
+    throw new MissingUError(`an image grid needs 1 (grey) or 3 (RGB) channels, got ${channels}`);
   }
   const columns = opts.columns ?? Math.ceil(Math.sqrt(n));
-  const rows = Math.ceil(n / columns);
-  const pad = opts.padding ?? 2;
-  const width = columns * (w + pad) + pad;
-  const height = rows * (h + pad) + pad;
-  const pixels = Buffer.alloc(width * height * c, 0);
-  const data = images.toFloat32Array();
-  for (let i = 0; i < n; i++) {
-    const top = pad + Math.floor(i / columns) * (h + pad);
-    const left = pad + (i % columns) * (w + pad);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        for (let ch = 0; ch < c; ch++) {
-          const v = data[((i * c + ch) * h + y) * w + x];
-          pixels[((top + y) * width + left + x) * c + ch] = Math.round(Math.min(1, Math.max(-1, v)) * 127.5 + 127.5);
+  const padding = opts.padding ?? 2;
+  if (!(Number.isSafeInteger(columns) && columns >= 1)) {
+    throw new MissingUError(`an image grid's columns must be an integer >= 1, got ${columns}`);
+  }
+  if (!(Number.isSafeInteger(padding) && padding >= 0)) {
+    throw new MissingUError(`an image grid's padding must be an integer >= 0, got ${padding}`);
+  }
+  const width = columns * (w + padding) + padding;
+  const height = Math.ceil(n / columns) * (h + padding) + padding;
+  return { n, channels, tileHeight: h, tileWidth: w, columns, padding, width, height };
+}
+
+/** Whether a grid of `layout` is within MAX_GRID_PIXELS; the message says what it would be otherwise. */
+export function gridTooLarge(layout: GridLayout): string | null {
+  if (layout.width * layout.height <= MAX_GRID_PIXELS) return null;
+  return (
+    `an image grid of ${layout.n} images of ${layout.channels}x${layout.tileHeight}x${layout.tileWidth} ` +
+    `would be ${layout.width} x ${layout.height} pixels, more than the 16383 x 16383 a PNG grid may have`
+  );
+}
+
+/**
+ * A PNG grid filled batch by batch: one byte per pixel and channel (images are quantised as they come),
+ * so a grid of many images never holds them as floats.
+ */
+export class ImageGrid {
+  readonly layout: GridLayout;
+  readonly #pixels: Buffer;
+
+  constructor(n: number, imageShape: readonly number[], opts: ImageGridOptions = {}) {
+    this.layout = imageGridLayout(n, imageShape, opts);
+    const tooLarge = gridTooLarge(this.layout);
+    if (tooLarge) throw new MissingUError(`${tooLarge}: write fewer images to one grid`);
+    this.#pixels = Buffer.alloc(this.layout.width * this.layout.height * this.layout.channels, 0);
+  }
+
+  /** Puts images (B, C, H, W) with values in [-1, 1], row-major, into tiles first, first + 1, ... */
+  add(data: Float32Array, first: number): void {
+    const { n, channels: c, tileHeight: h, tileWidth: w, columns, padding: pad, width } = this.layout;
+    const b = data.length / (c * h * w);
+    if (!Number.isInteger(b) || first < 0 || first + b > n) {
+      throw new MissingUError(
+        `${data.length} values are not whole images ${first}.. of (${c}, ${h}, ${w}) in an image grid of ${n}`,
+        { code: 'internal' },
+      );
+    }
+    const pixels = this.#pixels;
+    for (let i = 0; i < b; i++) {
+      const tile = first + i;
+      const top = pad + Math.floor(tile / columns) * (h + pad);
+      const left = pad + (tile % columns) * (w + pad);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          for (let ch = 0; ch < c; ch++) {
+            const v = data[((i * c + ch) * h + y) * w + x];
+            pixels[((top + y) * width + left + x) * c + ch] = Math.round(Math.min(1, Math.max(-1, v)) * 127.5 + 127.5);
+          }
         }
       }
     }
   }
-  const sharp = loadModule<typeof Sharp>('sharp', 'writing PNG images');
-  const png = await sharp(pixels, { raw: { width, height, channels: c } })
-    .png()
-    .toBuffer();
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileAtomic(file, png);
+
+  /** Encodes the grid as PNG and writes it to `file` atomically. */
+  async write(file: string): Promise<void> {
+    const { width, height, channels } = this.layout;
+    const sharp = loadModule<typeof Sharp>('sharp', 'writing PNG images');
+    const png = await sharp(this.#pixels, { raw: { width, height, channels: channels as 1 | 3 } })
+      .png()
+      .toBuffer();
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileAtomic(file, png);
+  }
+}
+
+/**
+ * Writes images (N, C, H, W) with values in [-1, 1] as one PNG grid, `columns` wide (default: a
+ * square), with `padding` pixels between tiles. C is 1 (grey) or 3 (RGB).
+ */
+export async function writeImageGrid(images: Tensor, file: string, opts: ImageGridOptions = {}): Promise<void> {
+  if (images.shape.length !== 4) {
+    throw new MissingUError(`an image grid needs (N, 1 or 3, H, W) images, got [${images.shape.join(', ')}]`);
+  }
+  const grid = new ImageGrid(images.shape[0], images.shape.slice(1), opts);
+  grid.add(images.toFloat32Array(), 0);
+  await grid.write(file);
 }

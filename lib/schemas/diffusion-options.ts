@@ -53,6 +53,11 @@ export const SampleSchema = z
     seed: z.number().default(0),
     /** [C, H, W]; required for a TorchScript denoiser, taken from a built-in model otherwise. */
     shape: z.tuple([z.number(), z.number(), z.number()]).optional(),
+    /**
+     * Images per native call (default: as many as fit about 512 MB by the denoiser's measured memory per
+     * image). DDPM's images (and DDIM's with eta > 0) depend on it; one batch is exactly the unbatched sample.
+     */
+    batchSize: z.number().optional(),
     /** Start from this x_T (n, C, H, W) instead of drawing it from the seed. */
     xT: tensor.optional(),
     /**

@@ -20,7 +20,11 @@
 #include "runtime/op_profile.h"
 #include "runtime/scoped_seed.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 namespace missingu {
@@ -29,8 +33,24 @@ namespace {
 // The most image channels models.create takes (images have 1, 3 or 4).
 constexpr int64_t kMaxChannels = 64;
 
+// A shape whose input alone exceeds this machine's memory is refused before libtorch's allocator fails on it.
 std::vector<int64_t> shapeArgument(const Napi::Value& value, const std::string& what) {
-  return sizesArgument(value, what, 1, 4, "[batch, channels, height, width]");
+  std::vector<int64_t> shape = sizesArgument(value, what, 1, 4, "[batch, channels, height, width]");
+  double gigabytes = 4e-9;
+  for (int64_t size : shape) gigabytes *= static_cast<double>(size);
+  const double memory =
+      1e-9 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (gigabytes > memory) {
+    const auto gb = [](double value) {
+      char text[32];
+      std::snprintf(text, sizeof text, value >= 1000 ? "%.3g TB" : "%.3g GB", value >= 1000 ? value / 1000 : value);
+      return std::string(text);
+    };
+    throw std::invalid_argument(what + ": an input of [" + c10::Join(", ", shape) + "] alone would take " +
+                                gb(gigabytes) + ", more than this machine's " + gb(memory) +
+                                " of memory: give a smaller shape");
+  }
+  return shape;
 }
 
 // Zero images and mid-schedule steps of `shape`, on `device`.
