@@ -1,5 +1,5 @@
 export type { ImageDataset } from './data/dataset';
-export { drawBatch, type DrawBatchOptions } from './data/draw-batch';
+export type { DataSectionInput } from './schemas/data-options';
 export { loadImageFolder, type ImageFolderOptions } from './data/image-folder';
 export { loadMnistIdx } from './data/mnist-idx';
 export { loadMnistPackage, loadMnistPackageAsync } from './data/mnist-package';
@@ -8,6 +8,7 @@ export {
   PREPARED_FORMAT,
   type CacheableData,
   type CacheOptions,
+  type DrawBatchOptions,
   type PreparedDataset,
   type PreparedManifest,
   type PrepareOptions,

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import sharp from 'sharp';
 
-import { data, distributedAvailable, drawBatch, train, type TrainConfig } from '../lib';
+import { data, distributedAvailable, train, type TrainConfig } from '../lib';
 import { freePort } from '../lib/cli/launch';
 import { readPreparedImages } from '../lib/data/prepared-in-memory';
 
@@ -93,7 +93,7 @@ describe('training from a prepared dataset', () => {
   });
 });
 
-describe('drawBatch: what a run trains on', () => {
+describe('data.drawBatch: what a run trains on', () => {
   let prepared: string;
   beforeAll(async () => {
     const folder = path.join(dir, 'one-image');
@@ -112,7 +112,7 @@ describe('drawBatch: what a run trains on', () => {
   it('mirrors about half the draws with horizontalFlip, exactly, and none without', async () => {
     const pixels = SIDE * SIDE;
     const kinds = async (horizontalFlip: boolean) => {
-      using batch = await drawBatch({ source: 'prepared', path: prepared, horizontalFlip }, { n: 64, seed: 3 });
+      using batch = await data.drawBatch({ source: 'prepared', path: prepared, horizontalFlip }, { n: 64, seed: 3 });
       expect(batch.shape).toEqual([64, 1, SIDE, SIDE]);
       const values = batch.toFloat32Array();
       return Array.from({ length: 64 }, (_, i) => {
@@ -132,9 +132,9 @@ describe('drawBatch: what a run trains on', () => {
 
   it('repeats for a seed and changes with it', async () => {
     const section = { source: 'prepared', path: await preparedSet(12), horizontalFlip: true } as const;
-    using first = await drawBatch(section, { n: 4, seed: 9 });
-    using again = await drawBatch(section, { n: 4, seed: 9 });
-    using other = await drawBatch(section, { n: 4, seed: 10 });
+    using first = await data.drawBatch(section, { n: 4, seed: 9 });
+    using again = await data.drawBatch(section, { n: 4, seed: 9 });
+    using other = await data.drawBatch(section, { n: 4, seed: 10 });
     expect(Array.from(again.toFloat32Array())).toEqual(Array.from(first.toFloat32Array()));
     expect(Array.from(other.toFloat32Array())).not.toEqual(Array.from(first.toFloat32Array()));
   });
@@ -147,7 +147,9 @@ describe('prepared datasets that do not fit', () => {
     fs.cpSync(prepared, copy, { recursive: true });
     const file = path.join(copy, 'images.u8');
     fs.truncateSync(file, SIDE * SIDE * 5);
-    await expect(drawBatch({ source: 'prepared', path: copy }, { n: 4 })).rejects.toThrow(`${file} holds 320 bytes`);
+    await expect(data.drawBatch({ source: 'prepared', path: copy }, { n: 4 })).rejects.toThrow(
+      `${file} holds 320 bytes`,
+    );
   });
 });
 

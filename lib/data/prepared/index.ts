@@ -1,6 +1,7 @@
 import path from 'node:path';
 
 import { cacheRoot } from '../../cache-root';
+import { drawBatch } from '../draw-batch';
 import { preparedCacheFor } from './cache';
 import { readPreparedManifest, type PreparedDataset } from './manifest';
 import { prepare } from './prepare';
@@ -11,8 +12,9 @@ function open(dir: string): PreparedDataset {
 }
 
 /** Prepared datasets: decode a source once into uint8 images on disk, then train from them without loading them. */
-export const data = { prepare, open, preparedCacheFor, cacheRoot };
+export const data = { prepare, open, preparedCacheFor, cacheRoot, drawBatch };
 
+export type { DrawBatchOptions } from '../draw-batch';
 export type { CacheableData, CacheOptions } from './cache';
 export type {
   PreparedDataset,
