@@ -1,4 +1,5 @@
 import { LAUNCHED_ENV } from './launch';
+import { writeErr } from './output';
 
 const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGPIPE: 13, SIGTERM: 15 } as const;
 type StopSignal = keyof typeof SIGNAL_NUMBERS;
@@ -34,9 +35,7 @@ export function listenForStop(controller: AbortController, opts: { sigpipe?: boo
     if (received !== undefined && signal === 'SIGPIPE') return;
     if (received !== undefined) process.exit(128 + SIGNAL_NUMBERS[signal]);
     received = signal;
-    process.stderr.write(
-      `\nmissing-u: ${signal}: stopping after this step to save a checkpoint (${signal} again quits now)\n`,
-    );
+    writeErr(`\nmissing-u: ${signal}: stopping after this step to save a checkpoint (${signal} again quits now)\n`);
     controller.abort();
   };
   if (worker) {

@@ -14,6 +14,7 @@ import { MissingUError } from '../errors';
 import type { Precision } from '../schemas/precision';
 import { disposeTrainerState, trainParsed, type ResumeFrom } from '../train';
 import { LAUNCHED_ENV, launchWorkers } from './launch';
+import { writeErr, writeOut } from './output';
 import { precisionOption } from './parse';
 import { progressPrinter } from './progress';
 import { listenForStop } from './stop-signals';
@@ -193,7 +194,7 @@ export function trainCommand(): Command {
       } catch (err) {
         const abortError = (err as Error).name === 'AbortError' || (err as { code?: string }).code === 'aborted';
         if (controller.signal.aborted && abortError) {
-          process.stderr.write('missing-u: stopped before training began; nothing was saved\n');
+          writeErr('missing-u: stopped before training began; nothing was saved\n');
           process.exitCode = stops.exitCode ?? 130;
           return;
         }
@@ -233,7 +234,7 @@ async function trainLocked(
   const data = await loadDataset(config.data);
   signal.throwIfAborted();
   const resume = resumeFrom ? loadResume(resumeFrom, config, opts.override ?? false) : undefined;
-  if (resume && main) process.stderr.write(`missing-u: resuming ${resumeFrom} from step ${resume.state.step}\n`);
+  if (resume && main) writeErr(`missing-u: resuming ${resumeFrom} from step ${resume.state.step}\n`);
   const show = main ? progressPrinter('train', config.train.steps, { start: resume?.state.step ?? 0 }) : () => {};
   const { train: t } = config;
   let lastLoss: number | null = null;
@@ -264,7 +265,7 @@ async function trainLocked(
             const { model, ema, state: trainer } = snapshot;
             saveCheckpoint(out, { model, ema, config, trainer, state: state(step, false) }, save);
           } catch (err) {
-            process.stderr.write(
+            writeErr(
               `\nmissing-u: the checkpoint of step ${step} was not saved (training goes on; ` +
                 `${out} keeps the last one): ${(err as Error).message}\n`,
             );
@@ -299,9 +300,7 @@ async function trainLocked(
     disposeTrainerState(result.state);
   }
   const summary = { checkpoint: out, steps: step, aborted: result.aborted, lastLoss };
-  process.stdout.write(
-    opts.json ? `${JSON.stringify(summary)}\n` : `saved ${summary.checkpoint} after ${step} steps\n`,
-  );
+  writeOut(opts.json ? `${JSON.stringify(summary)}\n` : `saved ${summary.checkpoint} after ${step} steps\n`);
 }
 
 /** The trainer refuses a resumed generator state it cannot take: say which file it came from. */
