@@ -5,9 +5,9 @@ import type { StoredTensor } from './io/safetensors';
 import type { ImageDataset, TrainingImages } from './data/dataset';
 import { trainingImagesFor } from './data/load';
 import { deviceOrDefault } from './device';
+import { MissingUError } from './errors';
 import { resolveDiffusion } from './diffusion-settings';
 import { nativeDistributed, type DistributedOptions } from './distributed';
-import { MissingUError } from './errors';
 import { models, type Denoiser } from './models';
 import { native, type NativeTrainResult } from './native';
 import type { DataSectionInput } from './schemas/data-options';
@@ -122,9 +122,10 @@ export interface TrainResult {
 /**
  * Trains a model with the DDPM objective, the whole run in native code on a native thread. An
  * aborted run stops at the end of its current step and resolves with what it has (aborted: true).
- * A NaN or infinite loss rejects with an error naming the step. With `resume` (the same config and
- * data) the run continues from the state's step to `config.steps` and draws exactly what an
- * uninterrupted run would have, so its losses continue the same curve; the given models are not changed.
+ * A NaN or infinite loss rejects with an error naming the step; so does a run whose every step the
+ * loss scaler skipped (train.lossScale too large), since its weights never changed. With `resume` (the
+ * same config and data) the run continues from the state's step to `config.steps` and draws exactly what
+ * an uninterrupted run would have, so its losses continue the same curve; the given models are not changed.
  * Options are validated once (TrainSectionSchema and friends): an unknown one is an error naming it.
  *
  * With `distributed` this process is one rank of a data-parallel run (see `distributedFromEnv`):
@@ -193,6 +194,18 @@ export async function trainParsed(
   );
   const model = result.model as Denoiser;
   const ema = result.ema as Denoiser;
+  const steps = result.losses.length;
+  if (steps > 0 && result.skippedSteps === steps) {
+    model.dispose();
+    ema.dispose();
+    disposeTrainerState(result.state as TrainerState);
+    throw new MissingUError(
+      `train: the loss scaler skipped every one of the ${steps} steps (Inf/NaN gradients each time), so the ` +
+        `weights never changed: train.lossScale ${options.train.lossScale} is too large for precision ` +
+        `'${config.train.precision}'. Lower train.lossScale, or leave it unset (65536 under fp16, off otherwise)`,
+      { code: 'numeric' },
+    );
+  }
   model.diffusion = resolveDiffusion({}, config.diffusion);
   ema.diffusion = { ...model.diffusion };
   return {

@@ -3,31 +3,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { loadCheckpoint, loadTrainerState, saveCheckpoint, type CheckpointState } from '../lib/checkpoint/checkpoint';
-import { parseTrainConfig } from '../lib/config/train-config';
+import { loadCheckpoint, loadTrainerState } from '../lib/checkpoint/checkpoint';
+import { findCheckpoint, PREVIOUS_MARKER } from '../lib/checkpoint/folder';
 import { writeFileAtomic } from '../lib/io/atomic';
-import { disposeTrainerState, models } from '../lib';
+import { disposeTrainerState } from '../lib';
+import { saveTiny } from './helpers/checkpoint';
 import { CLI, writeTinyConfig } from './helpers/cli-run';
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-folder-'))));
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const config = parseTrainConfig({ model: { preset: 'unet-mnist' }, train: { steps: 1, batchSize: 1 } });
-const state: CheckpointState = {
-  step: 1,
-  imageSize: 28,
-  channels: 1,
-  seed: 0,
-  aborted: false,
-  lastLoss: 0.5,
-  savedAt: '2026-01-01T00:00:00.000Z',
-};
+const save = (target: string, step = 1, overwrite = false) => saveTiny(target, step, { overwrite });
 
-function save(target: string, step = 1): void {
-  using model = models.create({ preset: 'unet-mnist', imageSize: 28, channels: 1, seed: step });
-  saveCheckpoint(target, { model, ema: model, config, state: { ...state, step } });
+/** What a crash between a save's two renames leaves: the old checkpoint aside as a marked recovery copy. */
+function crashMidSave(run: string): void {
+  fs.writeFileSync(path.join(run, PREVIOUS_MARKER), '');
+  fs.renameSync(run, `${run}.previous`);
 }
+
+const stepOf = (run: string) => JSON.parse(fs.readFileSync(path.join(run, 'state.json'), 'utf8')).step;
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
@@ -90,19 +85,97 @@ describe('a checkpoint save', () => {
     fs.mkdirSync(`${run}.previous`); // emptied, but the kill came before its rmdir
     save(run, 2);
     fs.mkdirSync(`${run}.previous`);
+    fs.writeFileSync(path.join(`${run}.previous`, PREVIOUS_MARKER), ''); // the marker goes last
     fs.copyFileSync(path.join(run, 'model.safetensors'), path.join(`${run}.previous`, 'model.safetensors'));
     save(run, 3);
     expect(fs.readdirSync(dir)).toEqual(['run']);
   });
 
-  it('is found through its recovery copy when a crash left only <dir>.previous', () => {
+  it('never uses or removes a <dir>.previous it did not mark: a user folder, or a copy made by hand', () => {
+    const mine = path.join(dir, 'x.previous');
+    fs.mkdirSync(mine);
+    fs.writeFileSync(path.join(mine, 'config.json'), '{"mine":1}');
+    const x = path.join(dir, 'x');
+    expect(() => save(x)).toThrow(
+      `refusing to save a checkpoint to ${x}: ${mine} exists and is not a recovery copy missing-u made (it has ` +
+        `no ${PREVIOUS_MARKER} file)`,
+    );
+    expect(fs.readdirSync(mine)).toEqual(['config.json']);
+    const run = path.join(dir, 'run');
+    save(run, 1);
+    fs.cpSync(run, `${run}.previous`, { recursive: true }); // a backup: a complete checkpoint, unmarked
+    expect(() => save(run, 2)).toThrow(`${run}.previous exists and is not a recovery copy missing-u made`);
+    expect(stepOf(`${run}.previous`)).toBe(1);
+    expect(fs.readdirSync(dir).sort()).toEqual(['run', 'run.previous', 'x.previous']);
+  });
+
+  it('is found through its recovery copy when a crash left only <dir>.previous, or an empty <dir> beside it', () => {
     const run = path.join(dir, 'run');
     save(run, 3);
-    fs.renameSync(run, `${run}.previous`);
+    crashMidSave(run);
     const loaded = loadCheckpoint(run);
     expect(loaded.state.step).toBe(3);
     loaded.model.dispose();
     loaded.ema.dispose();
+    fs.mkdirSync(run); // a supervisor's mkdir -p
+    expect(findCheckpoint(run)).toBe(`${run}.previous`);
+  });
+
+  it('never replaces a later checkpoint, in <dir> or its recovery copy, unless told to overwrite', () => {
+    const run = path.join(dir, 'run');
+    save(run, 5);
+    expect(() => save(run, 3)).toThrow(
+      `refusing to save step 3 to ${run}: ${run} holds a later checkpoint (step 5) that this save would replace`,
+    );
+    crashMidSave(run);
+    fs.mkdirSync(run);
+    expect(() => save(run, 1)).toThrow(`${run}.previous holds a later checkpoint (step 5)`);
+    expect(stepOf(`${run}.previous`)).toBe(5);
+    save(run, 6); // continues it: the recovery copy goes back in place first, then is replaced
+    expect(fs.readdirSync(dir)).toEqual(['run']);
+    save(run, 1, true);
+    expect(stepOf(run)).toBe(1);
+  });
+
+  it('is read again when a save replaces it during the read: never the files of two saves', () => {
+    const run = path.join(dir, 'run');
+    save(run, 1);
+    const realOpen = fs.openSync;
+    let saved = false;
+    const opens = jest.spyOn(fs, 'openSync').mockImplementation((...args: Parameters<typeof fs.openSync>) => {
+      if (!saved && args[0] === path.join(run, 'ema.safetensors')) {
+        saved = true; // model.safetensors of step 1 is read; now a run saves step 2
+        save(run, 2);
+      }
+      return realOpen(...args);
+    });
+    try {
+      const loaded = loadCheckpoint(run);
+      expect(saved).toBe(true);
+      expect(loaded.state.step).toBe(2);
+      const weights = (m: typeof loaded.model) =>
+        m.stateDict().map(({ tensor }) => Array.from(tensor.toFloat32Array()));
+      expect(weights(loaded.model)).toEqual(weights(loaded.ema)); // both of step 2 (a save writes one model twice)
+      loaded.model.dispose();
+      loaded.ema.dispose();
+    } finally {
+      opens.mockRestore();
+    }
+  });
+
+  it('follows a link to a checkpoint folder: loads through it and saves into its target', () => {
+    const run = path.join(dir, 'ck1');
+    save(run, 1);
+    const latest = path.join(dir, 'latest');
+    fs.symlinkSync('ck1', latest);
+    const loaded = loadCheckpoint(latest);
+    expect(loaded.state.step).toBe(1);
+    loaded.model.dispose();
+    loaded.ema.dispose();
+    save(latest, 2);
+    expect(fs.readlinkSync(latest)).toBe('ck1');
+    expect(stepOf(run)).toBe(2);
+    expect(fs.readdirSync(dir).sort()).toEqual(['ck1', 'latest']);
   });
 });
 
@@ -135,13 +208,55 @@ describe('missing-u train', () => {
     const first = cli('train', '--resume', run, '--config', config, '--json');
     expect(first.status).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ steps: 2, aborted: false });
-    fs.renameSync(run, `${run}.previous`); // as a crash between the save's two renames leaves it
-    const again = cli('train', '--resume', run, '--steps', '4', '--json');
+    crashMidSave(run);
+    fs.mkdirSync(run); // and an empty folder in its place must not hide it
+    const again = cli('train', '--resume', run, '--config', config, '--steps', '4', '--json');
     expect(again.status).toBe(0);
+    expect(again.stderr).toContain(`missing-u: resuming ${run}.previous from step 2`);
     expect(JSON.parse(again.stdout)).toMatchObject({ steps: 4 });
     expect(fs.readdirSync(dir).sort()).toEqual(['c.json', 'run']);
     const trainer = loadTrainerState(run);
     expect(trainer.step).toBe(4);
     disposeTrainerState(trainer);
+  });
+
+  it('a new run over a checkpoint needs --overwrite; --resume through a link continues the target', () => {
+    const run = path.join(dir, 'run');
+    const config = writeTinyConfig(path.join(dir, 'c.json'), { steps: 1 });
+    expect(cli('train', '--config', config, '--out', run).status).toBe(0);
+    const refused = cli('train', '--config', config, '--out', run);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe(
+      `missing-u: ${run} already holds a checkpoint (step 1): --resume continues it; --overwrite starts this run ` +
+        'there instead and replaces it at its first save; or choose another --out (nothing was changed)\n',
+    );
+    expect(cli('train', '--config', config, '--out', run, '--overwrite').status).toBe(0);
+    fs.symlinkSync('run', path.join(dir, 'latest'));
+    const linked = cli('train', '--resume', path.join(dir, 'latest'), '--steps', '2', '--json');
+    expect(linked.status).toBe(0);
+    expect(JSON.parse(linked.stdout)).toMatchObject({ checkpoint: run, steps: 2 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['c.json', 'latest', 'run']);
+  });
+
+  it('--resume refuses a config that changes the objective, schedule or T unless --override', () => {
+    const run = path.join(dir, 'run');
+    const config = writeTinyConfig(path.join(dir, 'c.json'), { steps: 1 });
+    expect(cli('train', '--config', config, '--out', run).status).toBe(0);
+    const tiny = JSON.parse(fs.readFileSync(config, 'utf8'));
+    const eps = path.join(dir, 'eps.json');
+    fs.writeFileSync(eps, JSON.stringify({ ...tiny, diffusion: { objective: 'eps' } }));
+    const refused = cli('train', '--resume', run, '--config', eps, '--steps', '2');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      `--resume: the config sets diffusion.objective to "eps" but ${run} was trained with "v"`,
+    );
+    const steps = path.join(dir, 't.json');
+    fs.writeFileSync(steps, JSON.stringify({ ...tiny, diffusion: { objective: 'v', diffusionSteps: 500 } }));
+    expect(cli('train', '--resume', run, '--config', steps, '--steps', '2').stderr).toContain(
+      'the config sets diffusion.diffusionSteps to 500',
+    );
+    const overridden = cli('train', '--resume', run, '--config', eps, '--steps', '2', '--override', '--json');
+    expect(overridden.status).toBe(0);
+    expect(JSON.parse(overridden.stdout)).toMatchObject({ steps: 2 });
   });
 });

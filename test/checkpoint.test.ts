@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { saveCheckpoint, loadCheckpoint } from '../lib/checkpoint/checkpoint';
+import { saveCheckpoint, loadCheckpoint, loadCheckpointAsync, loadTrainerState } from '../lib/checkpoint/checkpoint';
+import type { MissingUError } from '../lib/errors';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors';
 import { parseTrainConfig } from '../lib/config/train-config';
 import { models } from '../lib';
+import { saveTiny } from './helpers/checkpoint';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
@@ -31,6 +33,14 @@ describe('safetensors', () => {
     expect(back.metadata).toEqual({ k: 'v' });
     expect(Array.from(back.tensors.w.data)).toEqual(Array.from(data));
     expect(back.tensors.b.shape).toEqual([1]);
+  });
+
+  it('writes only shapes it can read back', () => {
+    const file = path.join(dir, 'a.safetensors');
+    expect(() => writeSafetensors(file, { w: { shape: [-1, -2], data: new Float32Array(2) } })).toThrow(
+      `cannot write ${file}: tensor 'w' has shape [-1,-2]; sizes are whole numbers >= 0`,
+    );
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   it('says when a file is truncated or foreign', () => {
@@ -102,6 +112,85 @@ describe('checkpoints', () => {
     fs.writeFileSync(path.join(target, 'config.json'), JSON.stringify({ ...config, model: { preset: 'cunet-mnist' } }));
     expect(() => loadCheckpoint(target)).toThrow(/the checkpoint has no tensor '.*' for cunet-mnist/);
     expect(() => loadCheckpoint(path.join(dir, 'nope'))).toThrow('checkpoint folder');
+  });
+});
+
+describe('a checkpoint read', () => {
+  const saved = () => {
+    const target = path.join(dir, 'run');
+    saveTiny(target, 4);
+    return target;
+  };
+  const rejection = (run: () => unknown): MissingUError => {
+    try {
+      run();
+    } catch (err) {
+      return err as MissingUError;
+    }
+    throw new Error('it did not throw');
+  };
+
+  it('names state.json and config.json, and the field, when either is wrong', () => {
+    const target = saved();
+    const stateFile = path.join(target, 'state.json');
+    const written = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    fs.writeFileSync(stateFile, JSON.stringify({ ...written, step: '4' }));
+    for (const read of [() => loadCheckpoint(target), () => loadTrainerState(target)]) {
+      const err = rejection(read);
+      expect(err.code).toBe('format');
+      expect(err.message).toBe(
+        `checkpoint file ${stateFile} is invalid (corrupt checkpoint?): field 'step' is "4": expected number, ` +
+          'received string',
+      );
+    }
+    fs.writeFileSync(stateFile, JSON.stringify({ ...written, generator: 'not base64!' }));
+    expect(() => loadTrainerState(target)).toThrow(`${stateFile} is invalid (corrupt checkpoint?): field 'generator'`);
+    fs.writeFileSync(stateFile, JSON.stringify(written));
+    const configFile = path.join(target, 'config.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    fs.writeFileSync(configFile, JSON.stringify({ ...config, data: { source: 'mnist-package', limit: -28 } }));
+    const err = rejection(() => loadCheckpoint(target));
+    expect(err.code).toBe('format');
+    expect(err.message).toContain(`checkpoint file ${configFile} is invalid:\n  - field 'data.limit' is -28`);
+  });
+
+  it('refuses weights of another model from their header, before reading their data', async () => {
+    const target = saved();
+    const file = path.join(target, 'ema.safetensors');
+    const bytes = fs.readFileSync(file);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString());
+    const dataLength = bytes.length - 8 - headerLength;
+    const big = 1.5 * 2 ** 30; // a sparse tensor of 1.5 GiB: its bytes cost nothing until they are read
+    header['bogus.weight'] = { dtype: 'F32', shape: [big / 4], data_offsets: [dataLength, dataLength + big] };
+    let json = JSON.stringify(header);
+    json += ' '.repeat((8 - (json.length % 8)) % 8);
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(json.length));
+    fs.writeFileSync(file, Buffer.concat([length, Buffer.from(json), bytes.subarray(8 + headerLength)]));
+    fs.truncateSync(file, 8 + json.length + dataLength + big);
+    // Any read or buffer of the tensor's size would be the data read that the header should have spared.
+    const tooMuch = (n: number) => {
+      if (n > 64 * 2 ** 20) throw new Error(`read ${n} bytes of a file whose header refuses it`);
+    };
+    const realReadSync = fs.readSync as (...args: unknown[]) => number;
+    const reads = jest.spyOn(fs, 'readSync').mockImplementation(((...args: unknown[]) => {
+      tooMuch(typeof args[3] === 'number' ? args[3] : 0);
+      return realReadSync(...args);
+    }) as unknown as typeof fs.readSync);
+    const realAlloc = Buffer.allocUnsafe;
+    const allocs = jest.spyOn(Buffer, 'allocUnsafe').mockImplementation((n: number) => {
+      tooMuch(n);
+      return realAlloc(n);
+    });
+    try {
+      const expected = `${file}: tensor 'bogus.weight' is not one of unet-mnist for 1x28x28 images`;
+      expect(() => loadCheckpoint(target)).toThrow(expected);
+      await expect(loadCheckpointAsync(target)).rejects.toThrow(expected);
+    } finally {
+      reads.mockRestore();
+      allocs.mockRestore();
+    }
   });
 });
 
@@ -257,6 +346,13 @@ describe('missing-u train and sample', () => {
     const done = spawnSync(process.execPath, [CLI, 'train', '--resume', split, '--steps', '6'], { encoding: 'utf8' });
     expect(done.status).toBe(1);
     expect(done.stderr).toContain('already at step 6');
+    const stateFile = path.join(split, 'state.json');
+    const goodState = fs.readFileSync(stateFile, 'utf8');
+    fs.writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(goodState), generator: 'AAAA' }));
+    const torn = spawnSync(process.execPath, [CLI, 'train', '--resume', split, '--steps', '9'], { encoding: 'utf8' });
+    expect(torn.status).toBe(1);
+    expect(torn.stderr).toContain(`missing-u: ${stateFile}: its generator state cannot be resumed`);
+    fs.writeFileSync(stateFile, goodState);
     fs.rmSync(path.join(split, 'optimizer.safetensors'));
     const lost = spawnSync(process.execPath, [CLI, 'train', '--resume', split, '--steps', '9'], { encoding: 'utf8' });
     expect(lost.status).toBe(1);

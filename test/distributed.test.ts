@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +94,20 @@ describe('the torchrun environment', () => {
     );
     expect(() => distributedFromEnv({ ...env, RANK: '4' })).toThrow('RANK=4 is not an integer in [0, 3]');
     expect(() => distributedFromEnv({ ...env, MASTER_ADDR: '' })).toThrow('MASTER_ADDR is not set');
+  });
+
+  it('train refuses a --dist-timeout or --nproc that is not a whole number >= 1, with or without the other', () => {
+    for (const [flag, value] of [
+      ['--dist-timeout', 'abc'],
+      ['--dist-timeout', '0'],
+      ['--nproc', '1.5'],
+    ]) {
+      const run = spawnSync(process.execPath, [CLI, 'train', '--config', 'none.json', flag, value], {
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`missing-u: ${flag} must be an integer >= 1, got '${value}'`);
+    }
   });
 });
 

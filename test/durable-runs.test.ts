@@ -126,14 +126,19 @@ describe('periodic checkpoints', () => {
 });
 
 describe('signals', () => {
-  it('SIGTERM stops after the current step, saves and exits 143', async () => {
+  it.each([
+    ['SIGTERM', 143, []],
+    ['SIGHUP', 129, []],
+    ['SIGQUIT', 131, []],
+    ['SIGPIPE', 141, ['--stop-on-sigpipe']],
+  ] as const)('%s stops after the current step, saves and exits %i', async (signal, code, flags) => {
     const out = path.join(dir, 'run');
     const config = writeTinyConfig(path.join(dir, 'c.json'), { checkpointEvery: 2 });
-    const run = startCli(['train', '--config', config, '--out', out, '--json']);
+    const run = startCli(['train', '--config', config, '--out', out, '--json', ...flags]);
     await until(() => fs.existsSync(path.join(out, 'state.json')), 'the first periodic checkpoint');
-    run.child.kill('SIGTERM');
-    expect((await run.exit).code).toBe(143);
-    expect(run.stderr).toContain('missing-u: SIGTERM: stopping after this step to save a checkpoint');
+    run.child.kill(signal);
+    expect((await run.exit).code).toBe(code);
+    expect(run.stderr).toContain(`missing-u: ${signal}: stopping after this step to save a checkpoint`);
     const saved = JSON.parse(run.stdout);
     expect(saved).toMatchObject({ aborted: true });
     expect(checkpointStep(out)).toBe(saved.steps);

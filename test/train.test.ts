@@ -100,6 +100,14 @@ describe('training', () => {
     ).rejects.toThrow(/training stopped at step 1: the loss became NaN/);
   });
 
+  it('rejects a run whose every step the loss scaler skipped, naming train.lossScale', async () => {
+    await expect(
+      train({ model: { preset: 'unet-mnist' }, data: mnist, train: { steps: 2, batchSize: 2, lossScale: 1e308 } }),
+    ).rejects.toThrow(
+      "train: the loss scaler skipped every one of the 2 steps (Inf/NaN gradients each time), so the weights never changed: train.lossScale 1e+308 is too large for precision 'fp32'",
+    );
+  });
+
   it('rejects bad options by name', async () => {
     await expect(
       train({ model: { preset: 'unet-mnist' }, data: mnist, train: { steps: 0, batchSize: 4 } }),

@@ -12,31 +12,27 @@ import type { StoredTrainerState, TrainerState } from '../train';
 import { syncDirectory, writeFileAtomic } from '../io/atomic';
 import { describeIoError } from '../io/io-error';
 import { readJsonFile, readJsonFileAsync } from '../io/json-file';
-import { readSafetensors, readSafetensorsAsync, writeSafetensors, type StoredTensor } from '../io/safetensors';
+import {
+  readSafetensors,
+  readSafetensorsAsync,
+  writeSafetensors,
+  type HeaderCheck,
+  type StoredTensor,
+} from '../io/safetensors';
 import {
   assertSaveTarget,
   CHECKPOINT_FORMAT,
   findCheckpoint,
   installStaging,
   makeStaging,
+  realCheckpointPath,
   removeCheckpointFiles,
   removeStaleStaging,
 } from './folder';
+import { acquireCheckpointLock } from './lock';
+import { parseCheckpointState, type CheckpointState } from './state';
 
-/** state.json: where a run stands. */
-export interface CheckpointState {
-  /** CHECKPOINT_FORMAT: marks the folder as a missing-u checkpoint (added on save). */
-  format?: string;
-  step: number;
-  imageSize: number;
-  channels: number;
-  seed: number;
-  aborted: boolean;
-  lastLoss: number | null;
-  savedAt: string;
-  /** The trainer's generator state (base64 of torch's CPU generator state), for --resume. */
-  generator?: string;
-}
+export type { CheckpointState } from './state';
 
 /*
  * A checkpoint is a folder: model.safetensors and ema.safetensors (the weights, named as the
@@ -44,7 +40,8 @@ export interface CheckpointState {
  * moments as <parameter>.exp_avg and <parameter>.exp_avg_sq, the step in its metadata),
  * config.json and state.json (with the format marker that lets missing-u recognise its own folders).
  * It is written into a staging folder beside the target and swapped in with renames (folder.ts), so
- * a crash or a kill during a save leaves the previous checkpoint or the new one, never a mix.
+ * a crash or a kill during a save leaves the previous checkpoint or the new one, never a mix. One
+ * process writes a folder at a time: its lock file `<folder>.lock` (lock.ts) names the writer.
  */
 
 /** Weights by parameter and buffer name: a model, or a snapshot a run handed to `onCheckpoint`. */
@@ -80,14 +77,33 @@ export interface CheckpointParts {
   trainer?: TrainerState | StoredTrainerState;
 }
 
+export interface SaveCheckpointOptions {
+  /**
+   * Replace a checkpoint of a later step than `state.step` (a new run over an old one); without it
+   * such a save is refused, so that no save deletes a newer checkpoint by mistake.
+   */
+  overwrite?: boolean;
+}
+
 /**
- * Saves a checkpoint folder, atomically. `dir` must not exist, be empty, or hold a missing-u
- * checkpoint: anything else is refused before a byte is written. Staging folders that earlier,
- * crashed saves left are removed first; a failed save removes its own and names the path.
+ * Saves a checkpoint folder, atomically. `dir` (a link to a folder is followed: the save writes into its
+ * target) must not exist, be empty, or hold a missing-u checkpoint: anything else is refused before a
+ * byte is written. The folder's lock is taken for the save unless this process holds it (a run does);
+ * another process's lock is a MissingUError naming it. Staging folders that earlier, crashed saves left
+ * are removed first; a failed save removes its own and names the path.
  */
-export function saveCheckpoint(dir: string, parts: CheckpointParts): void {
-  const target = path.resolve(dir);
-  assertSaveTarget(target);
+export function saveCheckpoint(dir: string, parts: CheckpointParts, opts: SaveCheckpointOptions = {}): void {
+  const target = realCheckpointPath(dir);
+  const lock = acquireCheckpointLock(target);
+  try {
+    saveLocked(target, parts, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+function saveLocked(target: string, parts: CheckpointParts, opts: SaveCheckpointOptions): void {
+  assertSaveTarget(target, { step: parts.state.step, overwrite: opts.overwrite });
   removeStaleStaging(target);
   const staging = makeStaging(target);
   try {
@@ -135,7 +151,7 @@ export interface LoadedCheckpoint {
  */
 export function loadTrainerState(dir: string): TrainerState {
   const root = checkpointRoot(dir);
-  const state = readJson(path.join(root, 'state.json')) as CheckpointState;
+  const state = readState(root);
   const file = path.join(root, 'optimizer.safetensors');
   if (!fs.existsSync(file) || typeof state.generator !== 'string') {
     throw new MissingUError(
@@ -181,6 +197,53 @@ function readJson(file: string): unknown {
   return readJsonFile(file, 'checkpoint file', { hint: 'corrupt checkpoint?' });
 }
 
+const readState = (root: string) =>
+  parseCheckpointState(readJson(path.join(root, 'state.json')), path.join(root, 'state.json'));
+
+/** A checkpoint's config.json, validated: a bad field is a 'format' error naming the file. */
+function parseConfig(value: unknown, root: string): TrainConfigJson {
+  try {
+    return parseTrainConfig(value, `checkpoint file ${path.join(root, 'config.json')}`);
+  } catch (err) {
+    if (!(err instanceof MissingUError)) throw err;
+    throw new MissingUError(err.message, { code: 'format', cause: err });
+  }
+}
+
+/** What a model is, as the native loader names it: preset, width, channels and image side. */
+function describeModel(model: Denoiser): string {
+  const width = model.width > 0 ? ` (width ${model.width})` : '';
+  return `${model.preset}${width} for ${model.channels}x${model.imageSize}x${model.imageSize} images`;
+}
+
+/**
+ * A check of a weights file's header against `model`'s tensor names and shapes, so that a file of
+ * another model is refused before its data is read (the shapes are read off views of the weights).
+ */
+function tensorsOf(model: Denoiser, file: string): HeaderCheck {
+  const expected = new Map<string, number[]>();
+  for (const { name, tensor: t } of model.stateDict()) {
+    expected.set(name, [...t.shape]);
+    t.dispose();
+  }
+  const refuse = (why: string) => new MissingUError(`${file}: ${why}`, { code: 'shape' });
+  return ({ tensors }) => {
+    const found = new Map(tensors.map((t) => [t.name, t.shape]));
+    for (const [name, shape] of expected) {
+      const given = found.get(name);
+      if (!given) throw refuse(`the checkpoint has no tensor '${name}' for ${describeModel(model)}`);
+      if (given.join() !== shape.join()) {
+        throw refuse(
+          `tensor '${name}' has shape [${given.join(', ')}] in the checkpoint but [${shape.join(', ')}] in a ` +
+            `${describeModel(model)}: was it trained with other options?`,
+        );
+      }
+    }
+    const unknown = tensors.find((t) => !expected.has(t.name));
+    if (unknown) throw refuse(`tensor '${unknown.name}' is not one of ${describeModel(model)} (another model's file?)`);
+  };
+}
+
 function loadWeights(model: Denoiser, file: string, tensors: Record<string, StoredTensor>): void {
   const made: Record<string, Tensor> = {};
   try {
@@ -196,15 +259,12 @@ function loadWeights(model: Denoiser, file: string, tensors: Record<string, Stor
   }
 }
 
-type WeightsFile = { file: string; tensors: Record<string, StoredTensor> };
-
-/** The models a checkpoint describes, with its weights, and the diffusion settings it was trained with. */
-function assemble(
+/** The models a checkpoint describes (weights not yet loaded), with the diffusion settings it was trained with. */
+function createModels(
   config: TrainConfigJson,
   state: CheckpointState,
-  weights: { model: WeightsFile; ema: WeightsFile },
   opts: { device?: Device },
-): LoadedCheckpoint {
+): [Denoiser, Denoiser] {
   const create = () =>
     // The config's model section (preset and layer options) builds the network that was trained.
     models.create({
@@ -219,44 +279,126 @@ function assemble(
       },
     });
   const model = create();
-  const ema = create();
   try {
-    loadWeights(model, weights.model.file, weights.model.tensors);
-    loadWeights(ema, weights.ema.file, weights.ema.tensors);
+    return [model, create()];
   } catch (err) {
     model.dispose();
-    ema.dispose();
     throw err;
   }
-  return { model, ema, config, state };
+}
+
+/** Each model of the pair with the weights file it loads from. */
+function weightFiles(root: string, [model, ema]: [Denoiser, Denoiser]) {
+  return [
+    { model, file: path.join(root, 'model.safetensors') },
+    { model: ema, file: path.join(root, 'ema.safetensors') },
+  ];
+}
+
+function loadFrom(root: string, opts: { device?: Device }): LoadedCheckpoint {
+  const config = parseConfig(readJson(path.join(root, 'config.json')), root);
+  const state = readState(root);
+  const pair = createModels(config, state, opts);
+  try {
+    for (const { model, file } of weightFiles(root, pair)) {
+      loadWeights(model, file, readSafetensors(file, { check: tensorsOf(model, file) }).tensors);
+    }
+  } catch (err) {
+    pair.forEach((m) => m.dispose());
+    throw err;
+  }
+  return { model: pair[0], ema: pair[1], config, state };
+}
+
+async function loadFromAsync(root: string, opts: { device?: Device }): Promise<LoadedCheckpoint> {
+  const readJsonAsync = (name: string) =>
+    readJsonFileAsync(path.join(root, name), 'checkpoint file', { hint: 'corrupt checkpoint?' });
+  const config = parseConfig(await readJsonAsync('config.json'), root);
+  const state = parseCheckpointState(await readJsonAsync('state.json'), path.join(root, 'state.json'));
+  const pair = createModels(config, state, opts);
+  try {
+    for (const { model, file } of weightFiles(root, pair)) {
+      loadWeights(model, file, (await readSafetensorsAsync(file, { check: tensorsOf(model, file) })).tensors);
+    }
+  } catch (err) {
+    pair.forEach((m) => m.dispose());
+    throw err;
+  }
+  return { model: pair[0], ema: pair[1], config, state };
+}
+
+const READ_ATTEMPTS = 3;
+
+function stateText(root: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(root, 'state.json'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One read of the checkpoint in `dir`. Readers take no lock (a run never waits for them), so a save may
+ * replace the folder while one reads it: every save writes a new state.json, and when it changed (or
+ * went, with the recovery copy a read began in) the read is done again, never returning the files of
+ * two saves or failing on a removed copy.
+ */
+function beginRead(dir: string, attempt: number) {
+  const root = checkpointRoot(dir);
+  const before = stateText(root);
+  return { root, replaced: () => attempt < READ_ATTEMPTS && stateText(root) !== before };
+}
+
+type Outcome = { ok: true; loaded: LoadedCheckpoint } | { ok: false; error: unknown };
+
+/** What a read came to: the checkpoint, or undefined to read again (a save replaced the folder meanwhile). */
+function settle(read: ReturnType<typeof beginRead>, outcome: Outcome): LoadedCheckpoint | undefined {
+  const again = read.replaced();
+  if (!again && outcome.ok) return outcome.loaded;
+  if (!again && !outcome.ok) throw outcome.error;
+  if (outcome.ok) {
+    outcome.loaded.model.dispose();
+    outcome.loaded.ema.dispose();
+  }
+  return undefined;
+}
+
+function outcomeOf(load: () => LoadedCheckpoint): Outcome {
+  try {
+    return { ok: true, loaded: load() };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 /**
  * Loads a checkpoint folder: its models (`ema` is usually the one to sample from), config and
  * state. Both models carry the run's diffusion settings (`diffusion`: objective, schedule, T),
- * which sample, denoise and eval then use. The event loop waits for the reads: see loadCheckpointAsync.
+ * which sample, denoise and eval then use. A link to a checkpoint folder is followed. Each weights file
+ * is checked against the model (names, shapes) from its header before its data is read. A save that
+ * replaces the folder meanwhile makes it read again. The event loop waits for the reads: see
+ * loadCheckpointAsync.
  */
 export function loadCheckpoint(dir: string, opts: { device?: Device } = {}): LoadedCheckpoint {
-  const root = checkpointRoot(dir);
-  const config = parseTrainConfig(readJson(path.join(root, 'config.json')), `${root}/config.json`);
-  const state = readJson(path.join(root, 'state.json')) as CheckpointState;
-  const read = (name: string): WeightsFile => {
-    const file = path.join(root, name);
-    return { file, tensors: readSafetensors(file).tensors };
-  };
-  return assemble(config, state, { model: read('model.safetensors'), ema: read('ema.safetensors') }, opts);
+  for (let attempt = 1; ; attempt++) {
+    const read = beginRead(dir, attempt);
+    const loaded = settle(
+      read,
+      outcomeOf(() => loadFrom(read.root, opts)),
+    );
+    if (loaded) return loaded;
+  }
 }
 
 /** loadCheckpoint with the files read off the event loop. */
 export async function loadCheckpointAsync(dir: string, opts: { device?: Device } = {}): Promise<LoadedCheckpoint> {
-  const root = checkpointRoot(dir);
-  const readJsonAsync = (name: string) =>
-    readJsonFileAsync(path.join(root, name), 'checkpoint file', { hint: 'corrupt checkpoint?' });
-  const config = parseTrainConfig(await readJsonAsync('config.json'), `${root}/config.json`);
-  const state = (await readJsonAsync('state.json')) as CheckpointState;
-  const read = async (name: string): Promise<WeightsFile> => {
-    const file = path.join(root, name);
-    return { file, tensors: (await readSafetensorsAsync(file)).tensors };
-  };
-  return assemble(config, state, { model: await read('model.safetensors'), ema: await read('ema.safetensors') }, opts);
+  for (let attempt = 1; ; attempt++) {
+    const read = beginRead(dir, attempt);
+    const outcome = await loadFromAsync(read.root, opts).then(
+      (loaded): Outcome => ({ ok: true, loaded }),
+      (error: unknown): Outcome => ({ ok: false, error }),
+    );
+    const loaded = settle(read, outcome);
+    if (loaded) return loaded;
+  }
 }

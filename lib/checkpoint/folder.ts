@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { MissingUError } from '../errors';
-import { isProcessAlive } from '../io/atomic';
+import { isProcessAlive, writeFileAtomic } from '../io/atomic';
 import { describeIoError } from '../io/io-error';
 
 /** state.json's `format`: what makes a folder recognisably a missing-u checkpoint. */
@@ -18,6 +18,14 @@ export const CHECKPOINT_FILES = [
 ] as const;
 
 const STAGING_MARK = '.saving-';
+
+/**
+ * The file that marks `<target>.previous` as a recovery copy missing-u made: written into the old
+ * checkpoint before it is renamed aside, removed last when the copy goes.
+ */
+export const PREVIOUS_MARKER = '.missing-u-previous';
+const PREVIOUS_MARKER_TEXT =
+  'missing-u keeps this folder while it saves a new checkpoint beside it, and removes it once that is done.\n';
 const MAX_STATE_BYTES = 1 << 20;
 
 /** The recovery copy a save keeps while it swaps the new checkpoint in. */
@@ -34,24 +42,33 @@ function statOrUndefined(file: string): fs.Stats | undefined {
   }
 }
 
-/**
- * Whether `dir` holds a missing-u checkpoint: a real folder whose state.json carries the format
- * marker (or, for checkpoints saved before the marker existed, the fields only missing-u writes).
- */
-export function isCheckpointFolder(dir: string): boolean {
-  const folder = statOrUndefined(dir);
-  if (!folder?.isDirectory()) return false;
+/** state.json's fields, when `dir` (a link is followed) is a folder with a state.json of at most 1 MiB that parses. */
+function readStateQuietly(dir: string): Record<string, unknown> | undefined {
+  let folder: fs.Stats;
+  try {
+    folder = fs.statSync(dir);
+  } catch {
+    return undefined;
+  }
+  if (!folder.isDirectory()) return undefined;
   const stateFile = path.join(dir, 'state.json');
   const state = statOrUndefined(stateFile);
-  if (!state?.isFile() || state.size > MAX_STATE_BYTES) return false;
-  let parsed: unknown;
+  if (!state?.isFile() || state.size > MAX_STATE_BYTES) return undefined;
   try {
-    parsed = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    const parsed: unknown = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
-  if (parsed === null || typeof parsed !== 'object') return false;
-  const s = parsed as Record<string, unknown>;
+}
+
+/**
+ * Whether `dir` holds a missing-u checkpoint: a folder (or a link to one) whose state.json carries the
+ * format marker (or, for checkpoints saved before the marker existed, the fields only missing-u writes).
+ */
+export function isCheckpointFolder(dir: string): boolean {
+  const s = readStateQuietly(dir);
+  if (!s) return false;
   if (s.format === CHECKPOINT_FORMAT) return true;
   return (
     s.format === undefined &&
@@ -62,34 +79,92 @@ export function isCheckpointFolder(dir: string): boolean {
   );
 }
 
-/** Where a save may write: a path that does not exist, an empty folder, or a missing-u checkpoint. */
-export function assertSaveTarget(target: string): void {
-  const refuse = (what: string) =>
-    new MissingUError(
-      `refusing to save a checkpoint to ${target}: ${what}. missing-u writes only into a new path, an empty ` +
-        'folder or an earlier missing-u checkpoint; choose another --out (nothing was changed)',
-    );
-  const stat = statOrUndefined(target);
-  if (stat) {
-    if (!stat.isDirectory()) throw refuse(stat.isSymbolicLink() ? 'it is a symbolic link' : 'it is not a folder');
-    if (fs.readdirSync(target).length > 0 && !isCheckpointFolder(target)) {
-      throw refuse('it is a folder that holds files but no missing-u checkpoint');
+/** The step of the checkpoint in `dir`, or undefined when it holds none. */
+export function checkpointStep(dir: string): number | undefined {
+  if (!isCheckpointFolder(dir)) return undefined;
+  const step = readStateQuietly(dir)?.step;
+  return typeof step === 'number' ? step : undefined;
+}
+
+/**
+ * Where a checkpoint path really is: a link (to a folder, or anywhere along the path) is followed, so that
+ * a save writes into the link's target and two spellings of one folder take one lock. A path that does
+ * not exist yet is resolved through its parent.
+ */
+export function realCheckpointPath(dir: string): string {
+  const abs = path.resolve(dir);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    try {
+      return path.join(fs.realpathSync(path.dirname(abs)), path.basename(abs));
+    } catch {
+      return abs;
     }
-  }
-  const previous = previousOf(target);
-  if (statOrUndefined(previous) && !isCheckpointFolder(previous) && !holdsOnlyCheckpointFiles(previous)) {
-    throw refuse(`${previous} exists and is not a missing-u checkpoint`);
   }
 }
 
 /**
- * A folder with nothing but files a checkpoint save writes (or nothing at all): what a kill while a
- * save removed the old checkpoint leaves of `<target>.previous`.
+ * Whether `dir` is a recovery copy missing-u made: a real folder (not a link) with the marker file a
+ * save writes before it renames the old checkpoint aside, or an empty one (a kill between removing the
+ * marker and the folder). A folder a user named so, or a copy made by hand, carries no marker.
  */
-function holdsOnlyCheckpointFiles(dir: string): boolean {
+function isRecoveryCopy(dir: string): boolean {
   if (!statOrUndefined(dir)?.isDirectory()) return false;
-  const own = new Set<string>(CHECKPOINT_FILES);
-  return fs.readdirSync(dir).every((name) => own.has(name));
+  const names = fs.readdirSync(dir);
+  return names.length === 0 || statOrUndefined(path.join(dir, PREVIOUS_MARKER))?.isFile() === true;
+}
+
+const isEmptyFolder = (dir: string) => statOrUndefined(dir)?.isDirectory() === true && fs.readdirSync(dir).length === 0;
+
+export interface SaveTargetOptions {
+  /** The step the save writes: a complete checkpoint of a later step is not replaced unless `overwrite`. */
+  step?: number;
+  overwrite?: boolean;
+}
+
+/**
+ * Where a save may write: a path that does not exist, an empty folder, or a missing-u checkpoint, with
+ * no `<target>.previous` beside it unless missing-u made that recovery copy. Refused by name otherwise.
+ */
+export function assertSaveTarget(target: string, opts: SaveTargetOptions = {}): void {
+  const refuse = (what: string, fix = 'choose another --out') =>
+    new MissingUError(
+      `refusing to save a checkpoint to ${target}: ${what}. missing-u writes only into a new path, an empty ` +
+        `folder or an earlier missing-u checkpoint; ${fix} (nothing was changed)`,
+    );
+  const previous = previousOf(target);
+  const stat = statOrUndefined(target);
+  if (stat) {
+    if (!stat.isDirectory())
+      throw refuse(stat.isSymbolicLink() ? 'it is a symbolic link to nothing' : 'it is not a folder');
+    if (fs.readdirSync(target).length > 0 && !isCheckpointFolder(target)) {
+      throw refuse(
+        'it is a folder that holds files but no missing-u checkpoint',
+        isCheckpointFolder(previous)
+          ? `move it away to continue the checkpoint in ${previous}, or choose another --out`
+          : undefined,
+      );
+    }
+  }
+  if (statOrUndefined(previous) && !isRecoveryCopy(previous)) {
+    throw refuse(
+      `${previous} exists and is not a recovery copy missing-u made (it has no ${PREVIOUS_MARKER} file), so ` +
+        'missing-u will neither use nor remove it',
+      `move or rename ${previous}, or choose another --out`,
+    );
+  }
+  if (opts.step === undefined || opts.overwrite) return;
+  for (const dir of [target, previous]) {
+    const step = checkpointStep(dir);
+    if (step !== undefined && step > opts.step) {
+      throw new MissingUError(
+        `refusing to save step ${opts.step} to ${target}: ${dir} holds a later checkpoint (step ${step}) that this ` +
+          'save would replace. Continue that run (train --resume), or replace it on purpose (train --overwrite, ' +
+          "saveCheckpoint's overwrite option); nothing was changed",
+      );
+    }
+  }
 }
 
 /**
@@ -145,46 +220,70 @@ export function removeStaleStaging(target: string): void {
 }
 
 /**
- * Finishes what a save interrupted between its renames left: a lone `<target>.previous` becomes the
- * checkpoint again; beside a new checkpoint, its user files move into the new one and its own files go.
+ * Finishes what a save interrupted between its renames left in `<target>.previous` (a recovery copy
+ * missing-u marked): a complete one with no checkpoint beside it (no folder, or an empty one) becomes the
+ * checkpoint again; otherwise its user files move into the checkpoint, its own files go, and its marker
+ * goes last, so that a kill in the middle leaves it recognisable. Returns the user files it could not
+ * move (the checkpoint holds the same name, or is gone); the folder then stays, marked.
  */
-export function settlePrevious(target: string): void {
+export function settlePrevious(target: string): string[] {
   const previous = previousOf(target);
-  if (!statOrUndefined(previous)) return;
-  if (!statOrUndefined(target)) {
-    fs.renameSync(previous, target);
-    return;
+  if (!statOrUndefined(previous) || !isRecoveryCopy(previous)) return [];
+  const current = statOrUndefined(target);
+  if (isCheckpointFolder(previous) && !isCheckpointFolder(target)) {
+    // Anything but an empty folder in its place is not missing-u's to replace (assertSaveTarget says so).
+    if (!current || isEmptyFolder(target)) {
+      if (current) fs.rmdirSync(target);
+      fs.renameSync(previous, target);
+      fs.rmSync(path.join(target, PREVIOUS_MARKER), { force: true });
+    }
+    return [];
   }
-  const own = new Set<string>(CHECKPOINT_FILES);
+  const own = new Set<string>([...CHECKPOINT_FILES, PREVIOUS_MARKER]);
+  const left: string[] = [];
   for (const name of fs.readdirSync(previous)) {
-    if (own.has(name) || statOrUndefined(path.join(target, name))) continue;
-    fs.renameSync(path.join(previous, name), path.join(target, name));
+    if (own.has(name)) continue;
+    if (!current?.isDirectory() || statOrUndefined(path.join(target, name))) left.push(name);
+    else fs.renameSync(path.join(previous, name), path.join(target, name));
   }
-  removeCheckpointFiles(previous);
+  for (const name of CHECKPOINT_FILES) fs.rmSync(path.join(previous, name), { force: true });
+  if (left.length > 0) return left;
+  fs.rmSync(path.join(previous, PREVIOUS_MARKER), { force: true });
+  fs.rmdirSync(previous);
+  return [];
 }
 
 /**
- * Swaps a complete staging folder in as `target`. The old checkpoint is `<target>.previous` for the
- * moment between the two renames (a crash then leaves it as the recovery copy); afterwards anything a
- * user had put into the old folder moves into the new one and the old checkpoint's files are removed.
+ * Swaps a complete staging folder in as `target`. The old checkpoint, marked as a recovery copy, is
+ * `<target>.previous` for the moment between the two renames (a crash then leaves it to be found);
+ * afterwards anything a user had put into the old folder moves into the new one and the old
+ * checkpoint's files are removed.
  */
 export function installStaging(staging: string, target: string): void {
-  settlePrevious(target);
+  const left = settlePrevious(target);
+  if (left.length > 0) {
+    throw new MissingUError(
+      `${previousOf(target)} holds files missing-u did not write (${left.join(', ')}) that it cannot move into ` +
+        `${target} (it holds the same names, or is gone): move them away, then save again`,
+    );
+  }
   const existing = statOrUndefined(target);
   if (existing && fs.readdirSync(target).length === 0) fs.rmdirSync(target);
-  else if (existing) fs.renameSync(target, previousOf(target));
+  else if (existing) {
+    writeFileAtomic(path.join(target, PREVIOUS_MARKER), PREVIOUS_MARKER_TEXT);
+    fs.renameSync(target, previousOf(target));
+  }
   fs.renameSync(staging, target);
   settlePrevious(target);
 }
 
 /**
- * The folder to read a checkpoint from: `dir` itself, or its recovery copy when a crash in the
- * middle of a save left only that. Undefined when there is neither.
+ * The folder to read a checkpoint from (links followed): `dir` itself, or its recovery copy when a crash
+ * in the middle of a save left only that, or beside an empty or partial `dir`. Undefined when there is neither.
  */
 export function findCheckpoint(dir: string): string | undefined {
-  const root = path.resolve(dir);
+  const root = realCheckpointPath(dir);
   if (isCheckpointFolder(root)) return root;
   const previous = previousOf(root);
-  if (!statOrUndefined(root) && isCheckpointFolder(previous)) return previous;
-  return undefined;
+  return isCheckpointFolder(previous) ? previous : undefined;
 }

@@ -5,6 +5,7 @@ import readline from 'node:readline';
 
 import { distributedAvailable } from '../distributed';
 import { MissingUError } from '../errors';
+import { writeErr, writeOut } from './output';
 
 /** Set in the workers `--nproc` starts: they take stop requests from the launcher, not from SIGINT. */
 export const LAUNCHED_ENV = 'MISSING_U_LAUNCHED';
@@ -31,8 +32,8 @@ export function withoutNproc(args: string[]): string[] {
   return out;
 }
 
-function forward(stream: NodeJS.ReadableStream, to: NodeJS.WritableStream, prefix: string): void {
-  readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => to.write(`${prefix}${line}\n`));
+function forward(stream: NodeJS.ReadableStream, write: (text: string) => void, prefix: string): void {
+  readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => write(`${prefix}${line}\n`));
 }
 
 /**
@@ -69,8 +70,8 @@ export async function launchWorkers(nproc: number, argv: string[]): Promise<void
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    forward(child.stdout!, process.stdout, rank === 0 ? '' : `[rank ${rank}] `);
-    forward(child.stderr!, process.stderr, `[rank ${rank}] `);
+    forward(child.stdout!, writeOut, rank === 0 ? '' : `[rank ${rank}] `);
+    forward(child.stderr!, writeErr, `[rank ${rank}] `);
     children.push(child);
     exits.push(
       new Promise((resolve) => {
@@ -83,7 +84,7 @@ export async function launchWorkers(nproc: number, argv: string[]): Promise<void
   const interrupt = () => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\nmissing-u: asking the workers to stop after this step (Ctrl-C again kills them)\n');
+      writeErr('\nmissing-u: asking the workers to stop after this step (Ctrl-C again kills them)\n');
       for (const child of children) if (child.connected) child.send({ type: 'stop' });
     } else {
       for (const child of children) child.kill('SIGKILL');

@@ -4,15 +4,17 @@ import path from 'node:path';
 import { Command } from 'commander';
 
 import { loadCheckpoint, loadTrainerState, saveCheckpoint, type CheckpointState } from '../checkpoint/checkpoint';
-import { assertSaveTarget, findCheckpoint } from '../checkpoint/folder';
+import { assertSaveTarget, checkpointStep, findCheckpoint, previousOf, realCheckpointPath } from '../checkpoint/folder';
+import { acquireCheckpointLock } from '../checkpoint/lock';
 import { loadTrainConfig, type TrainConfigJson } from '../config/train-config';
 import { openTrainingImages } from '../data/load';
 import type { Device } from '../device';
-import { distributedFromEnv } from '../distributed';
+import { distributedFromEnv, type DistributedOptions } from '../distributed';
 import { MissingUError } from '../errors';
 import type { Precision } from '../schemas/precision';
 import { disposeTrainerState, trainParsed, type ResumeFrom } from '../train';
 import { LAUNCHED_ENV, launchWorkers } from './launch';
+import { writeErr, writeOut } from './output';
 import { precisionOption } from './parse';
 import { progressPrinter } from './progress';
 import { listenForStop } from './stop-signals';
@@ -27,6 +29,9 @@ interface TrainOptions {
   json?: boolean;
   nproc?: number;
   distTimeout?: number;
+  overwrite?: boolean;
+  override?: boolean;
+  stopOnSigpipe?: boolean;
 }
 
 interface Run {
@@ -67,20 +72,55 @@ function resolveRun(opts: TrainOptions): Run {
   if (opts.steps !== undefined) config.train.steps = opts.steps;
   if (opts.checkpointEvery !== undefined) config.train.checkpointEvery = opts.checkpointEvery;
   if (opts.precision !== undefined) config.train.precision = opts.precision;
-  const out = path.resolve(opts.out ?? resumeDir ?? config.output?.dir ?? path.join('runs', config.name));
+  const out = realCheckpointPath(opts.out ?? resumeDir ?? config.output?.dir ?? path.join('runs', config.name));
   return { config, out, resumeFrom };
 }
 
-function loadResume(dir: string, config: TrainConfigJson): ResumeFrom {
-  const checkpoint = loadCheckpoint(dir, { device: config.model.device as Device });
-  if (checkpoint.config.model.preset !== config.model.preset) {
-    checkpoint.model.dispose();
-    checkpoint.ema.dispose();
+/**
+ * A new run (not one continuing the checkpoint in `out`) writes over a checkpoint only when asked to:
+ * refused before anything is loaded, naming --resume and --overwrite.
+ */
+function assertNewRunMayWrite({ out, resumeFrom }: Run, overwrite: boolean | undefined): void {
+  if (overwrite || (resumeFrom !== undefined && (resumeFrom === out || resumeFrom === previousOf(out)))) return;
+  const existing = findCheckpoint(out);
+  if (existing === undefined) return;
+  throw new MissingUError(
+    `${out} already holds a checkpoint (step ${checkpointStep(existing)}${existing === out ? '' : `, in ${existing}`}): ` +
+      '--resume continues it; --overwrite starts this run there instead and replaces it at its first save; or ' +
+      'choose another --out (nothing was changed)',
+  );
+}
+
+/** The diffusion settings a run keeps: a resumed run that changed one would train another model. */
+const KEPT_ON_RESUME = ['objective', 'schedule', 'diffusionSteps'] as const;
+
+function assertSameDiffusion(dir: string, saved: TrainConfigJson, config: TrainConfigJson): void {
+  for (const key of KEPT_ON_RESUME) {
+    const [was, now] = [saved.diffusion[key], config.diffusion[key]];
+    if (was === now) continue;
     throw new MissingUError(
-      `--resume: ${dir} holds a ${checkpoint.config.model.preset} model but the config trains ${config.model.preset}`,
+      `--resume: the config sets diffusion.${key} to ${JSON.stringify(now)} but ${dir} was trained with ` +
+        `${JSON.stringify(was)}: a run keeps its objective, schedule and diffusionSteps. Start a new run, or give ` +
+        '--override to continue this one with the new setting',
     );
   }
-  return { model: checkpoint.model, ema: checkpoint.ema, state: loadTrainerState(dir) };
+}
+
+function loadResume(dir: string, config: TrainConfigJson, override: boolean): ResumeFrom {
+  const checkpoint = loadCheckpoint(dir, { device: config.model.device as Device });
+  try {
+    if (checkpoint.config.model.preset !== config.model.preset) {
+      throw new MissingUError(
+        `--resume: ${dir} holds a ${checkpoint.config.model.preset} model but the config trains ${config.model.preset}`,
+      );
+    }
+    if (!override) assertSameDiffusion(dir, checkpoint.config, config);
+    return { model: checkpoint.model, ema: checkpoint.ema, state: loadTrainerState(dir) };
+  } catch (err) {
+    checkpoint.model.dispose();
+    checkpoint.ema.dispose();
+    throw err;
+  }
 }
 
 function integerOption(name: string, min: number) {
@@ -118,18 +158,26 @@ export function trainCommand(): Command {
       precisionOption('--precision'),
     )
     .option('--json', 'print the result as JSON')
-    .option('--nproc <n>', 'train data-parallel in n local worker processes (Gloo on loopback)', (v) => Number(v))
+    .option('--overwrite', 'start this run in --out even though it holds a checkpoint (replaced at the first save)')
+    .option('--override', 'with --resume: continue although the config changes the objective, schedule or T')
+    .option('--stop-on-sigpipe', 'a closed output pipe (SIGPIPE) stops the run and saves, as SIGTERM does')
+    .option(
+      '--nproc <n>',
+      'train data-parallel in n local worker processes (Gloo on loopback)',
+      integerOption('--nproc', 1),
+    )
     .option(
       '--dist-timeout <seconds>',
       'data-parallel: a worker silent this long fails the others (default 300)',
-      (v) => Number(v),
+      integerOption('--dist-timeout', 1),
     )
     .addHelpText(
       'after',
       '\nA run saves into its folder every train.checkpointEvery steps and train.checkpointSeconds seconds, and when\n' +
-        'SIGINT (Ctrl-C) or SIGTERM stops it (exit 130 / 143; a second signal quits at once). Saves are atomic:\n' +
-        'after a crash or kill -9 the folder (or <folder>.previous) holds the last checkpoint, and\n' +
-        '`train --resume DIR --config FILE` continues it, or starts the run when DIR holds none yet.\n' +
+        'SIGINT (Ctrl-C), SIGTERM, SIGHUP or SIGQUIT stops it (exit 130 / 143 / 129 / 131; a second signal quits at\n' +
+        'once). Saves are atomic: after a crash or kill -9 the folder (or <folder>.previous) holds the last\n' +
+        'checkpoint, and `train --resume DIR --config FILE` continues it, or starts the run when DIR holds none yet.\n' +
+        'One run writes a folder at a time: it holds <folder>.lock, which names it, and a second run is refused.\n' +
         '\nData-parallel: with RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT set (torchrun-style), this process is one\n' +
         'worker; only rank 0 saves. train.batchSize is per worker (the global batch is WORLD_SIZE times it).',
     )
@@ -139,14 +187,14 @@ export function trainCommand(): Command {
         return;
       }
       const controller = new AbortController();
-      const stops = listenForStop(controller);
+      const stops = listenForStop(controller, { sigpipe: opts.stopOnSigpipe });
       try {
         await runTraining(opts, controller.signal);
         if (controller.signal.aborted) process.exitCode = stops.exitCode ?? 130;
       } catch (err) {
         const abortError = (err as Error).name === 'AbortError' || (err as { code?: string }).code === 'aborted';
         if (controller.signal.aborted && abortError) {
-          process.stderr.write('missing-u: stopped before training began; nothing was saved\n');
+          writeErr('missing-u: stopped before training began; nothing was saved\n');
           process.exitCode = stops.exitCode ?? 130;
           return;
         }
@@ -161,16 +209,37 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
   const distributed = distributedFromEnv();
   if (distributed && opts.distTimeout !== undefined) distributed.timeoutSeconds = opts.distTimeout;
   const main = (distributed?.rank ?? 0) === 0;
-  const { config, out, resumeFrom } = resolveRun(opts);
-  if (main) assertSaveTarget(out); // before anything is loaded: a refused folder costs nothing
+  // Rank 0 alone writes, under the folder's lock; what the folder holds is read again once it is held.
+  const lock = main ? acquireCheckpointLock(resolveRun(opts).out) : undefined;
+  try {
+    await trainLocked(opts, signal, distributed, resolveRun(opts));
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainLocked(
+  opts: TrainOptions,
+  signal: AbortSignal,
+  distributed: DistributedOptions | undefined,
+  run: Run,
+): Promise<void> {
+  const main = (distributed?.rank ?? 0) === 0;
+  const { config, out, resumeFrom } = run;
+  if (main) {
+    // Before anything is loaded: a refused folder costs nothing.
+    assertNewRunMayWrite(run, opts.overwrite);
+    assertSaveTarget(out);
+  }
   const training = await openTrainingImages(config.data, { signal });
   const data = training.images;
   signal.throwIfAborted();
-  const resume = resumeFrom ? loadResume(resumeFrom, config) : undefined;
-  if (resume && main) process.stderr.write(`missing-u: resuming ${resumeFrom} from step ${resume.state.step}\n`);
+  const resume = resumeFrom ? loadResume(resumeFrom, config, opts.override ?? false) : undefined;
+  if (resume && main) writeErr(`missing-u: resuming ${resumeFrom} from step ${resume.state.step}\n`);
   const show = main ? progressPrinter('train', config.train.steps, { start: resume?.state.step ?? 0 }) : () => {};
   const { train: t } = config;
   let lastLoss: number | null = null;
+  let applied = 0;
   const state = (step: number, aborted: boolean): CheckpointState => ({
     step,
     imageSize: data.shape[2],
@@ -180,52 +249,72 @@ async function runTraining(opts: TrainOptions, signal: AbortSignal): Promise<voi
     lastLoss,
     savedAt: new Date().toISOString(),
   });
-  const result = await trainParsed({ model: config.model, diffusion: config.diffusion, train: config.train }, training, {
-    signal,
-    onProgress: (p) => {
-      lastLoss = p.loss;
-      show(p.step, p.skipped ? `skipped (loss scale now ${p.lossScale})` : `loss ${p.loss.toFixed(4)}`);
-    },
-    onCheckpoint: main
-      ? (snapshot) => {
-          try {
-            const { model, ema, state: trainer } = snapshot;
-            saveCheckpoint(out, { model, ema, config, trainer, state: state(trainer.step, false) });
-          } catch (err) {
-            process.stderr.write(
-              `\nmissing-u: the checkpoint of step ${snapshot.state.step} was not saved (training goes on; ` +
-                `${out} keeps the last one): ${(err as Error).message}\n`,
-            );
+  const save = { overwrite: opts.overwrite };
+  const result = await trainParsed(
+    { model: config.model, diffusion: config.diffusion, train: config.train },
+    training,
+    {
+      signal,
+      onProgress: (p) => {
+        lastLoss = p.loss;
+        if (!p.skipped) applied++;
+        // Waiting for data is shown once it is long enough to matter.
+        const waited = p.dataWaitSeconds >= 0.1 ? `, waited ${p.dataWaitSeconds.toFixed(1)} s for data` : '';
+        show(p.step, (p.skipped ? `skipped (loss scale now ${p.lossScale})` : `loss ${p.loss.toFixed(4)}`) + waited);
+      },
+      onCheckpoint: main
+        ? (snapshot) => {
+            const step = snapshot.state.step;
+            try {
+              // Weights no step has changed yet are no progress to save (every step so far skipped).
+              if (applied === 0) throw new MissingUError('every step so far was skipped by the loss scaler');
+              const { model, ema, state: trainer } = snapshot;
+              saveCheckpoint(out, { model, ema, config, trainer, state: state(step, false) }, save);
+            } catch (err) {
+              writeErr(
+                `\nmissing-u: the checkpoint of step ${step} was not saved (training goes on; ` +
+                  `${out} keeps the last one): ${(err as Error).message}\n`,
+              );
+            }
           }
-        }
-      : undefined,
-    resume,
-    distributed,
-  }).finally(() => {
-    if (resume) {
-      resume.model.dispose();
-      resume.ema.dispose();
-      disposeTrainerState(resume.state);
-    }
-  });
+        : undefined,
+      resume,
+      distributed,
+    },
+  )
+    .catch((err: unknown) => {
+      throw resume ? namingStateFile(err, resumeFrom as string) : err;
+    })
+    .finally(() => {
+      if (resume) {
+        resume.model.dispose();
+        resume.ema.dispose();
+        disposeTrainerState(resume.state);
+      }
+    });
   const step = result.state.step;
   try {
     // Every rank holds the same weights; rank 0 alone writes them and reports.
     if (!main) return;
-    saveCheckpoint(out, {
-      model: result.model,
-      ema: result.ema,
-      config,
-      trainer: result.state,
-      state: state(step, result.aborted),
-    });
+    saveCheckpoint(
+      out,
+      { model: result.model, ema: result.ema, config, trainer: result.state, state: state(step, result.aborted) },
+      save,
+    );
   } finally {
     result.model.dispose();
     result.ema.dispose();
     disposeTrainerState(result.state);
   }
   const summary = { checkpoint: out, steps: step, aborted: result.aborted, lastLoss };
-  process.stdout.write(
-    opts.json ? `${JSON.stringify(summary)}\n` : `saved ${summary.checkpoint} after ${step} steps\n`,
-  );
+  writeOut(opts.json ? `${JSON.stringify(summary)}\n` : `saved ${summary.checkpoint} after ${step} steps\n`);
+}
+
+/** The trainer refuses a resumed generator state it cannot take: say which file it came from. */
+function namingStateFile(err: unknown, dir: string): unknown {
+  if (!(err instanceof Error) || !/generator/i.test(err.message)) return err;
+  return new MissingUError(`${path.join(dir, 'state.json')}: its generator state cannot be resumed: ${err.message}`, {
+    code: 'format',
+    cause: err,
+  });
 }

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+
 import { MissingUError } from '../errors';
 import { writeFileAtomic } from './atomic';
-import { type OpenFile, READ_LIMITS, readBoundedAsync, withRegularFile } from './bounded-read';
-import { parseSafetensorsHeader } from './safetensors-header';
+import { type OpenFile, READ_LIMITS, readBoundedAsync, statRegularFile, withRegularFile } from './bounded-read';
+import { describeIoError } from './io-error';
+import { parseSafetensorsHeader, type SafetensorsHeader } from './safetensors-header';
 
 /** A tensor as stored in a safetensors file (row-major): float32 ('F32') unless it holds a Float64Array ('F64'). */
 export interface StoredTensor<Data extends Float32Array | Float64Array = Float32Array> {
@@ -32,6 +35,12 @@ export function writeSafetensors(
   for (const name of names) {
     const { shape, data } = tensors[name];
     if (name === '__metadata__') throw new MissingUError(`cannot write ${file}: '__metadata__' is not a tensor name`);
+    if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
+      throw new MissingUError(
+        `cannot write ${file}: tensor '${name}' has shape ${JSON.stringify(shape)}; sizes are whole numbers >= 0`,
+        { code: 'shape' },
+      );
+    }
     if (shape.reduce((a, b) => a * b, 1) !== data.length) {
       throw new MissingUError(`cannot write ${file}: tensor '${name}' has shape [${shape}] but ${data.length} values`);
     }
@@ -56,59 +65,85 @@ export function writeSafetensors(
 }
 
 /**
+ * Sees a file's validated header before any tensor data is read, and throws to refuse the file (tensor
+ * names or shapes that do not fit): a file refused so costs its header, however large its data.
+ */
+export type HeaderCheck = (header: SafetensorsHeader) => void;
+
+type ReadTensors<Data extends Float32Array | Float64Array> = {
+  tensors: Record<string, StoredTensor<Data>>;
+  metadata: Record<string, string>;
+};
+
+/**
  * Reads a safetensors file of float32 tensors through the bounded reader, validating it as the format
  * specifies; a truncated, foreign or malformed file is a MissingUError naming it and saying what is wrong.
  * With `{ float64: true }`, F64 tensors are read too (as Float64Arrays).
  */
-export function readSafetensors(file: string): {
-  tensors: Record<string, StoredTensor>;
-  metadata: Record<string, string>;
-};
 export function readSafetensors(
   file: string,
-  opts: { float64: true },
-): {
-  tensors: Record<string, StoredTensor<Float32Array | Float64Array>>;
-  metadata: Record<string, string>;
-};
+  opts?: { float64?: false; check?: HeaderCheck },
+): ReadTensors<Float32Array>;
 export function readSafetensors(
   file: string,
-  opts: { float64?: boolean } = {},
-): {
-  tensors: Record<string, StoredTensor<Float32Array | Float64Array>>;
-  metadata: Record<string, string>;
-} {
-  return withRegularFile(file, 'safetensors file', (open) => parseOpenFile(open, opts.float64 ?? false));
+  opts: { float64: true; check?: HeaderCheck },
+): ReadTensors<Float32Array | Float64Array>;
+export function readSafetensors(
+  file: string,
+  opts: { float64?: boolean; check?: HeaderCheck } = {},
+): ReadTensors<Float32Array | Float64Array> {
+  return withRegularFile(file, WHAT, (open) => parseOpenFile(open, opts.float64 ?? false, opts.check));
 }
 
-type ReadTensors = {
-  tensors: Record<string, StoredTensor<Float32Array | Float64Array>>;
-  metadata: Record<string, string>;
-};
+const WHAT = 'safetensors file';
 
-function parseOpenFile(open: OpenFile, float64: boolean): ReadTensors {
-  const file = open.path;
-  const opts = { float64 };
-  const fail = (why: string) =>
-    new MissingUError(`${file} is not a readable safetensors file: ${why}`, { code: 'format' });
-  if (open.size < 8) throw fail(`it is ${open.size} bytes long (truncated?)`);
-  const claimed = open.read(0, 8).readBigUInt64LE(0);
+const failFor = (file: string) => (why: string) =>
+  new MissingUError(`${file} is not a readable safetensors file: ${why}`, { code: 'format' });
+
+/** The header's length from the file's first 8 bytes (`prefix`), checked against the file's `size`. */
+function headerLengthOf(size: number, prefix: Buffer | undefined, fail: (why: string) => MissingUError): number {
+  if (!prefix || size < 8) throw fail(`it is ${size} bytes long (truncated?)`);
+  const claimed = prefix.readBigUInt64LE(0);
   if (claimed > BigInt(READ_LIMITS.safetensorsHeader)) {
     throw fail(`its header claims ${claimed} bytes, more than the ${READ_LIMITS.safetensorsHeader} the format allows`);
   }
   const headerLength = Number(claimed);
-  if (headerLength < 2 || 8 + headerLength > open.size) {
-    throw fail(
-      `its header claims ${headerLength} bytes but the file has ${open.size - 8} (truncated or not safetensors)`,
-    );
+  if (headerLength < 2 || 8 + headerLength > size) {
+    throw fail(`its header claims ${headerLength} bytes but the file has ${size - 8} (truncated or not safetensors)`);
   }
-  const dataStart = 8 + headerLength;
-  const header = parseSafetensorsHeader(open.read(8, headerLength), open.size - dataStart, fail);
+  return headerLength;
+}
+
+/**
+ * The header of a file of `size` bytes, validated, every tensor of a dtype missing-u reads, and checked;
+ * with where the data starts.
+ */
+function validHeader(
+  file: string,
+  size: number,
+  read: (position: number, length: number) => Buffer,
+  float64: boolean,
+  check: HeaderCheck | undefined,
+): SafetensorsHeader & { dataStart: number } {
+  const fail = failFor(file);
+  const headerLength = headerLengthOf(size, size >= 8 ? read(0, 8) : undefined, fail);
+  const header = parseSafetensorsHeader(read(8, headerLength), size - 8 - headerLength, fail);
   for (const { name, dtype } of header.tensors) {
-    if (dtype !== 'F32' && !(dtype === 'F64' && opts.float64)) {
-      throw fail(`tensor '${name}' is ${dtype}; missing-u reads ${opts.float64 ? 'F32 and F64' : 'F32'}`);
+    if (dtype !== 'F32' && !(dtype === 'F64' && float64)) {
+      throw fail(`tensor '${name}' is ${dtype}; missing-u reads ${float64 ? 'F32 and F64' : 'F32'}`);
     }
   }
+  check?.(header);
+  return { ...header, dataStart: 8 + headerLength };
+}
+
+function parseOpenFile(
+  open: OpenFile,
+  float64: boolean,
+  check: HeaderCheck | undefined,
+): ReadTensors<Float32Array | Float64Array> {
+  const header = validHeader(open.path, open.size, (at, length) => open.read(at, length), float64, check);
+  const { dataStart } = header;
   const tensors: Record<string, StoredTensor<Float32Array | Float64Array>> = {};
   for (const { name, dtype, shape, begin, end } of header.tensors) {
     const data = dtype === 'F64' ? new Float64Array((end - begin) / 8) : new Float32Array((end - begin) / 4);
@@ -141,14 +176,47 @@ function bufferFile(file: string, bytes: Buffer): OpenFile {
   };
 }
 
-/** readSafetensors (float32 tensors) with the file read off the event loop. */
-export async function readSafetensorsAsync(file: string): Promise<{
-  tensors: Record<string, StoredTensor>;
-  metadata: Record<string, string>;
-}> {
-  const bytes = await readBoundedAsync(file, 'safetensors file', Number.MAX_SAFE_INTEGER);
-  return parseOpenFile(bufferFile(file, bytes), false) as {
-    tensors: Record<string, StoredTensor>;
-    metadata: Record<string, string>;
-  };
+/** Reads and checks only the header of `file`, off the event loop; returns the file's size. */
+async function checkHeaderAsync(file: string, check: HeaderCheck): Promise<number> {
+  statRegularFile(file, WHAT);
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    throw new MissingUError(describeIoError(err, `could not read ${WHAT}`, file), { code: 'file' });
+  }
+  try {
+    const { size } = await handle.stat();
+    // The header is read whole before it is parsed: collect it first, then validate synchronously.
+    const prefix = Buffer.alloc(Math.min(size, 8));
+    await handle.read(prefix, 0, prefix.length, 0);
+    const headerLength = size >= 8 ? Number(prefix.readBigUInt64LE(0)) : 0;
+    const headerBytes = Buffer.alloc(
+      headerLength <= READ_LIMITS.safetensorsHeader && 8 + headerLength <= size ? headerLength : 0,
+    );
+    for (let done = 0; done < headerBytes.length;) {
+      const { bytesRead } = await handle.read(headerBytes, done, headerBytes.length - done, 8 + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    const read = (position: number, length: number) =>
+      position === 0 ? prefix : bufferFile(file, headerBytes).read(position - 8, length);
+    validHeader(file, size, read, false, check);
+    return size;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * readSafetensors (float32 tensors) with the file read off the event loop. With `check`, the header is
+ * read and checked first, and the data only when the check passes.
+ */
+export async function readSafetensorsAsync(
+  file: string,
+  opts: { check?: HeaderCheck } = {},
+): Promise<ReadTensors<Float32Array>> {
+  const size = opts.check ? await checkHeaderAsync(file, opts.check) : Number.MAX_SAFE_INTEGER;
+  const bytes = await readBoundedAsync(file, WHAT, size);
+  return parseOpenFile(bufferFile(file, bytes), false, opts.check) as ReadTensors<Float32Array>;
 }
