@@ -27,11 +27,15 @@ const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 /** Runs this script as `--child <task> <json>` in a fresh process and returns what it printed (JSON). */
 function child(task, args) {
-  const run = spawnSync(process.execPath, [path.join(__dirname, 'bench-data.js'), '--child', task, JSON.stringify(args)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const run = spawnSync(
+    process.execPath,
+    [path.join(__dirname, 'bench-data.js'), '--child', task, JSON.stringify(args)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (run.status !== 0) throw new Error(`bench-data: ${task} failed (exit ${run.status})`);
   return JSON.parse(run.stdout.trim().split('\n').pop());
 }
