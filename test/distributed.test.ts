@@ -190,7 +190,7 @@ describeGloo('data-parallel training over Gloo on loopback', () => {
     // The config's sections as they are: one shape from the file to the trainer.
     const single = await train({
       model: parsed.model,
-      data: mnist,
+      data: parsed.data,
       diffusion: parsed.diffusion,
       train: { ...parsed.train, steps: 3 },
     });

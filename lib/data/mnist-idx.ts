@@ -8,7 +8,8 @@ interface Decoded {
   dataset(): ImageDataset;
 }
 
-function imageShape(file: string, dims: number[]): [number, number, number, number] {
+/** The (N, 1, S, S) shape an IDX image header declares; a MissingUError naming the file when it holds no square images. */
+export function idxImageShape(file: string, dims: number[]): [number, number, number, number] {
   const [count, rows, cols] = dims;
   const shape = `${dims.join('x')} (images x rows x columns)`;
   if (count === 0 || rows === 0 || cols === 0) {
@@ -36,7 +37,7 @@ function decoded(imagesFile: string, labelsFile?: string): Decoded {
     what: 'IDX image file',
     ndims: 3,
     into: (dims, bytes) => {
-      shape = imageShape(imagesFile, dims);
+      shape = idxImageShape(imagesFile, dims);
       data = new Float32Array(bytes);
       return (chunk, offset) => {
         for (let i = 0; i < chunk.length; i++) data[offset + i] = chunk[i] / 127.5 - 1;

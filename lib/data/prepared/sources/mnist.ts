@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { MissingUError } from '../../../errors';
 import { readIdxFileAsync } from '../../../io/idx';
+import { idxImageShape } from '../../mnist-idx';
 import { resizeGrey } from '../decode';
 import type { ResizeRule } from '../manifest';
 import { fileLine, fingerprintOf, type OpenedSource, type SourceOptions } from './source';
@@ -83,13 +84,7 @@ export async function openMnistIdx(
 ): Promise<OpenedSource> {
   const keep = (dims: number[]) => Math.min(dims[0], opts.limit ?? dims[0]);
   const images = await idxBytes(imagesFile, 'IDX image file', 3, (dims) => keep(dims) * dims[1] * dims[2]);
-  const [count, rows, cols] = images.dims;
-  if (count === 0 || rows === 0 || rows !== cols) {
-    throw new MissingUError(
-      `IDX image file ${imagesFile} declares ${images.dims.join('x')} (images x rows x columns): missing-u prepares square images, at least one`,
-      { code: 'shape' },
-    );
-  }
+  const [count, , rows] = idxImageShape(imagesFile, images.dims);
   let labels: Uint8Array | undefined;
   if (labelsFile !== undefined) {
     const read = await idxBytes(labelsFile, 'IDX label file', 1, keep);
