@@ -23,7 +23,9 @@ function option(name, fallback) {
   return at >= 0 ? process.argv[at + 1] : fallback;
 }
 
-const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+// Peak RSS of this process since it started: VmHWM (ru_maxrss would carry the parent's size across exec).
+const maxRssMb = () =>
+  Math.round(Number(/VmHWM:\s*(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) / 1024);
 
 /** Runs this script as `--child <task> <json>` in a fresh process and returns what it printed (JSON). */
 function child(task, args) {

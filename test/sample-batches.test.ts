@@ -124,7 +124,9 @@ describe('missing-u sample', () => {
     const rssFile = path.join(tmp, 'max-rss');
     fs.writeFileSync(
       preload,
-      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS * 1024)));`,
+      // VmHWM, not resourceUsage().maxRSS: Linux carries ru_maxrss across exec, so a child spawned by a large
+      // jest process would report jest's size.
+      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(1024 * Number(/VmHWM:\\s*(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]))));`,
     );
     const run = spawnSync(process.execPath, ['-r', preload, CLI, 'sample', ...args], {
       encoding: 'utf8',
