@@ -201,7 +201,9 @@ describeGloo('data-parallel training over Gloo on loopback', () => {
       const theirs = saved[name].data;
       for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - theirs[i]));
     }
-    expect(max).toBeLessThan(1e-5);
+    // Float rounding only: Adam divides by the gradient's own scale, so a rounding difference in a
+    // near-zero gradient moves its weight by a small fraction of lr (different batches move them by lr).
+    expect(max).toBeLessThan(5e-5);
     single.model.dispose();
     single.ema.dispose();
 
