@@ -3,50 +3,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { installPacked, LIBTORCH, NO_COMPILER, type PackedFile } from './helpers/packed';
+
 // The packed tarball as a user gets it: installed into a fresh project with no compiler, required,
 // and run. libtorch comes from this checkout (LIBTORCH), so nothing is downloaded; the npm packages
 // come from the npm cache.
-const ROOT = path.resolve(__dirname, '..');
-const LIBTORCH = fs.realpathSync(path.join(ROOT, 'libtorch'));
 const NPM = 'npm';
-const NO_COMPILER = { CC: '/bin/false', CXX: '/bin/false' };
-
-interface PackedFile {
-  path: string;
-  size: number;
-}
 
 describe('the npm package', () => {
   let work: string;
-  let tarball: string;
   let files: PackedFile[];
   let project: string;
   let installed: string;
 
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-pack-'));
-    // dist/ as the committed lib/ compiles (prepare is skipped: it would compile again).
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
-    const out = execFileSync(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    const [packed] = JSON.parse(out) as Array<{ filename: string; files: PackedFile[] }>;
-    tarball = path.join(work, packed.filename);
-    files = packed.files;
-
-    project = path.join(work, 'app');
-    fs.mkdirSync(project);
-    fs.writeFileSync(
-      path.join(project, 'package.json'),
-      JSON.stringify({ name: 'app', version: '1.0.0', private: true }),
-    );
-    const result = spawnSync(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
-      cwd: project,
-      env: { ...process.env, ...NO_COMPILER, LIBTORCH },
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`npm install failed:\n${result.stdout}\n${result.stderr}`);
+    ({ project, files } = installPacked(work));
     installed = path.join(project, 'node_modules', 'missing-u');
   }, 170000);
 
