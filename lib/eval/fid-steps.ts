@@ -14,7 +14,7 @@ export interface FidStepsDenoiser {
   /** The label in rows, tables and plots (unique). */
   name: string;
   denoiser: Denoiser | ScriptModule;
-  /** [C, H, W]: required for a TorchScript denoiser; a built-in model's own otherwise. */
+  /** The image shape, [C, H, W]: required for a TorchScript denoiser; a built-in model's own otherwise. */
   shape?: [number, number, number];
   /** How it was trained, where the denoiser does not say (its own `diffusion`, else linear, 1000, eps). */
   diffusion?: DiffusionOptions;
