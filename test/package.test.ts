@@ -42,6 +42,7 @@ describe('the npm package', () => {
       'prebuilds/linux-x64/missing-u.node',
       'assets/mnist-features.pt',
       'configs/mnist-cunet.json',
+      'CHANGELOG.md',
       'examples/train-and-sample.mts',
     ]) {
       expect(names).toContain(needed);
