@@ -7,8 +7,15 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "runtime/name_table.h"
+
 namespace missingu::diffusion {
 namespace {
+
+const NameTable<SamplerKind>& samplers() {
+  static const NameTable<SamplerKind> table{{"ddpm", SamplerKind::Ddpm}, {"ddim", SamplerKind::Ddim}};
+  return table;
+}
 
 struct Coefficients {
   double abar, abarPrev, beta;  // beta = 1 - abar_t / abar_{t_prev}: the respaced schedule's beta
@@ -49,11 +56,9 @@ const at::Tensor& requireNoise(const at::Tensor& noise, const at::Tensor& xt) {
 
 }  // namespace
 
-SamplerKind samplerNamed(const std::string& name) {
-  if (name == "ddpm") return SamplerKind::Ddpm;
-  if (name == "ddim") return SamplerKind::Ddim;
-  throw std::invalid_argument("unknown sampler '" + name + "': use ddpm or ddim");
-}
+SamplerKind samplerNamed(const std::string& name) { return samplers().parse(name, "sampler"); }
+
+std::vector<std::string> samplerNames() { return samplers().names(); }
 
 bool stepNeedsNoise(const Schedule& schedule, const StepOptions& options, int64_t t, int64_t tPrev) {
   const Coefficients c = coefficients(schedule, t, tPrev);
