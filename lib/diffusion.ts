@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 
 import { runAbortable, throwIfAborted } from './abortable';
+import type { DenoiseStepOf } from './denoise-step';
 import type { Device } from './device';
 import { MissingUError } from './errors';
 import type { ScriptModule } from './jit';
@@ -59,22 +60,7 @@ export type SampleOptions = z.input<typeof SampleSchema> & ReverseCallbacks;
 export type DenoiseOptions = z.input<typeof DenoiseSchema> & ReverseCallbacks;
 
 /** One reverse step of a denoise trace; T is the tensor type (the native layer gives its own). */
-export interface DenoiseStep<T = Tensor> {
-  /** The diffusion step reached (0 last). */
-  t: number;
-  /** Of this step's result x_{t_prev}, against the clean image. */
-  mse: number;
-  psnr: number;
-  /** Of the clean image this step predicted (x0-hat, clipped as the update used it), against the clean image. */
-  predictedMse: number;
-  predictedPsnr: number;
-  /** Seconds since the reverse process started (metrics included). */
-  seconds: number;
-  /** x_{t_prev}, with `trace: 'images'`. */
-  image?: T;
-  /** x0-hat, with `trace: 'images'`. */
-  predicted?: T;
-}
+export type DenoiseStep<T = Tensor> = DenoiseStepOf<T>;
 
 /** Frees the images a step kept (`trace: 'images'`). */
 export function disposeStepImages(step: DenoiseStep): void {

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import loadAddon from 'node-gyp-build';
 
+import type { DenoiseStepOf } from './denoise-step';
 import { MissingUError } from './errors';
 import { PACKAGE_ROOT } from './package-root';
-import type { DenoiseStep } from './diffusion';
 import type { Precision } from './schemas/precision';
 
 /** The shapes of the objects native/napi hands out; lib/ wraps them in the public API. */
@@ -144,7 +144,7 @@ export interface NativeReverseResult {
 
 export interface NativeDenoiseResult {
   noisy: NativeTensor;
-  trace: DenoiseStep<NativeTensor>[];
+  trace: DenoiseStepOf<NativeTensor>[];
   aborted: boolean;
 }
 

@@ -17,6 +17,16 @@ export const RESIZE_RULES = ['cover', 'squash'] as const;
 /** 'cover': resize so the short side fits, then centre-crop; 'squash': plain resize to the square. */
 export type ResizeRule = (typeof RESIZE_RULES)[number];
 
+/** How far a prepare is: source images read (`done` of `total`), of which `written` kept and `skipped` corrupt. */
+export interface PrepareProgress {
+  done: number;
+  total: number;
+  written: number;
+  skipped: number;
+  /** Where this run started: more than 0 when it continues an interrupted prepare. */
+  resumedFrom: number;
+}
+
 const count = z.number().int().nonnegative().safe();
 const side = z.number().int().positive().safe();
 

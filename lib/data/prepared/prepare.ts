@@ -10,6 +10,7 @@ import {
   RESIZE_RULES,
   type PreparedDataset,
   type PreparedManifest,
+  type PrepareProgress,
   type PrepareSettings,
   type ResizeRule,
 } from './manifest';
@@ -18,15 +19,7 @@ import { openSource, resolveSource, type PrepareSource } from './sources/open';
 import type { OpenedSource } from './sources/source';
 import { writePrepared, type WriteOptions } from './write';
 
-/** How far a prepare is: source images read (`done` of `total`), of which `written` kept and `skipped` corrupt. */
-export interface PrepareProgress {
-  done: number;
-  total: number;
-  written: number;
-  skipped: number;
-  /** Where this run started: more than 0 when it continues an interrupted prepare. */
-  resumedFrom: number;
-}
+export type { PrepareProgress } from './manifest';
 
 export interface PrepareOptions {
   /** The folder to write: a new path, an empty folder, or one that a prepare wrote. */
