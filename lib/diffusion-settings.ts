@@ -1,9 +1,9 @@
 // The diffusion settings a network is trained with, and how a call resolves them.
 
 import { MissingUError } from './errors';
+import { OBJECTIVES, SCHEDULES, type Objective, type Schedule } from './schemas/names';
 
-export type Schedule = 'linear' | 'cosine' | 'sigmoid';
-export type Objective = 'eps' | 'x0' | 'v';
+export type { Objective, Schedule } from './schemas/names';
 
 /**
  * How the network was trained; must match between training and sampling. A denoiser that knows
@@ -41,9 +41,6 @@ export function resolveDiffusion(
   };
 }
 
-const SCHEDULES: readonly Schedule[] = ['linear', 'cosine', 'sigmoid'];
-const OBJECTIVES: readonly Objective[] = ['eps', 'x0', 'v'];
-
 /**
  * Checks diffusion settings read from a file or flags (`source` names where): known keys only, each
  * of its allowed values; a MissingUError (code 'option') names the first that is not.
@@ -54,8 +51,8 @@ export function checkDiffusionOptions(value: unknown, source: string): Diffusion
   }
   const out: DiffusionOptions = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    if (key === 'schedule' && SCHEDULES.includes(v as Schedule)) out.schedule = v as Schedule;
-    else if (key === 'objective' && OBJECTIVES.includes(v as Objective)) out.objective = v as Objective;
+    if (key === 'schedule' && (SCHEDULES as readonly unknown[]).includes(v)) out.schedule = v as Schedule;
+    else if (key === 'objective' && (OBJECTIVES as readonly unknown[]).includes(v)) out.objective = v as Objective;
     else if (key === 'diffusionSteps' && Number.isSafeInteger(v) && (v as number) >= 2 && (v as number) <= 100000) {
       out.diffusionSteps = v as number;
     } else {

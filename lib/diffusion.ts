@@ -13,6 +13,7 @@ import { DenoiseSchema, SampleSchema } from './schemas/diffusion-options';
 import { parseOptions } from './schemas/parse-options';
 import { tensor, type Tensor } from './tensor';
 import { resolveDiffusion, type DiffusionOptions, type Schedule } from './diffusion-settings';
+import type { DdpmVariance, Sampler } from './schemas/names';
 
 export type { SampleBatch } from './sample-batches';
 export {
@@ -23,10 +24,7 @@ export {
   type Objective,
   type Schedule,
 } from './diffusion-settings';
-
-/** The reverse-process samplers: 'ddpm' (ancestral) and 'ddim'. */
-export const SAMPLERS = ['ddpm', 'ddim'] as const;
-export type Sampler = (typeof SAMPLERS)[number];
+export { SAMPLERS, type Sampler } from './schemas/names';
 
 /** How each reverse step updates x_t (shared by `sample`, `denoise` and the step-wise Scheduler). */
 export interface StepSettings extends DiffusionOptions {
@@ -37,7 +35,7 @@ export interface StepSettings extends DiffusionOptions {
   /** DDIM noise: 0 (default) is deterministic. */
   eta?: number;
   /** DDPM variance: 'fixedlarge' (beta_t, default) or 'fixedsmall' (the posterior's). */
-  variance?: 'fixedlarge' | 'fixedsmall';
+  variance?: DdpmVariance;
   /** Clip the predicted x_0 to [-1, 1] (default true). */
   clip?: boolean;
 }

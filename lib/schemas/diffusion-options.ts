@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { Tensor } from '../tensor';
+import type { DdpmVariance, Objective, Sampler, Schedule, TraceKind } from './names';
 import { nativeName } from './parse-options';
 import { PrecisionSchema } from './precision';
 
@@ -11,11 +12,11 @@ import { PrecisionSchema } from './precision';
 export const DiffusionSchema = z
   .object({
     /** Noise schedule (default 'linear', 1e-4..0.02). */
-    schedule: nativeName<'linear' | 'cosine' | 'sigmoid'>().default('linear'),
+    schedule: nativeName<Schedule>().default('linear'),
     /** T, the number of diffusion steps (default 1000). */
     diffusionSteps: z.number().default(1000),
     /** What the network predicts (default 'eps'). */
-    objective: nativeName<'eps' | 'x0' | 'v'>().default('eps'),
+    objective: nativeName<Objective>().default('eps'),
   })
   .strict();
 
@@ -25,13 +26,13 @@ const reverse = {
   diffusionSteps: DiffusionSchema.shape.diffusionSteps.removeDefault().optional(),
   objective: DiffusionSchema.shape.objective.removeDefault().optional(),
   /** 'ddpm' (ancestral, default) or 'ddim'. */
-  sampler: nativeName<'ddpm' | 'ddim'>().default('ddpm'),
+  sampler: nativeName<Sampler>().default('ddpm'),
   /** Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Default: all. */
   steps: z.number().optional(),
   /** DDIM noise: 0 (default) is deterministic. */
   eta: z.number().default(0),
   /** DDPM variance: 'fixedlarge' (beta_t, default) or 'fixedsmall' (the posterior's). */
-  variance: nativeName<'fixedlarge' | 'fixedsmall'>().default('fixedlarge'),
+  variance: nativeName<DdpmVariance>().default('fixedlarge'),
   /** Clip the predicted x_0 to [-1, 1] (default true). */
   clip: z.boolean().default(true),
   /**
@@ -77,7 +78,7 @@ export const DenoiseSchema = z
     /** Seeds the noise (the generator's first draw) and the reverse process's draws (default 0). */
     seed: z.number().default(0),
     /** Keep x_t and the predicted x0 after every step ('images') or only their metrics ('metrics', default). */
-    trace: nativeName<'metrics' | 'images'>().default('metrics'),
+    trace: nativeName<TraceKind>().default('metrics'),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import type { Device } from '../device';
 import { native } from '../native';
+import { ACTIVATIONS, COUPLINGS, NORMS, OBJECTIVES, ODE_METHODS, SCHEDULES } from './names';
 import { PrecisionSchema } from './precision';
 
 /**
@@ -33,7 +34,7 @@ const device = z.custom<Device>((value) => typeof value === 'string', { message:
 const OdeBlockSchema = z
   .object({
     /** 'euler' | 'midpoint' | 'rk4' | 'rk4-3/8' | 'dopri5'. */
-    method: z.enum(['euler', 'midpoint', 'rk4', 'rk4-3/8', 'dopri5']).optional(),
+    method: z.enum(ODE_METHODS).optional(),
     /** Fixed-step methods: steps per block. */
     steps: z.number().int().min(1).max(1000).optional(),
     /** Train through the adjoint method (memory does not grow with the steps). */
@@ -59,11 +60,11 @@ export const ModelSectionSchema = z
      */
     width: z.number().int().min(1).max(1024).optional(),
     /** Normalisation in the ODE functions: 'instance' (the official code) or 'group' (the paper's text). */
-    norm: z.enum(['instance', 'group']).optional(),
+    norm: z.enum(NORMS).optional(),
     /** Every activation of the network: 'softplus' (the official code), 'relu' (the paper's text) or 'silu'. */
-    activation: z.enum(['softplus', 'relu', 'silu']).optional(),
+    activation: z.enum(ACTIVATIONS).optional(),
     /** 'second-order' (dh/ds = v, the paper's equations) or 'augmented-first-order' (the official code's). */
-    coupling: z.enum(['second-order', 'augmented-first-order']).optional(),
+    coupling: z.enum(COUPLINGS).optional(),
     ode: OdeBlockSchema.optional(),
   })
   .strict();
@@ -90,9 +91,9 @@ export const ModelCreateSchema = ModelSectionSchema.extend({
    */
   diffusion: z
     .object({
-      schedule: z.enum(['linear', 'cosine', 'sigmoid']).optional(),
+      schedule: z.enum(SCHEDULES).optional(),
       diffusionSteps: z.number().optional(),
-      objective: z.enum(['eps', 'x0', 'v']).optional(),
+      objective: z.enum(OBJECTIVES).optional(),
     })
     .strict()
     .optional(),

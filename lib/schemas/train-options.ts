@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { OBJECTIVES, SCHEDULES } from './names';
 import { PrecisionSchema, type Precision } from './precision';
 
 // Safe integers only: 1e20 passes .int() but is no longer exact, and wraps when native code converts it.
@@ -10,11 +11,11 @@ export const seed = z.number().int().nonnegative().safe().default(0);
 export const TrainDiffusionSchema = z
   .object({
     /** Noise schedule: 'linear' (1e-4..0.02), 'cosine' or 'sigmoid'. */
-    schedule: z.enum(['linear', 'cosine', 'sigmoid']).default('linear'),
+    schedule: z.enum(SCHEDULES).default('linear'),
     /** T, the number of diffusion steps. */
     diffusionSteps: z.number().int().min(2).max(100000).default(1000),
     /** What the network predicts. */
-    objective: z.enum(['eps', 'x0', 'v']).default('eps'),
+    objective: z.enum(OBJECTIVES).default('eps'),
     /** Weight the loss by SNR as lucidrains does (v: snr / (snr + 1)); with minSnrGamma, Min-SNR. */
     snrWeighting: z.boolean().default(false),
     minSnrGamma: z.number().nonnegative().default(0),

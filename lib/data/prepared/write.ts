@@ -3,6 +3,7 @@ import path from 'node:path';
 
 import { MissingUError } from '../../errors';
 import { syncDirectory, writeFileAtomic } from '../../io/atomic';
+import type { CorruptImageAction } from '../../schemas/names';
 import type {
   ResizeRule,
   PreparedDataset,
@@ -31,7 +32,7 @@ export interface WriteOptions {
   out: string;
   settings: PrepareSettings;
   resize: ResizeRule;
-  onCorrupt: 'skip' | 'fail';
+  onCorrupt: CorruptImageAction;
   concurrency: number;
   signal?: AbortSignal;
   onProgress?: (progress: PrepareProgress) => void;
