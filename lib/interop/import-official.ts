@@ -7,6 +7,7 @@ import type { DiffusionSettings, Objective, Schedule } from '../diffusion-settin
 import { MissingUError } from '../errors';
 import type { StoredTensor } from '../io/safetensors';
 import { models } from '../models';
+import { MAX_DIFFUSION_STEPS } from '../schemas/diffusion-options';
 import { SCHEDULES } from '../schemas/names';
 import type { StoredTrainerState } from '../train';
 import { readOfficialFile, type OfficialFile } from './official-file';
@@ -88,9 +89,9 @@ function checkNames(file: string, official: Map<string, StoredTensor>, ours: Map
 function scheduleOf(file: string, betas: StoredTensor | undefined): { schedule: Schedule; diffusionSteps: number } {
   if (!betas) return { schedule: 'sigmoid', diffusionSteps: 1000 }; // the official defaults
   const diffusionSteps = betas.data.length;
-  if (betas.shape.length !== 1 || diffusionSteps < 2 || diffusionSteps > 100_000) {
+  if (betas.shape.length !== 1 || diffusionSteps < 2 || diffusionSteps > MAX_DIFFUSION_STEPS) {
     throw new MissingUError(
-      `${file}: its betas have shape ${shapeText(betas.shape)}; a noise schedule has T in [2, 100000] steps`,
+      `${file}: its betas have shape ${shapeText(betas.shape)}; a noise schedule has T in [2, ${MAX_DIFFUSION_STEPS}] steps`,
       { code: 'format' },
     );
   }
