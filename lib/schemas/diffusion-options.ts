@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 import { MissingUError } from '../errors';
-import { Tensor } from '../tensor';
 import {
   OBJECTIVES,
   SCHEDULES,
@@ -11,6 +10,7 @@ import {
   type Schedule,
   type TraceKind,
 } from './names';
+import { tensorValue } from './native-values';
 import { nativeName } from './parse-options';
 import { PrecisionSchema } from './precision';
 
@@ -87,8 +87,6 @@ export const SchedulerSchema = StepSettingsSchema.extend({
   seed: z.number().default(0),
 }).strict();
 
-const tensor = z.custom<Tensor>((value) => value instanceof Tensor, { message: 'must be a Tensor' });
-
 const reverse = {
   // Left out: the denoiser's own settings (how it was trained), else DiffusionSchema's defaults.
   schedule: DiffusionSchema.shape.schedule.removeDefault().optional(),
@@ -118,7 +116,7 @@ export const SampleSchema = z
      */
     batchSize: z.number().optional(),
     /** Start from this x_T (n, C, H, W) instead of drawing it from the seed. */
-    xT: tensor.optional(),
+    xT: tensorValue.optional(),
     /**
      * CUDA build, denoiser on CUDA: capture the denoiser's forward in a CUDA graph once and replay it at
      * every step (fewer kernel launches). Opt-in; a CPU-only build throws. Not yet tested on a GPU.

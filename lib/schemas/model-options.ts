@@ -1,32 +1,11 @@
 import { z } from 'zod';
 
 import type { Device } from '../device';
-import { native } from '../native';
+import { MODEL_PRESETS, type ModelPreset } from './model-presets';
 import { ACTIVATIONS, COUPLINGS, NORMS, OBJECTIVES, ODE_METHODS, SCHEDULES } from './names';
 import { PrecisionSchema } from './precision';
 
-/**
- * The built-in presets. The list is native code's (models.presets(), native/models/presets.cpp): this
- * type only spells it for the compiler, and test/presets.test.ts checks the two are equal.
- */
-export type ModelPreset =
-  | 'cunet-paper'
-  | 'cunet-paper-noattn'
-  | 'cunet'
-  | 'cunet-text'
-  | 'cunet-noattn'
-  | 'cunet-noresidual'
-  | 'cunet-notime'
-  | 'cunet-mnist'
-  | 'cunet-paper-mnist'
-  | 'unet-paper'
-  | 'unet-ddpm'
-  | 'unet-mnist';
-
-/** The preset names native code knows, in its order: the config schema's enum is made from them. */
-export function modelPresetNames(): [ModelPreset, ...ModelPreset[]] {
-  return native.modelsPresets().map((p) => p.name) as [ModelPreset, ...ModelPreset[]];
-}
+export { MODEL_PRESETS, type ModelPreset } from './model-presets';
 
 const device = z.custom<Device>((value) => typeof value === 'string', { message: "must be a device such as 'cpu'" });
 
@@ -51,7 +30,7 @@ const OdeBlockSchema = z
  */
 export const ModelSectionSchema = z
   .object({
-    preset: z.enum(modelPresetNames()),
+    preset: z.enum(MODEL_PRESETS),
     device: device.default('cpu'),
     /**
      * The base channel count: nf of a cU-Net (16 in cunet-paper), dim of a lucidrains U-Net (64 in
