@@ -135,6 +135,18 @@ export interface NativePreset {
   maxImageSize: number;
 }
 
+/** The names native code parses, one list per enum, in its order (lib/schemas/names.ts holds the same). */
+export interface NativeChoices {
+  samplers: string[];
+  schedules: string[];
+  objectives: string[];
+  precisions: string[];
+  norms: string[];
+  activations: string[];
+  couplings: string[];
+  odeMethods: string[];
+}
+
 export type NativeProgress = (report: Record<string, number>) => void;
 
 export interface NativeReverseResult {
@@ -219,6 +231,7 @@ export interface NativeBinding {
   /** Options as ModelCreateSchema gives them (lib/schemas/model-options.ts). */
   modelsCreate(options: object): NativeModel;
   modelsPresets(): NativePreset[];
+  choices(): NativeChoices;
   /** Why `preset` cannot take images of side `imageSize` (a safe integer >= 1), or null when it can. */
   modelsCheckImageSize(preset: string, imageSize: number): string | null;
   diffusionSample(
