@@ -1,17 +1,25 @@
 import type { z } from 'zod';
 
 import { runAbortable, throwIfAborted } from './abortable';
+import type { DenoiseStepOf } from './denoise-step';
 import type { Device } from './device';
+import { resolveDiffusion } from './diffusion-settings';
 import { MissingUError } from './errors';
 import type { ScriptModule } from './jit';
 import { elementCount, requireTensorMemory } from './memory';
 import type { Denoiser } from './models';
 import { native } from './native';
 import { planBatches, runBatches, type SampleBatch, type ValidatedSampleOptions } from './sample-batches';
-import { DenoiseSchema, SampleSchema } from './schemas/diffusion-options';
+import {
+  DenoiseSchema,
+  DiffusionSchema,
+  LossWeightSchema,
+  SampleSchema,
+  type DiffusionOptions,
+} from './schemas/diffusion-options';
+import type { Schedule } from './schemas/names';
 import { parseOptions } from './schemas/parse-options';
 import { tensor, type Tensor } from './tensor';
-import { resolveDiffusion, type DiffusionOptions, type Schedule } from './diffusion-settings';
 
 export type { SampleBatch } from './sample-batches';
 export {
@@ -22,24 +30,8 @@ export {
   type Objective,
   type Schedule,
 } from './diffusion-settings';
-
-/** The reverse-process samplers: 'ddpm' (ancestral) and 'ddim'. */
-export const SAMPLERS = ['ddpm', 'ddim'] as const;
-export type Sampler = (typeof SAMPLERS)[number];
-
-/** How each reverse step updates x_t (shared by `sample`, `denoise` and the step-wise Scheduler). */
-export interface StepSettings extends DiffusionOptions {
-  /** 'ddpm' (ancestral, default) or 'ddim'. */
-  sampler?: Sampler;
-  /** Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Default: all. */
-  steps?: number;
-  /** DDIM noise: 0 (default) is deterministic. */
-  eta?: number;
-  /** DDPM variance: 'fixedlarge' (beta_t, default) or 'fixedsmall' (the posterior's). */
-  variance?: 'fixedlarge' | 'fixedsmall';
-  /** Clip the predicted x_0 to [-1, 1] (default true). */
-  clip?: boolean;
-}
+export { SAMPLERS, type Sampler } from './schemas/names';
+export type { StepSettings } from './schemas/diffusion-options';
 
 /** Cancellation and progress, beside the options the schemas hold. */
 interface ReverseCallbacks {
@@ -59,22 +51,7 @@ export type SampleOptions = z.input<typeof SampleSchema> & ReverseCallbacks;
 export type DenoiseOptions = z.input<typeof DenoiseSchema> & ReverseCallbacks;
 
 /** One reverse step of a denoise trace; T is the tensor type (the native layer gives its own). */
-export interface DenoiseStep<T = Tensor> {
-  /** The diffusion step reached (0 last). */
-  t: number;
-  /** Of this step's result x_{t_prev}, against the clean image. */
-  mse: number;
-  psnr: number;
-  /** Of the clean image this step predicted (x0-hat, clipped as the update used it), against the clean image. */
-  predictedMse: number;
-  predictedPsnr: number;
-  /** Seconds since the reverse process started (metrics included). */
-  seconds: number;
-  /** x_{t_prev}, with `trace: 'images'`. */
-  image?: T;
-  /** x0-hat, with `trace: 'images'`. */
-  predicted?: T;
-}
+export type DenoiseStep<T = Tensor> = DenoiseStepOf<T>;
 
 /** Frees the images a step kept (`trace: 'images'`). */
 export function disposeStepImages(step: DenoiseStep): void {
@@ -103,7 +80,6 @@ function nativeOptions(
   void signal;
   void onProgress;
   const options = parseOptions(schema, rest, where);
-  // steps 0 once meant "all T" and ran T steps while reporting progress as n/0.
   if (options.steps !== undefined && !(Number.isSafeInteger(options.steps) && options.steps >= 1)) {
     throw new MissingUError(
       `${where}: steps must be an integer >= 1, got ${options.steps} (leave it out to run all T)`,
@@ -112,31 +88,28 @@ function nativeOptions(
   return { ...options, ...resolveDiffusion(denoiser, options) };
 }
 
-/** The schedule's betas and cumulative alphas (abar_t), computed in float64. */
-export function noiseSchedule(schedule: Schedule = 'linear', diffusionSteps = 1000) {
-  return native.diffusionSchedule(schedule, diffusionSteps);
+/** The schedule's betas and cumulative alphas (abar_t), computed in float64; defaults DiffusionSchema's. */
+export function noiseSchedule(schedule?: Schedule, diffusionSteps?: number) {
+  const settings = parseOptions(DiffusionSchema, { schedule, diffusionSteps }, 'noiseSchedule');
+  return native.diffusionSchedule(settings.schedule, settings.diffusionSteps);
 }
 
 /** The forward process: x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise, for steps t (B,). */
 export function qSample(x0: Tensor, t: Tensor, noise: Tensor, opts: DiffusionOptions = {}): Tensor {
-  return native.diffusionQSample(x0, t, noise, opts) as Tensor;
+  return native.diffusionQSample(x0, t, noise, parseOptions(DiffusionSchema, opts, 'qSample')) as Tensor;
 }
 
-export interface LossWeightOptions extends DiffusionOptions {
-  /** lucidrains' SNR weights (eps: 1, x0: snr, v: snr / (snr + 1)); default false (all 1). */
-  snrWeighting?: boolean;
-  /** Min-SNR (Hang et al. 2023): SNR clipped at this value when > 0 (default 0, off). */
-  minSnrGamma?: number;
-}
+/** lossWeights's options: the diffusion settings and the loss weighting (LossWeightSchema). */
+export type LossWeightOptions = z.input<typeof LossWeightSchema>;
 
 /** What the network is trained to output for (x_0, noise) at steps t (B,): eps, x_0 or v = sqrt(abar) eps - sqrt(1 - abar) x_0. */
 export function trainingTarget(x0: Tensor, noise: Tensor, t: Tensor, opts: DiffusionOptions = {}): Tensor {
-  return native.diffusionTarget(x0, noise, t, opts) as Tensor;
+  return native.diffusionTarget(x0, noise, t, parseOptions(DiffusionSchema, opts, 'trainingTarget')) as Tensor;
 }
 
 /** The per-sample loss weights training uses at steps t (B,), in float64. */
 export function lossWeights(t: Tensor, opts: LossWeightOptions = {}): Float64Array {
-  return native.diffusionLossWeights(t, opts);
+  return native.diffusionLossWeights(t, parseOptions(LossWeightSchema, opts, 'lossWeights'));
 }
 
 /** Standard normal samples equal to torch.manual_seed(seed); torch.randn(shape) in PyTorch. */

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { type Device, deviceOrDefault } from './device';
-import { checkDiffusionOptions, type DiffusionOptions } from './diffusion-settings';
 import { refuseIfNotRegular } from './io/bounded-read';
 import { readJsonFile } from './io/json-file';
 import { native, type NativeScriptModule } from './native';
+import { parseDiffusionSettings, type DiffusionOptions } from './schemas/diffusion-options';
 import type { Tensor } from './tensor';
 
 /** A TorchScript module (torch.jit.save output). forward runs off the event loop. */
@@ -41,9 +41,9 @@ export function diffusionFileFor(file: string): string {
 function withSettings(module: NativeScriptModule, file: string, opts: JitLoadOptions): ScriptModule {
   const sidecar = diffusionFileFor(file);
   const stored = fs.existsSync(sidecar)
-    ? checkDiffusionOptions(readJsonFile(sidecar, 'diffusion settings file'), sidecar)
+    ? parseDiffusionSettings(readJsonFile(sidecar, 'diffusion settings file'), sidecar)
     : {};
-  const given = opts.diffusion ? checkDiffusionOptions(opts.diffusion, 'jit.load diffusion') : {};
+  const given = opts.diffusion ? parseDiffusionSettings(opts.diffusion, 'jit.load diffusion') : {};
   const settings: DiffusionOptions = { ...stored, ...given };
   const out = module as ScriptModule;
   if (Object.keys(settings).length > 0) out.diffusion = settings;

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import loadAddon from 'node-gyp-build';
 
+import type { DenoiseStepOf } from './denoise-step';
 import { MissingUError } from './errors';
 import { PACKAGE_ROOT } from './package-root';
-import type { DenoiseStep } from './diffusion';
+import type { InputRange } from './schemas/names';
 import type { Precision } from './schemas/precision';
 
 /** The shapes of the objects native/napi hands out; lib/ wraps them in the public API. */
@@ -134,6 +135,18 @@ export interface NativePreset {
   maxImageSize: number;
 }
 
+/** The names native code parses, one list per enum, in its order (lib/schemas/names.ts holds the same). */
+export interface NativeChoices {
+  samplers: string[];
+  schedules: string[];
+  objectives: string[];
+  precisions: string[];
+  norms: string[];
+  activations: string[];
+  couplings: string[];
+  odeMethods: string[];
+}
+
 export type NativeProgress = (report: Record<string, number>) => void;
 
 export interface NativeReverseResult {
@@ -144,7 +157,7 @@ export interface NativeReverseResult {
 
 export interface NativeDenoiseResult {
   noisy: NativeTensor;
-  trace: DenoiseStep<NativeTensor>[];
+  trace: DenoiseStepOf<NativeTensor>[];
   aborted: boolean;
 }
 
@@ -167,7 +180,7 @@ export interface NativeTrainResult {
 
 export interface NativeFeatureOptions {
   batchSize?: number;
-  inputRange?: '-1,1' | '0,1' | '0,255';
+  inputRange?: InputRange;
   size?: number;
   channels?: number;
 }
@@ -218,6 +231,7 @@ export interface NativeBinding {
   /** Options as ModelCreateSchema gives them (lib/schemas/model-options.ts). */
   modelsCreate(options: object): NativeModel;
   modelsPresets(): NativePreset[];
+  choices(): NativeChoices;
   /** Why `preset` cannot take images of side `imageSize` (a safe integer >= 1), or null when it can. */
   modelsCheckImageSize(preset: string, imageSize: number): string | null;
   diffusionSample(

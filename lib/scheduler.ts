@@ -1,14 +1,15 @@
-import type { StepSettings } from './diffusion';
+import type { z } from 'zod';
+
 import { MissingUError } from './errors';
 import { Generator } from './generator';
 import { requireTensorMemory } from './memory';
 import { native } from './native';
+import { SchedulerSchema } from './schemas/diffusion-options';
+import { parseOptions } from './schemas/parse-options';
 import type { Tensor } from './tensor';
 
-export interface SchedulerOptions extends StepSettings {
-  /** Seeds the scheduler's generator as `sample`'s seed does: its first draw is x_T (default 0). */
-  seed?: number;
-}
+/** The step settings (sample's, with its defaults) and the generator's seed. */
+export type SchedulerOptions = z.input<typeof SchedulerSchema>;
 
 export interface StepOptions {
   /** The noise a noisy step adds (x's shape); default: the scheduler's generator's next draw. */
@@ -42,25 +43,16 @@ export interface StepOutput {
 export class Scheduler {
   /** T, the number of diffusion steps of the schedule. */
   readonly diffusionSteps: number;
-  readonly #settings: StepSettings;
+  /** Every setting native code reads, parsed once with its default. */
+  readonly #settings: Omit<z.output<typeof SchedulerSchema>, 'seed' | 'steps'>;
   readonly #generator: Generator;
   #timesteps: readonly number[] = [];
 
   constructor(opts: SchedulerOptions = {}) {
-    const { seed, steps, ...given } = opts;
-    // Native code requires every setting it reads: the defaults are sample's (DiffusionSchema's).
-    this.#settings = {
-      schedule: 'linear',
-      diffusionSteps: 1000,
-      objective: 'eps',
-      sampler: 'ddpm',
-      eta: 0,
-      variance: 'fixedlarge',
-      clip: true,
-      ...given,
-    };
-    this.diffusionSteps = opts.diffusionSteps ?? 1000;
-    this.#generator = new Generator(seed ?? 0);
+    const { seed, steps, ...settings } = parseOptions(SchedulerSchema, opts, 'Scheduler');
+    this.#settings = settings;
+    this.diffusionSteps = settings.diffusionSteps;
+    this.#generator = new Generator(seed);
     this.setTimesteps(steps ?? this.diffusionSteps);
   }
 

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { defaultConcurrency, prepare, type PrepareResult } from '../data/prepared/prepare';
 import type { PrepareSource } from '../data/prepared/sources/open';
 import { MissingUError } from '../errors';
+import { CORRUPT_IMAGE_ACTIONS, RESIZE_RULES, type CorruptImageAction, type ResizeRule } from '../schemas/names';
 import { writeErr, writeOut } from './output';
 import { positiveCount } from './parse';
 import { progressPrinter } from './progress';
@@ -11,10 +12,10 @@ interface PrepareFlags {
   out: string;
   imageSize?: number;
   channels?: string;
-  resize?: 'cover' | 'squash';
+  resize?: ResizeRule;
   limit?: number;
   labels?: string;
-  onCorrupt?: 'skip' | 'fail';
+  onCorrupt?: CorruptImageAction;
   concurrency?: number;
   json?: boolean;
 }
@@ -132,14 +133,14 @@ export function dataCommand(): Command {
     .addOption(new Option('--channels <c>', '1 (grey) or 3 (RGB; default, 1 for MNIST)').choices(['1', '3']))
     .addOption(
       new Option('--resize <rule>', 'cover: resize the short side, centre-crop; squash: plain resize to a square')
-        .choices(['cover', 'squash'])
+        .choices(RESIZE_RULES)
         .default('cover'),
     )
     .option('--limit <n>', 'keep at most n images (source order)', positiveCount('--limit'))
     .option('--labels <file>', 'the IDX labels file of MNIST IDX images')
     .addOption(
       new Option('--on-corrupt <what>', 'skip unreadable images (listed in the manifest) or fail at the first')
-        .choices(['skip', 'fail'])
+        .choices(CORRUPT_IMAGE_ACTIONS)
         .default('skip'),
     )
     .option(

@@ -1,27 +1,23 @@
 import { Command } from 'commander';
 
-import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { loadDenoiser } from '../checkpoint/load-denoiser';
 import { imageRange } from '../data/image-range';
 import { loadDataset } from '../data/load';
-import type { Device } from '../device';
-import { denoise, disposeStepImages, type Sampler } from '../diffusion';
+import { denoise, disposeStepImages } from '../diffusion';
 import { writeImageGrid } from '../report/image-grid';
-import type { Precision } from '../schemas/precision';
+import { DenoiseSchema } from '../schemas/diffusion-options';
 import { tensor } from '../tensor';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
 import { writeOut } from './output';
-import { count, precisionOption } from './parse';
+import { count } from './parse';
+import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
-interface DenoiseCliOptions extends DiffusionFlags {
+interface DenoiseCliOptions extends DiffusionFlags, ReverseFlagValues {
   checkpoint: string;
   noiseStep: number;
   n: number;
-  seed: number;
-  sampler: Sampler;
-  device: string;
   out?: string;
-  precision?: Precision;
   json?: boolean;
 }
 
@@ -30,22 +26,22 @@ export function denoiseCommand(): Command {
     .description('noise the first images of the checkpoint’s dataset to a step, denoise them, trace MSE and PSNR')
     .requiredOption('--checkpoint <dir>', 'a folder written by missing-u train')
     .option('--noise-step <t>', 'the diffusion step to noise to', count('--noise-step'), 400)
-    .option('--n <n>', 'how many images', count('--n'), 8)
-    .option('--seed <n>', 'seed of the noise and the sampler', count('--seed'), 0)
-    .option('--sampler <name>', 'ddpm or ddim', 'ddpm')
-    .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
-    .option('--precision <p>', 'what the network runs in: fp32 (default), bf16 or fp16', precisionOption('--precision'))
+    .option('--n <n>', 'how many images', count('--n'), 8);
+  const { seed, sampler } = DenoiseSchema.shape;
+  reverseFlags(command, ['seed', 'sampler', 'device', 'precision'], {
+    descriptions: { seed: 'seed of the noise and the sampler' },
+    defaults: { seed: seed.parse(undefined), sampler: sampler.parse(undefined) },
+  })
     .option('--out <file.png>', 'write clean, noisy and denoised images as a grid (three rows)')
     .option('--json', 'print the whole trace as JSON');
   diffusionFlags(command);
   withExample(command, 'missing-u denoise --checkpoint runs/mnist-cunet --noise-step 400 --n 8 --out denoised.png');
   return command.action(async (opts: DenoiseCliOptions) => {
-    const checkpoint = loadCheckpoint(opts.checkpoint, { device: opts.device as Device });
-    checkpoint.model.dispose();
+    const checkpoint = loadDenoiser(opts.checkpoint, { device: opts.device });
     const data = await loadDataset(checkpoint.config.data);
     const n = Math.max(1, Math.min(opts.n, data.shape[0]));
     using clean = imageRange(data.data, data.shape, 0, n);
-    const trace = await denoise(checkpoint.ema, clean, {
+    const trace = await denoise(checkpoint.denoiser, clean, {
       ...diffusionFromFlags(opts),
       noiseStep: opts.noiseStep,
       seed: opts.seed,
@@ -65,7 +61,7 @@ export function denoiseCommand(): Command {
     }
     trace.steps.forEach(disposeStepImages);
     trace.noisy.dispose();
-    checkpoint.ema.dispose();
+    checkpoint.denoiser.dispose();
     const summary = {
       noiseStep: opts.noiseStep,
       images: n,

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 
-import { checkDiffusionOptions, type DiffusionOptions } from '../diffusion-settings';
-import { positiveCount } from './parse';
+import { DEFAULT_DIFFUSION, parseDiffusionSettings, type DiffusionOptions } from '../schemas/diffusion-options';
+import { OBJECTIVES, SCHEDULES } from '../schemas/names';
+import { alternatives, positiveCount } from './parse';
 
 export interface DiffusionFlags {
   objective?: string;
@@ -11,24 +12,25 @@ export interface DiffusionFlags {
 
 /** --objective, --schedule, --diffusion-steps: how the denoiser was trained, when it does not say. */
 export function diffusionFlags(command: Command): Command {
+  const { objective, schedule, diffusionSteps } = DEFAULT_DIFFUSION;
   return command
-    .option('--objective <name>', 'what the network predicts: eps, x0 or v (default: the checkpoint’s, else eps)')
-    .option('--schedule <name>', 'noise schedule: linear, cosine or sigmoid (default: the checkpoint’s, else linear)')
+    .option(
+      '--objective <name>',
+      `what the network predicts: ${alternatives(OBJECTIVES)} (default: the checkpoint’s, else ${objective})`,
+    )
+    .option(
+      '--schedule <name>',
+      `noise schedule: ${alternatives(SCHEDULES)} (default: the checkpoint’s, else ${schedule})`,
+    )
     .option(
       '--diffusion-steps <T>',
-      'T, the training diffusion steps (default: the checkpoint’s, else 1000)',
+      `T, the training diffusion steps (default: the checkpoint’s, else ${diffusionSteps})`,
       positiveCount('--diffusion-steps'),
     );
 }
 
 /** The flags given, checked (a MissingUError names a bad value). */
 export function diffusionFromFlags(flags: DiffusionFlags): DiffusionOptions {
-  const given = Object.fromEntries(
-    Object.entries({
-      objective: flags.objective,
-      schedule: flags.schedule,
-      diffusionSteps: flags.diffusionSteps,
-    }).filter(([, v]) => v !== undefined),
-  );
-  return checkDiffusionOptions(given, 'the diffusion flags');
+  const { objective, schedule, diffusionSteps } = flags;
+  return parseDiffusionSettings({ objective, schedule, diffusionSteps }, 'the diffusion flags');
 }

@@ -1,21 +1,16 @@
 import { Command } from 'commander';
 
-import type { Sampler } from '../diffusion';
 import { digitConfidence } from '../eval/digit-confidence';
 import { loadImageSource } from '../eval/image-source';
-import type { Precision } from '../schemas/precision';
+import { SampleSchema } from '../schemas/diffusion-options';
 import { withExample } from './help';
-import { count, positiveCount, precisionOption } from './parse';
+import { positiveCount } from './parse';
 import { progressPrinter } from './progress';
+import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
-interface DigitsCliOptions {
+interface DigitsCliOptions extends Omit<ReverseFlagValues, 'device'> {
   images: string;
   n: number;
-  sampler?: Sampler;
-  steps?: number;
-  eta?: number;
-  seed: number;
-  precision?: Precision;
   threshold: number;
   json?: boolean;
 }
@@ -25,16 +20,14 @@ export function digitsCommand(): Command {
   const command = new Command('digits')
     .description('share of images the bundled MNIST classifier recognises as a digit with probability >= threshold')
     .requiredOption('--images <source>', 'a checkpoint folder (sampled), .safetensors, an image folder or mnist')
-    .option('--n <n>', 'how many images (a checkpoint draws this many)', positiveCount('--n'), 256)
-    .option('--sampler <name>', 'for a checkpoint: ddpm or ddim (default: the checkpoint config’s)')
-    .option(
-      '--steps <n>',
-      'for a checkpoint: reverse steps (default: the checkpoint config’s)',
-      positiveCount('--steps'),
-    )
-    .option('--eta <x>', 'for a checkpoint: DDIM noise, 0 deterministic (default: the checkpoint config’s)', Number)
-    .option('--seed <n>', 'for a checkpoint: the sampling seed', count('--seed'), 0)
-    .option('--precision <p>', 'for a checkpoint: fp32 (default), bf16 or fp16', precisionOption('--precision'))
+    .option('--n <n>', 'how many images (a checkpoint draws this many)', positiveCount('--n'), 256);
+  const config = 'the checkpoint config’s';
+  const sampleSeed = SampleSchema.shape.seed.parse(undefined);
+  reverseFlags(command, ['sampler', 'steps', 'eta', 'seed', 'precision'], {
+    scope: 'for a checkpoint: ',
+    descriptions: { seed: 'the sampling seed' },
+    fallbacks: { sampler: config, steps: config, eta: config, seed: String(sampleSeed) },
+  })
     .option('--threshold <p>', 'the top-class probability that counts as a digit', Number, 0.9)
     .option('--json', 'print the result as JSON');
   withExample(command, 'missing-u eval digits --images runs/mnist-cunet --n 256');

@@ -1,48 +1,36 @@
 import { Command } from 'commander';
 
-import { loadCheckpoint } from '../checkpoint/checkpoint';
-import type { Device } from '../device';
+import { loadDenoiser } from '../checkpoint/load-denoiser';
 import { MissingUError } from '../errors';
 import { fidSteps, type FidStepsDenoiser } from '../eval/fid-steps';
 import { fidStepsReport } from '../eval/fid-steps-report';
 import { jit } from '../jit';
 import { info } from '../runtime';
-import { samplingDiffusion } from '../schemas/diffusion-options';
 import { FidStepsSchema } from '../schemas/fid-steps-options';
-import type { Precision } from '../schemas/precision';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { emit, named, withOutput, type OutputOptions } from './eval-output';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
-import { collect, count, imageShape, positiveCount, positiveCounts, precisionOption } from './parse';
+import { collect, count, imageShape, positiveCount, positiveCounts } from './parse';
 import { progressPrinter } from './progress';
+import { DENOISERS_PRECISION, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
-interface FidStepsCliOptions extends OutputOptions, FidFlags, DiffusionFlags {
+interface FidStepsCliOptions extends OutputOptions, FidFlags, DiffusionFlags, Omit<ReverseFlagValues, 'steps' | 'eta'> {
   checkpoint: string[];
   torchscript: string[];
   shape?: string;
   steps: number[];
-  sampler: 'ddpm' | 'ddim';
   n: number;
-  seed: number;
   batchSize: number;
-  precision?: Precision;
-  device: string;
   imageSize?: number;
 }
 
 /** The denoisers the flags name: checkpoints (their EMA weights) and TorchScript files, loaded in that order. */
 function loadDenoisers(opts: FidStepsCliOptions, into: FidStepsDenoiser[]): void {
-  const device = opts.device as Device;
+  const { device } = opts;
   for (const spec of opts.checkpoint) {
     const { name, file } = named(spec);
-    const checkpoint = loadCheckpoint(file, { device });
-    checkpoint.model.dispose();
-    into.push({
-      name,
-      denoiser: checkpoint.ema,
-      diffusion: samplingDiffusion(checkpoint.config.diffusion),
-      checkpoint: file,
-    });
+    const { denoiser, diffusion } = loadDenoiser(file, { device });
+    into.push({ name, denoiser, diffusion, checkpoint: file });
   }
   if (opts.torchscript.length === 0) return;
   const shape = imageShape(opts.shape);
@@ -51,11 +39,6 @@ function loadDenoisers(opts: FidStepsCliOptions, into: FidStepsDenoiser[]): void
     const { name, file } = named(spec);
     into.push({ name, denoiser: jit.load(file, { device, diffusion }), shape, checkpoint: file });
   }
-}
-
-function samplerOption(v: string): 'ddpm' | 'ddim' {
-  if (v === 'ddim' || v === 'ddpm') return v;
-  throw new MissingUError(`--sampler must be ddim or ddpm (got ${v})`);
 }
 
 export function fidStepsCommand(): Command {
@@ -68,16 +51,13 @@ export function fidStepsCommand(): Command {
     .option('--steps <list>', 'reverse step counts, each respacing the schedule', positiveCounts('--steps'), [
       ...defaults.steps,
     ])
-    .option('--sampler <name>', 'ddim (eta 0) or ddpm', samplerOption, defaults.sampler)
     .option('--n <n>', 'samples per row, and real images (FID is biased by n)', positiveCount('--n'), defaults.n)
-    .option('--seed <n>', 'seed of x_T, the same for every row', count('--seed'), defaults.seed)
-    .option('--batch-size <n>', 'images per sampling call', positiveCount('--batch-size'), defaults.batchSize)
-    .option(
-      '--precision <p>',
-      'what the denoisers run in: fp32, bf16 or fp16 (default: their own)',
-      precisionOption('--precision'),
-    )
-    .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
+    .option('--batch-size <n>', 'images per sampling call', positiveCount('--batch-size'), defaults.batchSize);
+  reverseFlags(command, ['sampler', 'seed', 'precision', 'device'], {
+    descriptions: { seed: 'seed of x_T, the same for every row', precision: DENOISERS_PRECISION },
+    defaults: { sampler: defaults.sampler, seed: defaults.seed },
+    fallbacks: { precision: 'their own' },
+  })
     .option('--real <source>', "real images ('mnist', a folder, .safetensors) or cached .stats.safetensors", 'mnist')
     .option('--image-size <n>', 'size to load an image-folder --real at', count('--image-size'));
   diffusionFlags(command);

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 
-import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { loadDenoiser } from '../checkpoint/load-denoiser';
+import type { TrainConfigJson } from '../config/train-config';
 import { loadDataset } from '../data/load';
-import type { DiffusionOptions, Sampler } from '../diffusion';
 import { MissingUError } from '../errors';
 import { denoiseStudy, type StudyDenoiser } from '../eval/denoise-study';
 import { denoiseStudyReport } from '../eval/denoise-study-report';
@@ -16,15 +16,17 @@ import { pairReport } from '../eval/pair-report';
 import { jit, type ScriptModule } from '../jit';
 import { models, type ModelPreset } from '../models';
 import { info } from '../runtime';
+import { DenoiseSchema } from '../schemas/diffusion-options';
+import { OBJECTIVES, SAMPLERS, SCHEDULES } from '../schemas/names';
 import { tensor, type Tensor } from '../tensor';
+import { diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { digitsCommand } from './eval-digits';
 import { fidStepsCommand } from './eval-fid-steps';
 import { emit, named, withOutput, type OutputOptions } from './eval-output';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
-import { collect, count, counts, positive, precisionOption } from './parse';
+import { alternatives, collect, count, counts, positive } from './parse';
 import { progressPrinter } from './progress';
-import { samplingDiffusion } from '../schemas/diffusion-options';
-import type { Precision } from '../schemas/precision';
+import { DENOISERS_PRECISION, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface PairOptions extends OutputOptions {
   a: string;
@@ -69,12 +71,10 @@ function pairCommand(name: 'ssim' | 'psnr' | 'lpips', description: string): Comm
   });
 }
 
-interface FidCliOptions extends OutputOptions, FidFlags {
+interface FidCliOptions extends OutputOptions, FidFlags, Pick<ReverseFlagValues, 'sampler' | 'steps'> {
   fake: string;
   n: number;
   imageSize?: number;
-  sampler?: Sampler;
-  steps?: number;
 }
 
 function fidCommand(): Command {
@@ -86,9 +86,8 @@ function fidCommand(): Command {
     )
     .requiredOption('--fake <source>', 'generated images: a checkpoint folder (sampled), .safetensors or a folder')
     .option('--n <n>', 'images per side', count('--n'), 1000)
-    .option('--image-size <n>', 'size to load image folders at', count('--image-size'))
-    .option('--sampler <name>', 'for a checkpoint --fake: ddpm or ddim')
-    .option('--steps <n>', 'for a checkpoint --fake: reverse steps', count('--steps'));
+    .option('--image-size <n>', 'size to load image folders at', count('--image-size'));
+  reverseFlags(command, ['sampler', 'steps'], { scope: 'for a checkpoint --fake: ' });
   return withOutput(fidFlags(command)).action(async (opts: FidCliOptions) => {
     const extractor = extractorFromFlags(opts);
     const show = progressPrinter('features', opts.n, { every: 500 });
@@ -102,62 +101,61 @@ function fidCommand(): Command {
   });
 }
 
-interface StudyCliOptions extends OutputOptions {
+interface StudyCliOptions
+  extends OutputOptions, Pick<DiffusionFlags, 'schedule' | 'objective'>, Omit<ReverseFlagValues, 'steps' | 'eta'> {
   checkpoint: string[];
   torchscript: string[];
   data?: string;
   n: number;
   noiseSteps?: number[];
-  sampler: Sampler;
-  seed: number;
   lpips?: string;
   baseline: boolean;
   chunk: number;
-  schedule?: 'linear' | 'cosine' | 'sigmoid';
-  objective?: 'eps' | 'x0' | 'v';
-  precision?: Precision;
 }
 
 function denoiseStudyCommand(): Command {
-  return withOutput(
-    new Command('denoise-study')
-      .description('the paper’s denoising study: best SSIM/LPIPS per noise step, where it peaked and how long it took')
-      .option('--checkpoint <name=dir>', 'a trained checkpoint (repeat for several)', collect, [])
-      .option('--torchscript <name=file>', 'a TorchScript denoiser forward(x, t) (repeat for several)', collect, [])
-      .option(
-        '--data <source>',
-        "clean images: 'mnist', a folder or .safetensors (default: evenly spaced images of the checkpoint’s dataset)",
-      )
-      .option('--n <n>', 'how many images (the paper used 300)', count('--n'), 16)
-      .option('--noise-steps <list>', 'noise steps (default 50,100,150,200,250,400,600,800)', counts('--noise-steps'))
-      .option('--sampler <name>', 'ddpm or ddim', 'ddpm')
-      .option('--seed <n>', 'seed of the noise', count('--seed'), 0)
-      .option('--lpips <file>', 'an LPIPS v0.1 TorchScript file (docs/lpips.md); without it: SSIM and PSNR only')
-      .option('--no-baseline', 'leave out the Gaussian-blur baseline')
-      .option('--chunk <n>', 'images per reverse-process call (memory bound)', count('--chunk'), 16)
-      .option(
-        '--precision <p>',
-        'what the denoisers run in: fp32, bf16 or fp16 (default: their own)',
-        precisionOption('--precision'),
-      )
-      .option('--schedule <name>', 'for --torchscript: the noise schedule it was trained with')
-      .option('--objective <name>', 'for --torchscript: eps, x0 or v'),
-  ).action(async (opts: StudyCliOptions) => {
+  const { seed, sampler } = DenoiseSchema.shape;
+  const command = new Command('denoise-study')
+    .description('the paper’s denoising study: best SSIM/LPIPS per noise step, where it peaked and how long it took')
+    .option('--checkpoint <name=dir>', 'a trained checkpoint (repeat for several)', collect, [])
+    .option('--torchscript <name=file>', 'a TorchScript denoiser forward(x, t) (repeat for several)', collect, [])
+    .option(
+      '--data <source>',
+      "clean images: 'mnist', a folder or .safetensors (default: evenly spaced images of the checkpoint’s dataset)",
+    )
+    .option('--n <n>', 'how many images (the paper used 300)', count('--n'), 16)
+    .option('--noise-steps <list>', 'noise steps (default 50,100,150,200,250,400,600,800)', counts('--noise-steps'));
+  reverseFlags(command, ['sampler', 'seed'], {
+    descriptions: { seed: 'seed of the noise' },
+    defaults: { sampler: sampler.parse(undefined), seed: seed.parse(undefined) },
+  })
+    .option('--lpips <file>', 'an LPIPS v0.1 TorchScript file (docs/lpips.md); without it: SSIM and PSNR only')
+    .option('--no-baseline', 'leave out the Gaussian-blur baseline')
+    .option('--chunk <n>', 'images per reverse-process call (memory bound)', count('--chunk'), 16);
+  reverseFlags(command, ['precision'], {
+    descriptions: { precision: DENOISERS_PRECISION },
+    fallbacks: { precision: 'their own' },
+  })
+    .option(
+      '--schedule <name>',
+      `for --torchscript: the noise schedule it was trained with: ${alternatives(SCHEDULES)}`,
+    )
+    .option('--objective <name>', `for --torchscript: ${alternatives(OBJECTIVES)}`);
+  return withOutput(command).action(async (opts: StudyCliOptions) => {
     if (opts.checkpoint.length + opts.torchscript.length === 0) {
       throw new MissingUError('eval denoise-study needs at least one --checkpoint NAME=DIR or --torchscript NAME=FILE');
     }
     const denoisers: StudyDenoiser[] = [];
-    let dataFromCheckpoint: Awaited<ReturnType<typeof loadCheckpoint>>['config']['data'] | undefined;
+    let dataFromCheckpoint: TrainConfigJson['data'] | undefined;
     const lpipsModule = opts.lpips ? jit.load(opts.lpips) : undefined;
     try {
       for (const spec of opts.checkpoint) {
         const { name, file } = named(spec);
-        const checkpoint = loadCheckpoint(file);
-        checkpoint.model.dispose();
-        dataFromCheckpoint ??= checkpoint.config.data;
-        denoisers.push({ name, denoiser: checkpoint.ema, diffusion: samplingDiffusion(checkpoint.config.diffusion) });
+        const { denoiser, config, diffusion } = loadDenoiser(file);
+        dataFromCheckpoint ??= config.data;
+        denoisers.push({ name, denoiser, diffusion });
       }
-      const diffusion: DiffusionOptions = { schedule: opts.schedule, objective: opts.objective };
+      const diffusion = diffusionFromFlags({ schedule: opts.schedule, objective: opts.objective });
       for (const spec of opts.torchscript) {
         const { name, file } = named(spec);
         denoisers.push({ name, denoiser: jit.load(file), diffusion });
@@ -203,26 +201,25 @@ function denoiseStudyCommand(): Command {
   });
 }
 
-interface EfficiencyCliOptions extends OutputOptions {
+interface EfficiencyCliOptions extends OutputOptions, Pick<ReverseFlagValues, 'sampler' | 'steps'> {
   preset: string[];
   checkpoint: string[];
-  sampler?: Sampler;
-  steps?: number;
   batch: number;
   repeats: number;
 }
 
 function efficiencyCommand(): Command {
-  return withOutput(
-    new Command('efficiency')
-      .description('the paper’s efficiency table: params, GFLOPs, memory, seconds per sample at each model’s steps')
-      .option('--preset <name>', 'a model preset, untrained weights (repeat for several)', collect, [])
-      .option('--checkpoint <name=dir>', 'a checkpoint, with its config’s sampler and steps (repeat)', collect, [])
-      .option('--sampler <name>', 'override every model’s sampler: ddpm or ddim')
-      .option('--steps <n>', 'override every model’s reverse step count', count('--steps'))
-      .option('--batch <n>', 'images per timing run', count('--batch'), 4)
-      .option('--repeats <n>', 'timing runs per model (median kept)', count('--repeats'), 1),
-  ).action(async (opts: EfficiencyCliOptions) => {
+  const command = new Command('efficiency')
+    .description('the paper’s efficiency table: params, GFLOPs, memory, seconds per sample at each model’s steps')
+    .option('--preset <name>', 'a model preset, untrained weights (repeat for several)', collect, [])
+    .option('--checkpoint <name=dir>', 'a checkpoint, with its config’s sampler and steps (repeat)', collect, []);
+  reverseFlags(command, ['sampler', 'steps'], {
+    scope: 'override every model’s ',
+    descriptions: { sampler: `sampler: ${alternatives(SAMPLERS)}`, steps: 'reverse step count' },
+  })
+    .option('--batch <n>', 'images per timing run', count('--batch'), 4)
+    .option('--repeats <n>', 'timing runs per model (median kept)', count('--repeats'), 1);
+  return withOutput(command).action(async (opts: EfficiencyCliOptions) => {
     if (opts.preset.length + opts.checkpoint.length === 0) {
       throw new MissingUError('eval efficiency needs at least one --preset NAME or --checkpoint NAME=DIR');
     }
@@ -232,20 +229,19 @@ function efficiencyCommand(): Command {
         entries.push({
           name: preset,
           model: models.create({ preset: preset as ModelPreset, seed: 0 }),
-          sampler: opts.sampler ?? 'ddpm',
-          steps: opts.steps ?? 1000,
+          sampler: opts.sampler,
+          steps: opts.steps,
         });
       }
       for (const spec of opts.checkpoint) {
         const { name, file } = named(spec);
-        const checkpoint = loadCheckpoint(file);
-        checkpoint.model.dispose();
+        const { denoiser, config, diffusion } = loadDenoiser(file);
         entries.push({
           name,
-          model: checkpoint.ema,
-          diffusion: samplingDiffusion(checkpoint.config.diffusion),
-          sampler: opts.sampler ?? checkpoint.config.sample.sampler,
-          steps: opts.steps ?? checkpoint.config.sample.steps ?? checkpoint.config.diffusion.diffusionSteps,
+          model: denoiser,
+          diffusion,
+          sampler: opts.sampler ?? config.sample.sampler,
+          steps: opts.steps ?? config.sample.steps ?? config.diffusion.diffusionSteps,
         });
       }
       const rows = await efficiency(entries, { batch: opts.batch, repeats: opts.repeats });

@@ -4,27 +4,26 @@ import path from 'node:path';
 
 import type { Command } from 'commander';
 
-import { MissingUError } from '../errors';
 import { cachedDatasetStats, loadExtractor, MNIST_EXTRACTOR_FILE, type Extractor } from '../eval/fid';
 import { loadImageSource, type ImageSourceOptions } from '../eval/image-source';
 import { loadFeatureStats, type FeatureStats } from '../eval/metrics';
-import { count } from './parse';
+import { INPUT_RANGES, type InputRange } from '../schemas/names';
+import { count, oneOf } from './parse';
 
 /** The flags that choose the feature extractor and where the real statistics are cached (eval fid, fid-steps). */
 export interface FidFlags {
   real: string;
   extractor: string;
-  extractorRange?: '-1,1' | '0,1' | '0,255';
+  extractorRange?: InputRange;
   extractorSize?: number;
   extractorChannels?: 1 | 3;
   /** A folder, false (--no-cache) or the default ~/.cache/missing-u/fid-stats. */
   cache?: string | false;
 }
 
-function extractorRange(v: string): '-1,1' | '0,1' | '0,255' {
-  const range = v.replace(/(\d)-(\d)/, '$1,$2');
-  if (range === '-1,1' || range === '0,1' || range === '0,255') return range;
-  throw new MissingUError(`--extractor-range must be -1,1, 0,1 or 0,255 (got ${v})`);
+/** --extractor-range, also written with a dash (0-255). */
+function extractorRange(v: string): InputRange {
+  return oneOf('--extractor-range', INPUT_RANGES)(v.replace(/(\d)-(\d)/, '$1,$2'));
 }
 
 /** --extractor, --extractor-range, --extractor-size, --extractor-channels, --cache and --no-cache. */
@@ -35,7 +34,7 @@ export function fidFlags(command: Command): Command {
       "'mnist' (bundled, for 1x28x28 digits) or a TorchScript forward(x) -> (B, D)",
       'mnist',
     )
-    .option('--extractor-range <r>', 'value range the extractor expects: -1,1 | 0,1 | 0,255', extractorRange)
+    .option('--extractor-range <r>', `value range the extractor expects: ${INPUT_RANGES.join(' | ')}`, extractorRange)
     .option('--extractor-size <n>', 'square size the extractor expects (images are resized)', count('--extractor-size'))
     .option('--extractor-channels <c>', '3 repeats grey images to RGB', (v) => (v === '3' ? 3 : 1))
     .option('--cache <dir>', 'where the real images’ statistics are cached')

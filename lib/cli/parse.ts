@@ -1,5 +1,7 @@
 import { MissingUError } from '../errors';
-import { PrecisionSchema } from '../schemas/precision';
+import { alternatives, PRECISIONS } from '../schemas/names';
+
+export { alternatives } from '../schemas/names';
 
 /** A commander parser for a non-negative integer option, naming the option when the value is not one. */
 export const count = (name: string) => (v: string) => {
@@ -46,9 +48,13 @@ export const positive = (name: string) => (v: string) => {
 /** Collects a repeatable option's values. */
 export const collect = (v: string, previous: string[] = []) => [...previous, v];
 
+/** A commander parser for an option whose value is one of `names` (a list of lib/schemas/names.ts). */
+export const oneOf =
+  <T extends string>(name: string, names: readonly T[]) =>
+  (v: string): T => {
+    if ((names as readonly string[]).includes(v)) return v as T;
+    throw new MissingUError(`${name} must be ${alternatives(names)} (got ${v})`);
+  };
+
 /** A commander parser for --precision: fp32, bf16 or fp16. */
-export const precisionOption = (name: string) => (v: string) => {
-  const parsed = PrecisionSchema.safeParse(v);
-  if (!parsed.success) throw new MissingUError(`${name} must be fp32, bf16 or fp16 (got ${v})`);
-  return parsed.data;
-};
+export const precisionOption = (name: string) => oneOf(name, PRECISIONS);

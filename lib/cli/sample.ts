@@ -1,42 +1,44 @@
 import { Command } from 'commander';
 
-import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { loadDenoiser } from '../checkpoint/load-denoiser';
 import { SafetensorsSliceWriter } from '../io/safetensors-slices';
-import type { Device } from '../device';
-import { sampleBatches, type Sampler } from '../diffusion';
+import { sampleBatches } from '../diffusion';
 import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { gridTooLarge, ImageGrid, imageGridLayout } from '../report/image-grid';
-import type { Precision } from '../schemas/precision';
+import { DEFAULT_SAMPLE_STEPS, SampleSectionSchema } from '../schemas/sample-section';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
-import { count, imageShape, positiveCount, precisionOption } from './parse';
+import { imageShape, positiveCount } from './parse';
 import { writeOut } from './output';
 import { progressPrinter } from './progress';
+import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
-interface SampleCliOptions extends DiffusionFlags {
+interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
   checkpoint?: string;
   torchscript?: string;
   shape?: string;
   n?: number;
   batchSize?: number;
-  sampler?: Sampler;
-  steps?: number;
-  eta?: number;
-  seed?: number;
-  device: string;
   out: string;
   tensorOut?: string;
-  precision?: Precision;
   json?: boolean;
 }
+
+/** How a denoiser without a config is sampled: the sample section's defaults, DEFAULT_SAMPLE_STEPS steps. */
+function withoutConfig() {
+  return { ...SampleSectionSchema.parse({}), steps: DEFAULT_SAMPLE_STEPS as number | undefined };
+}
+
+const fromConfig = (value: unknown) => `the checkpoint config’s, else ${value}`;
 
 function modelShape(model: Denoiser): [number, number, number] {
   return [model.channels, model.imageSize, model.imageSize];
 }
 
 export function sampleCommand(): Command {
+  const defaults = withoutConfig();
   const command = new Command('sample')
     .description('generate images from a checkpoint (its EMA weights) or a TorchScript denoiser')
     .option('--checkpoint <dir>', 'a folder written by missing-u train (or import-official)')
@@ -45,27 +47,21 @@ export function sampleCommand(): Command {
       'a torch.jit.save file with forward(x, t); its diffusion settings from the flags below or <name>.diffusion.json beside it',
     )
     .option('--shape <c,h,w>', 'image shape, for --torchscript')
-    .option('--n <n>', 'number of images (default: the checkpoint config’s sample.n, else 64)', positiveCount('--n'))
+    .option('--n <n>', `number of images (default: ${fromConfig(defaults.n)})`, positiveCount('--n'))
     .option(
       '--batch-size <n>',
       'images sampled at once (default: as many as fit about 512 MB by the model’s measured memory per image; ' +
         'DDPM’s images depend on it, DDIM’s with --eta 0 do not)',
       positiveCount('--batch-size'),
-    )
-    .option('--sampler <name>', 'ddpm or ddim (default: the checkpoint config’s, else ddim)')
-    .option(
-      '--steps <n>',
-      'reverse steps, respaced when fewer than T (default: the checkpoint config’s, else 50)',
-      positiveCount('--steps'),
-    )
-    .option('--eta <x>', 'DDIM noise, 0 deterministic (default: the checkpoint config’s, else 0)', Number)
-    .option(
-      '--seed <n>',
-      'seed of x_T and the sampler noise (default: the checkpoint config’s, else 0)',
-      count('--seed'),
-    )
-    .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
-    .option('--precision <p>', 'what the network runs in: fp32 (default), bf16 or fp16', precisionOption('--precision'))
+    );
+  reverseFlags(command, ['sampler', 'steps', 'eta', 'seed', 'device', 'precision'], {
+    fallbacks: {
+      sampler: fromConfig(defaults.sampler),
+      steps: fromConfig(defaults.steps),
+      eta: fromConfig(defaults.eta),
+      seed: fromConfig(defaults.seed),
+    },
+  })
     .option('--out <file.png>', 'where to write the image grid', 'samples.png')
     .option('--tensor-out <file.safetensors>', 'also write the raw samples (N, C, H, W) in [-1, 1]')
     .option('--json', 'print the result as JSON');
@@ -79,15 +75,14 @@ export function sampleCommand(): Command {
     if (!opts.checkpoint === !opts.torchscript) {
       throw new MissingUError('give either --checkpoint DIR or --torchscript FILE (with --shape C,H,W)');
     }
-    const device = opts.device as Device;
-    let settings = { sampler: 'ddim' as 'ddpm' | 'ddim', steps: 50 as number | undefined, eta: 0, n: 64, seed: 0 };
+    const { device } = opts;
+    let settings = defaults;
     const diffusion = diffusionFromFlags(opts);
     let shape: [number, number, number] | undefined;
     let denoiser: Denoiser | ScriptModule;
     if (opts.checkpoint) {
-      const checkpoint = loadCheckpoint(opts.checkpoint, { device });
-      checkpoint.model.dispose();
-      denoiser = checkpoint.ema;
+      const checkpoint = loadDenoiser(opts.checkpoint, { device });
+      denoiser = checkpoint.denoiser;
       settings = { ...settings, ...checkpoint.config.sample };
     } else {
       shape = imageShape(opts.shape);

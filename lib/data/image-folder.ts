@@ -7,6 +7,7 @@ import { MissingUError } from '../errors';
 import { READ_LIMITS, readBoundedAsync } from '../io/bounded-read';
 import { describeIoError } from '../io/io-error';
 import { loadModule } from '../optional-module';
+import type { CorruptImageAction, ResizeRule } from '../schemas/names';
 import type { ImageDataset } from './dataset';
 
 export interface ImageFolderOptions {
@@ -15,9 +16,9 @@ export interface ImageFolderOptions {
   /** 1 (grey) or 3 (RGB, default). */
   channels?: 1 | 3;
   /** 'cover' (default): resize so the short side fits, then center-crop; 'squash': resize to the square. */
-  resize?: 'cover' | 'squash';
+  resize?: ResizeRule;
   /** 'skip' (default) reports unreadable images on stderr and goes on; 'fail' stops at the first. */
-  onCorrupt?: 'skip' | 'fail';
+  onCorrupt?: CorruptImageAction;
   /** Keep at most this many images (in sorted path order). */
   limit?: number;
 }

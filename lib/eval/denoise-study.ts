@@ -10,6 +10,7 @@ import {
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
+import { DenoiseSchema } from '../schemas/diffusion-options';
 import type { Precision } from '../schemas/precision';
 import { tensor, type Tensor } from '../tensor';
 import { IMAGES_WHY, requireFinite } from './finite';
@@ -30,7 +31,7 @@ export interface StudyDenoiser {
 export interface DenoiseStudyOptions {
   /** Default: the paper's {50, 100, 150, 200, 250, 400, 600, 800}. */
   noiseSteps?: number[];
-  /** Reverse sampler (default 'ddpm', the paper's). */
+  /** Reverse sampler (default denoise's, 'ddpm': the paper's). */
   sampler?: Sampler;
   /** Seeds the noise; the same for every denoiser, so they all start from the same noisy images. */
   seed?: number;
@@ -166,7 +167,7 @@ async function traceChunk(
     ...entry.diffusion,
     noiseStep,
     seed,
-    sampler: opts.sampler ?? 'ddpm',
+    sampler: DenoiseSchema.shape.sampler.parse(opts.sampler),
     precision: opts.precision,
     trace: 'images',
     signal: opts.signal,
@@ -304,7 +305,7 @@ export async function denoiseStudy(
     images: n,
     imageShape: images.shape.slice(1),
     noiseSteps,
-    sampler: opts.sampler ?? 'ddpm',
+    sampler: DenoiseSchema.shape.sampler.parse(opts.sampler),
     seed,
     lpips: opts.lpips !== undefined,
     rows: [],

@@ -1,11 +1,12 @@
-import { sample, type DiffusionOptions, type Sampler } from '../diffusion';
+import { resolveDiffusion, sample, type DiffusionOptions, type Sampler } from '../diffusion';
 import type { Denoiser } from '../models';
+import { SampleSchema } from '../schemas/diffusion-options';
 import { modelCost, type ModelCost } from './model-cost';
 
 export interface EfficiencyEntry {
   name: string;
   model: Denoiser;
-  /** The model's chosen reverse process: sampler and step count (default ddpm, all T steps). */
+  /** The model's chosen reverse process: sampler and step count (default sample's: ddpm, all T steps). */
   sampler?: Sampler;
   steps?: number;
   diffusion?: DiffusionOptions;
@@ -43,8 +44,8 @@ export async function efficiency(entries: EfficiencyEntry[], opts: EfficiencyOpt
   const repeats = Math.max(1, opts.repeats ?? 1);
   const rows: EfficiencyRow[] = [];
   for (const entry of entries) {
-    const sampler = entry.sampler ?? 'ddpm';
-    const steps = entry.steps ?? entry.diffusion?.diffusionSteps ?? 1000;
+    const sampler = SampleSchema.shape.sampler.parse(entry.sampler);
+    const steps = entry.steps ?? resolveDiffusion(entry.model, entry.diffusion).diffusionSteps;
     const times: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const started = process.hrtime.bigint();

@@ -7,6 +7,7 @@ import { MissingUError } from '../errors';
 import { READ_LIMITS, readBounded, statRegularFile } from '../io/bounded-read';
 import { jit, type ScriptModule } from '../jit';
 import { PACKAGE_ROOT } from '../package-root';
+import type { InputRange } from '../schemas/names';
 import type { Tensor } from '../tensor';
 import { requireFiniteImages } from './finite';
 import { featureStats, frechetDistance, loadFeatureStats, saveFeatureStats, type FeatureStats } from './metrics';
@@ -14,7 +15,7 @@ import { featureStats, frechetDistance, loadFeatureStats, saveFeatureStats, type
 /** How images are handed to the extractor. */
 export interface ExtractorInput {
   /** The value range it expects; images are mapped from [-1, 1] (default '-1,1'). */
-  inputRange?: '-1,1' | '0,1' | '0,255';
+  inputRange?: InputRange;
   /** Square side it expects: images are resized (bilinear) when they differ. */
   size?: number;
   /** 3 repeats grey images over RGB. */

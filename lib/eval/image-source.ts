@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { loadCheckpoint } from '../checkpoint/checkpoint';
+import { loadDenoiser } from '../checkpoint/load-denoiser';
 import { readSafetensors } from '../io/safetensors';
 import { loadImageFolder } from '../data/image-folder';
 import { imageRange } from '../data/image-range';
 import { loadMnistPackage } from '../data/mnist-package';
 import type { Device } from '../device';
-import { sample, type Sampler } from '../diffusion';
+import { sample } from '../diffusion';
 import { MissingUError } from '../errors';
-import type { Tensor } from '../tensor';
-import { samplingDiffusion } from '../schemas/diffusion-options';
+import type { Sampler } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
+import { DEFAULT_SAMPLE_STEPS } from '../schemas/sample-section';
+import type { Tensor } from '../tensor';
 import { IMAGES_WHY, requireFinite } from './finite';
 
 export interface ImageSourceOptions {
@@ -25,6 +26,7 @@ export interface ImageSourceOptions {
   steps?: number;
   /** DDIM's noise (default: the checkpoint config's). */
   eta?: number;
+  /** Default: sample's (0), not the config's. */
   seed?: number;
   precision?: Precision;
   device?: Device;
@@ -70,22 +72,21 @@ export async function loadImageSource(source: string, opts: ImageSourceOptions =
     return take(data, t.shape, count);
   }
   if (fs.existsSync(path.join(source, 'config.json')) && fs.existsSync(path.join(source, 'ema.safetensors'))) {
-    const checkpoint = loadCheckpoint(source, { device: opts.device });
-    checkpoint.model.dispose();
+    const { denoiser, config, diffusion } = loadDenoiser(source, { device: opts.device });
     try {
-      const settings = checkpoint.config.sample;
-      return await sample(checkpoint.ema, {
-        ...samplingDiffusion(checkpoint.config.diffusion),
+      const settings = config.sample;
+      return await sample(denoiser, {
+        ...diffusion,
         n: opts.n ?? settings.n,
         sampler: opts.sampler ?? settings.sampler,
-        steps: opts.steps ?? settings.steps ?? 50,
+        steps: opts.steps ?? settings.steps ?? DEFAULT_SAMPLE_STEPS,
         eta: opts.eta ?? settings.eta,
-        seed: opts.seed ?? 0,
+        seed: opts.seed,
         precision: opts.precision,
         onProgress: opts.onProgress,
       });
     } finally {
-      checkpoint.ema.dispose();
+      denoiser.dispose();
     }
   }
   const folder = await loadImageFolder(source, {

@@ -2,6 +2,7 @@ import { runAbortable, throwIfAborted } from '../abortable';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
+import type { InputRange } from '../schemas/names';
 import { native, type NativeFeatureOptions } from '../native';
 import type { Tensor } from '../tensor';
 import { finitePairOrReject, requireFinite, requireFiniteImages } from './finite';
@@ -28,8 +29,7 @@ export function psnr(a: Tensor, b: Tensor, opts: ImageMetricOptions = {}): Promi
   return finitePairOrReject('psnr', a, b, () => native.metricsPsnr(a, b, { dataRange: opts.dataRange ?? 2 }));
 }
 
-/** The value range a feature extractor expects; images are always given in [-1, 1]. */
-export type InputRange = '-1,1' | '0,1' | '0,255';
+export type { InputRange } from '../schemas/names';
 
 /** How images (N, C, H, W) in [-1, 1] are prepared for a feature extractor, batch by batch. */
 export interface FeatureOptions {

@@ -7,6 +7,8 @@ import type { DiffusionSettings, Objective, Schedule } from '../diffusion-settin
 import { MissingUError } from '../errors';
 import type { StoredTensor } from '../io/safetensors';
 import { models } from '../models';
+import { MAX_DIFFUSION_STEPS } from '../schemas/diffusion-options';
+import { SCHEDULES } from '../schemas/names';
 import type { StoredTrainerState } from '../train';
 import { readOfficialFile, type OfficialFile } from './official-file';
 
@@ -87,13 +89,13 @@ function checkNames(file: string, official: Map<string, StoredTensor>, ours: Map
 function scheduleOf(file: string, betas: StoredTensor | undefined): { schedule: Schedule; diffusionSteps: number } {
   if (!betas) return { schedule: 'sigmoid', diffusionSteps: 1000 }; // the official defaults
   const diffusionSteps = betas.data.length;
-  if (betas.shape.length !== 1 || diffusionSteps < 2 || diffusionSteps > 100_000) {
+  if (betas.shape.length !== 1 || diffusionSteps < 2 || diffusionSteps > MAX_DIFFUSION_STEPS) {
     throw new MissingUError(
-      `${file}: its betas have shape ${shapeText(betas.shape)}; a noise schedule has T in [2, 100000] steps`,
+      `${file}: its betas have shape ${shapeText(betas.shape)}; a noise schedule has T in [2, ${MAX_DIFFUSION_STEPS}] steps`,
       { code: 'format' },
     );
   }
-  for (const schedule of ['sigmoid', 'cosine', 'linear'] as const) {
+  for (const schedule of SCHEDULES) {
     const ours = noiseSchedule(schedule, diffusionSteps).betas;
     // float32 storage and the official float32/float64 mix differ from ours by ~1e-5 relative at most
     if (ours.every((b, i) => Math.abs(b - betas.data[i]) <= 1e-6 + 1e-4 * Math.abs(b))) {
@@ -101,7 +103,7 @@ function scheduleOf(file: string, betas: StoredTensor | undefined): { schedule: 
     }
   }
   throw new MissingUError(
-    `${file}: its betas (T = ${diffusionSteps}) match none of missing-u's schedules (sigmoid, cosine, linear with ` +
+    `${file}: its betas (T = ${diffusionSteps}) match none of missing-u's schedules (${SCHEDULES.join(', ')} with ` +
       'the official parameters); a custom schedule cannot be imported',
     { code: 'format' },
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { CORRUPT_IMAGE_ACTIONS, RESIZE_RULES } from './names';
 import { positiveInt } from './train-options';
 
 /** Mirror each drawn image left-right with probability 1/2 (from the run's generator), on the fly. */
@@ -28,9 +29,9 @@ export const DataSectionSchema = z
         // Bounded, and checked against the preset (train-config's imageSizeIssue), before any image is read.
         imageSize: positiveInt,
         channels: z.union([z.literal(1), z.literal(3)]).default(3),
-        resize: z.enum(['cover', 'squash']).default('cover'),
+        resize: z.enum(RESIZE_RULES).default('cover'),
         horizontalFlip,
-        onCorrupt: z.enum(['skip', 'fail']).default('skip'),
+        onCorrupt: z.enum(CORRUPT_IMAGE_ACTIONS).default('skip'),
         limit: positiveInt.optional(),
       })
       .strict(),

@@ -1,31 +1,11 @@
 import { z } from 'zod';
 
 import type { Device } from '../device';
-import { native } from '../native';
+import { MODEL_PRESETS, type ModelPreset } from './model-presets';
+import { ACTIVATIONS, COUPLINGS, NORMS, OBJECTIVES, ODE_METHODS, SCHEDULES } from './names';
 import { PrecisionSchema } from './precision';
 
-/**
- * The built-in presets. The list is native code's (models.presets(), native/models/presets.cpp): this
- * type only spells it for the compiler, and test/presets.test.ts checks the two are equal.
- */
-export type ModelPreset =
-  | 'cunet-paper'
-  | 'cunet-paper-noattn'
-  | 'cunet'
-  | 'cunet-text'
-  | 'cunet-noattn'
-  | 'cunet-noresidual'
-  | 'cunet-notime'
-  | 'cunet-mnist'
-  | 'cunet-paper-mnist'
-  | 'unet-paper'
-  | 'unet-ddpm'
-  | 'unet-mnist';
-
-/** The preset names native code knows, in its order: the config schema's enum is made from them. */
-export function modelPresetNames(): [ModelPreset, ...ModelPreset[]] {
-  return native.modelsPresets().map((p) => p.name) as [ModelPreset, ...ModelPreset[]];
-}
+export { MODEL_PRESETS, type ModelPreset } from './model-presets';
 
 const device = z.custom<Device>((value) => typeof value === 'string', { message: "must be a device such as 'cpu'" });
 
@@ -33,7 +13,7 @@ const device = z.custom<Device>((value) => typeof value === 'string', { message:
 const OdeBlockSchema = z
   .object({
     /** 'euler' | 'midpoint' | 'rk4' | 'rk4-3/8' | 'dopri5'. */
-    method: z.enum(['euler', 'midpoint', 'rk4', 'rk4-3/8', 'dopri5']).optional(),
+    method: z.enum(ODE_METHODS).optional(),
     /** Fixed-step methods: steps per block. */
     steps: z.number().int().min(1).max(1000).optional(),
     /** Train through the adjoint method (memory does not grow with the steps). */
@@ -50,7 +30,7 @@ const OdeBlockSchema = z
  */
 export const ModelSectionSchema = z
   .object({
-    preset: z.enum(modelPresetNames()),
+    preset: z.enum(MODEL_PRESETS),
     device: device.default('cpu'),
     /**
      * The base channel count: nf of a cU-Net (16 in cunet-paper), dim of a lucidrains U-Net (64 in
@@ -59,11 +39,11 @@ export const ModelSectionSchema = z
      */
     width: z.number().int().min(1).max(1024).optional(),
     /** Normalisation in the ODE functions: 'instance' (the official code) or 'group' (the paper's text). */
-    norm: z.enum(['instance', 'group']).optional(),
+    norm: z.enum(NORMS).optional(),
     /** Every activation of the network: 'softplus' (the official code), 'relu' (the paper's text) or 'silu'. */
-    activation: z.enum(['softplus', 'relu', 'silu']).optional(),
+    activation: z.enum(ACTIVATIONS).optional(),
     /** 'second-order' (dh/ds = v, the paper's equations) or 'augmented-first-order' (the official code's). */
-    coupling: z.enum(['second-order', 'augmented-first-order']).optional(),
+    coupling: z.enum(COUPLINGS).optional(),
     ode: OdeBlockSchema.optional(),
   })
   .strict();
@@ -90,9 +70,9 @@ export const ModelCreateSchema = ModelSectionSchema.extend({
    */
   diffusion: z
     .object({
-      schedule: z.enum(['linear', 'cosine', 'sigmoid']).optional(),
+      schedule: z.enum(SCHEDULES).optional(),
       diffusionSteps: z.number().optional(),
-      objective: z.enum(['eps', 'x0', 'v']).optional(),
+      objective: z.enum(OBJECTIVES).optional(),
     })
     .strict()
     .optional(),

@@ -1,18 +1,14 @@
 import { z } from 'zod';
 
 import type { ScriptModule } from '../jit';
-import { native } from '../native';
-import { Tensor } from '../tensor';
+import type { OdeMethod } from './names';
+import { isScriptModule, tensorValue as tensor } from './native-values';
 import { nativeName } from './parse-options';
 import { PrecisionSchema } from './precision';
 
-const tensor = z.custom<Tensor>((value) => value instanceof Tensor, { message: 'must be a Tensor' });
-const scriptModule = z.custom<ScriptModule>((value) => value instanceof native.ScriptModule, {
-  message: 'must be a ScriptModule (jit.load)',
-});
+const scriptModule = z.custom<ScriptModule>(isScriptModule, { message: 'must be a ScriptModule (jit.load)' });
 
-/** Explicit Runge-Kutta methods: four fixed-step ones and adaptive Dormand-Prince 5(4). */
-export type OdeMethod = 'euler' | 'midpoint' | 'rk4' | 'rk4-3/8' | 'dopri5';
+export type { OdeMethod } from './names';
 
 /** What every solve takes; native code checks the values (steps for fixed-step methods, tolerances). */
 const common = {

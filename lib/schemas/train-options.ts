@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { lossWeighting, TrainedDiffusionSchema } from './diffusion-options';
 import { PrecisionSchema, type Precision } from './precision';
 
 // Safe integers only: 1e20 passes .int() but is no longer exact, and wraps when native code converts it.
@@ -7,19 +8,7 @@ export const positiveInt = z.number().int().positive().safe();
 export const seed = z.number().int().nonnegative().safe().default(0);
 
 /** A training config's `diffusion` section: how the model is trained to denoise. */
-export const TrainDiffusionSchema = z
-  .object({
-    /** Noise schedule: 'linear' (1e-4..0.02), 'cosine' or 'sigmoid'. */
-    schedule: z.enum(['linear', 'cosine', 'sigmoid']).default('linear'),
-    /** T, the number of diffusion steps. */
-    diffusionSteps: z.number().int().min(2).max(100000).default(1000),
-    /** What the network predicts. */
-    objective: z.enum(['eps', 'x0', 'v']).default('eps'),
-    /** Weight the loss by SNR as lucidrains does (v: snr / (snr + 1)); with minSnrGamma, Min-SNR. */
-    snrWeighting: z.boolean().default(false),
-    minSnrGamma: z.number().nonnegative().default(0),
-  })
-  .strict();
+export const TrainDiffusionSchema = TrainedDiffusionSchema.extend(lossWeighting).strict();
 
 /** A training config's `train` section: the optimizer, the EMA, the seed and periodic checkpoints. */
 export const TrainSectionSchema = z

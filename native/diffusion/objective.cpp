@@ -8,14 +8,21 @@
 
 #include <stdexcept>
 
-namespace missingu::diffusion {
+#include "runtime/name_table.h"
 
-Objective objectiveNamed(const std::string& name) {
-  if (name == "eps") return Objective::Eps;
-  if (name == "x0") return Objective::X0;
-  if (name == "v") return Objective::V;
-  throw std::invalid_argument("unknown objective '" + name + "': use eps, x0 or v");
+namespace missingu::diffusion {
+namespace {
+
+const NameTable<Objective>& objectives() {
+  static const NameTable<Objective> table{{"eps", Objective::Eps}, {"x0", Objective::X0}, {"v", Objective::V}};
+  return table;
 }
+
+}  // namespace
+
+Objective objectiveNamed(const std::string& name) { return objectives().parse(name, "objective"); }
+
+std::vector<std::string> objectiveNames() { return objectives().names(); }
 
 at::Tensor extract(const at::Tensor& values, const at::Tensor& t, const at::Tensor& like) {
   const at::Tensor picked = values.index_select(0, t.to(at::kCPU, at::kLong));

@@ -3,13 +3,15 @@
 #include <ATen/core/Tensor.h>
 
 #include <string>
+#include <vector>
 
 #include "diffusion/schedule.h"
 
 namespace missingu::diffusion {
 
 enum class Objective { Eps, X0, V };
-Objective objectiveNamed(const std::string& name);  // 'eps' | 'x0' | 'v'
+Objective objectiveNamed(const std::string& name);  // std::invalid_argument naming the objectives otherwise
+std::vector<std::string> objectiveNames();          // the names objective.cpp's table gives them
 
 // values[t] for each of the batch's steps t, shaped (B, 1, 1, 1) like `like` (dtype and device).
 at::Tensor extract(const at::Tensor& values, const at::Tensor& t, const at::Tensor& like);

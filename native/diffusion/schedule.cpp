@@ -12,8 +12,16 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "runtime/name_table.h"
+
 namespace missingu::diffusion {
 namespace {
+
+const NameTable<ScheduleKind>& schedules() {
+  static const NameTable<ScheduleKind> table{
+      {"linear", ScheduleKind::Linear}, {"cosine", ScheduleKind::Cosine}, {"sigmoid", ScheduleKind::Sigmoid}};
+  return table;
+}
 
 const auto kDouble = at::TensorOptions().dtype(at::kDouble);
 
@@ -43,30 +51,34 @@ int64_t roundHalfEven(double x) {
 
 }  // namespace
 
+std::vector<std::string> scheduleNames() { return schedules().names(); }
+
 Schedule makeSchedule(const std::string& kind, int64_t steps) {
   if (steps < 2 || steps > kMaxDiffusionSteps) {
     throw std::invalid_argument("diffusionSteps (T) must be in [2, " + std::to_string(kMaxDiffusionSteps) + "], got " +
                                 std::to_string(steps));
   }
-  if (kind == "linear") {
-    // Ho et al.'s 1e-4 .. 0.02 at T = 1000, scaled so other T keep the same total noise.
-    const double scale = 1000.0 / static_cast<double>(steps);
-    return fromBetas(at::linspace(scale * 1e-4, scale * 0.02, steps, kDouble));
+  switch (schedules().parse(kind, "noise schedule")) {
+    case ScheduleKind::Linear: {
+      // Ho et al.'s 1e-4 .. 0.02 at T = 1000, scaled so other T keep the same total noise.
+      const double scale = 1000.0 / static_cast<double>(steps);
+      return fromBetas(at::linspace(scale * 1e-4, scale * 0.02, steps, kDouble));
+    }
+    case ScheduleKind::Cosine: {
+      const double s = 0.008;
+      const at::Tensor u = at::linspace(0.0, 1.0, steps + 1, kDouble);
+      const at::Tensor f = at::cos((u + s) / (1 + s) * (M_PI / 2)).square();
+      return fromBetas(betasFromCumulative(f / f[0]));
+    }
+    case ScheduleKind::Sigmoid: {
+      const double start = -3, end = 3, tau = 1;
+      const at::Tensor u = at::linspace(0.0, 1.0, steps + 1, kDouble);
+      const double vStart = 1 / (1 + std::exp(-start / tau)), vEnd = 1 / (1 + std::exp(-end / tau));
+      const at::Tensor f = (-at::sigmoid((u * (end - start) + start) / tau) + vEnd) / (vEnd - vStart);
+      return fromBetas(betasFromCumulative(f / f[0]));
+    }
   }
-  if (kind == "cosine") {
-    const double s = 0.008;
-    const at::Tensor u = at::linspace(0.0, 1.0, steps + 1, kDouble);
-    const at::Tensor f = at::cos((u + s) / (1 + s) * (M_PI / 2)).square();
-    return fromBetas(betasFromCumulative(f / f[0]));
-  }
-  if (kind == "sigmoid") {
-    const double start = -3, end = 3, tau = 1;
-    const at::Tensor u = at::linspace(0.0, 1.0, steps + 1, kDouble);
-    const double vStart = 1 / (1 + std::exp(-start / tau)), vEnd = 1 / (1 + std::exp(-end / tau));
-    const at::Tensor f = (-at::sigmoid((u * (end - start) + start) / tau) + vEnd) / (vEnd - vStart);
-    return fromBetas(betasFromCumulative(f / f[0]));
-  }
-  throw std::invalid_argument("unknown noise schedule '" + kind + "': use linear, cosine or sigmoid");
+  throw std::logic_error("makeSchedule: a schedule kind without a case");
 }
 
 std::vector<int64_t> spacedTimesteps(int64_t totalSteps, int64_t count) {

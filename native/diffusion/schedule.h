@@ -19,9 +19,15 @@ struct Schedule {
 // published schedule; more only slows sampling and hides a typo.
 inline constexpr int64_t kMaxDiffusionSteps = 100000;
 
-// 'linear' (1e-4 .. 0.02, Ho et al.), 'cosine' (Nichol & Dhariwal, s = 0.008, betas clipped at 0.999),
-// 'sigmoid' (lucidrains' default: start -3, end 3, tau 1). std::invalid_argument otherwise, and for
-// steps outside [2, kMaxDiffusionSteps].
+enum class ScheduleKind {
+  Linear,   // 1e-4 .. 0.02 (Ho et al.)
+  Cosine,   // Nichol & Dhariwal, s = 0.008, betas clipped at 0.999
+  Sigmoid,  // lucidrains' default: start -3, end 3, tau 1
+};
+std::vector<std::string> scheduleNames();  // the names schedule.cpp's table gives the kinds
+
+// The schedule named `kind` over `steps` steps; std::invalid_argument for an unknown name (naming the
+// known ones) and for steps outside [2, kMaxDiffusionSteps].
 Schedule makeSchedule(const std::string& kind, int64_t steps);
 
 // improved-diffusion's space_timesteps (respace.py) for one section: `count` steps spread evenly over

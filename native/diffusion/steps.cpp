@@ -7,8 +7,15 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "runtime/name_table.h"
+
 namespace missingu::diffusion {
 namespace {
+
+const NameTable<SamplerKind>& samplers() {
+  static const NameTable<SamplerKind> table{{"ddpm", SamplerKind::Ddpm}, {"ddim", SamplerKind::Ddim}};
+  return table;
+}
 
 struct Coefficients {
   double abar, abarPrev, beta;  // beta = 1 - abar_t / abar_{t_prev}: the respaced schedule's beta
@@ -49,16 +56,17 @@ const at::Tensor& requireNoise(const at::Tensor& noise, const at::Tensor& xt) {
 
 }  // namespace
 
-SamplerKind samplerNamed(const std::string& name) {
-  if (name == "ddpm") return SamplerKind::Ddpm;
-  if (name == "ddim") return SamplerKind::Ddim;
-  throw std::invalid_argument("unknown sampler '" + name + "': use ddpm or ddim");
-}
+SamplerKind samplerNamed(const std::string& name) { return samplers().parse(name, "sampler"); }
+
+std::vector<std::string> samplerNames() { return samplers().names(); }
 
 bool stepNeedsNoise(const Schedule& schedule, const StepOptions& options, int64_t t, int64_t tPrev) {
   const Coefficients c = coefficients(schedule, t, tPrev);
-  if (options.kind == SamplerKind::Ddpm) return tPrev >= 0;
-  return ddimSigma(c, options.eta) > 0;
+  switch (options.kind) {
+    case SamplerKind::Ddpm: return tPrev >= 0;
+    case SamplerKind::Ddim: return ddimSigma(c, options.eta) > 0;
+  }
+  throw std::logic_error("stepNeedsNoise: a sampler without a case");
 }
 
 StepResult ddpmStep(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
@@ -91,8 +99,12 @@ StepResult ddimStep(const Schedule& schedule, const StepOptions& options, const 
 
 StepResult step(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
                 int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise) {
-  return options.kind == SamplerKind::Ddpm ? ddpmStep(schedule, options, output, t, tPrev, xt, noise)
-                                           : ddimStep(schedule, options, output, t, tPrev, xt, noise);
+  // A switch without a default: -Wall names a sampler added to SamplerKind but not here.
+  switch (options.kind) {
+    case SamplerKind::Ddpm: return ddpmStep(schedule, options, output, t, tPrev, xt, noise);
+    case SamplerKind::Ddim: return ddimStep(schedule, options, output, t, tPrev, xt, noise);
+  }
+  throw std::logic_error("step: a sampler without a case");
 }
 
 }  // namespace missingu::diffusion

@@ -6,6 +6,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <string>
+#include <vector>
 
 #include "diffusion/objective.h"
 #include "diffusion/schedule.h"
@@ -13,7 +14,8 @@
 namespace missingu::diffusion {
 
 enum class SamplerKind { Ddpm, Ddim };
-SamplerKind samplerNamed(const std::string& name);  // 'ddpm' | 'ddim'
+SamplerKind samplerNamed(const std::string& name);  // std::invalid_argument naming the samplers otherwise
+std::vector<std::string> samplerNames();            // the names steps.cpp's table gives them
 
 struct StepOptions {
   SamplerKind kind = SamplerKind::Ddpm;

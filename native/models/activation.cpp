@@ -4,27 +4,25 @@
 #include <ATen/ops/silu.h>
 #include <ATen/ops/softplus.h>
 
-#include <stdexcept>
-
 #include "kernels/softplus.h"
+#include "runtime/name_table.h"
 
 namespace missingu::models {
+namespace {
 
-Activation activationNamed(const std::string& name) {
-  if (name == "softplus") return Activation::Softplus;
-  if (name == "relu") return Activation::ReLU;
-  if (name == "silu") return Activation::SiLU;
-  throw std::invalid_argument("unknown activation '" + name + "': use softplus, relu or silu");
+const NameTable<Activation>& activations() {
+  static const NameTable<Activation> table{
+      {"softplus", Activation::Softplus}, {"relu", Activation::ReLU}, {"silu", Activation::SiLU}};
+  return table;
 }
 
-std::string activationName(Activation activation) {
-  switch (activation) {
-    case Activation::Softplus: return "softplus";
-    case Activation::ReLU: return "relu";
-    case Activation::SiLU: return "silu";
-  }
-  return "?";
-}
+}  // namespace
+
+Activation activationNamed(const std::string& name) { return activations().parse(name, "activation"); }
+
+std::string activationName(Activation activation) { return activations().name(activation); }
+
+std::vector<std::string> activationNames() { return activations().names(); }
 
 at::Tensor activate(const at::Tensor& x, Activation activation) {
   switch (activation) {

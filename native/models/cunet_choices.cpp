@@ -1,25 +1,33 @@
 #include "models/cunet_choices.h"
 
-#include <stdexcept>
+#include "runtime/name_table.h"
 
 namespace missingu::models {
+namespace {
 
-NormKind normNamed(const std::string& name) {
-  if (name == "instance") return NormKind::Instance;
-  if (name == "group") return NormKind::Group;
-  throw std::invalid_argument("unknown norm '" + name + "': use instance or group");
+const NameTable<NormKind>& norms() {
+  static const NameTable<NormKind> table{{"instance", NormKind::Instance}, {"group", NormKind::Group}};
+  return table;
 }
 
-std::string normName(NormKind kind) { return kind == NormKind::Group ? "group" : "instance"; }
-
-Coupling couplingNamed(const std::string& name) {
-  if (name == "second-order") return Coupling::SecondOrder;
-  if (name == "augmented-first-order") return Coupling::AugmentedFirstOrder;
-  throw std::invalid_argument("unknown coupling '" + name + "': use second-order or augmented-first-order");
+const NameTable<Coupling>& couplings() {
+  static const NameTable<Coupling> table{{"second-order", Coupling::SecondOrder},
+                                         {"augmented-first-order", Coupling::AugmentedFirstOrder}};
+  return table;
 }
 
-std::string couplingName(Coupling coupling) {
-  return coupling == Coupling::SecondOrder ? "second-order" : "augmented-first-order";
-}
+}  // namespace
+
+NormKind normNamed(const std::string& name) { return norms().parse(name, "norm"); }
+
+std::string normName(NormKind kind) { return norms().name(kind); }
+
+std::vector<std::string> normNames() { return norms().names(); }
+
+Coupling couplingNamed(const std::string& name) { return couplings().parse(name, "coupling"); }
+
+std::string couplingName(Coupling coupling) { return couplings().name(coupling); }
+
+std::vector<std::string> couplingNames() { return couplings().names(); }
 
 }  // namespace missingu::models

@@ -3,6 +3,7 @@
 
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
+#include "napi/choices_binding.h"
 #include "napi/data_binding.h"
 #include "napi/diffusion_binding.h"
 #include "napi/errors.h"
@@ -63,6 +64,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Generator", generatorClass);
   exports.Set("modelsCreate", Napi::Function::New<modelsCreate>(env, "modelsCreate"));
   exports.Set("modelsPresets", Napi::Function::New<modelsPresets>(env, "modelsPresets"));
+  exports.Set("choices", Napi::Function::New<choices>(env, "choices"));
   exports.Set("modelsCheckImageSize", Napi::Function::New<modelsCheckImageSize>(env, "modelsCheckImageSize"));
   exports.Set("diffusionSample", Napi::Function::New<diffusionSample>(env, "diffusionSample"));
   exports.Set("diffusionDenoise", Napi::Function::New<diffusionDenoise>(env, "diffusionDenoise"));

@@ -1,5 +1,7 @@
 #include "napi/model_options.h"
 
+#include "models/activation.h"
+#include "models/cunet_choices.h"
 #include "models/presets.h"
 
 namespace missingu {
@@ -9,13 +11,11 @@ models::ModelSpec readModelSpec(const OptionReader& opts) {
   spec.preset = opts.string("preset");
   spec.width = opts.optionalInteger("width", 1, models::kMaxWidth).value_or(0);  // absent: the preset's
   models::CUNetSettings& cunet = spec.cunet;
-  if (opts.has("norm")) cunet.norm = models::normNamed(opts.oneOf("norm", {"instance", "group"}));
+  if (opts.has("norm")) cunet.norm = models::normNamed(opts.oneOf("norm", models::normNames()));
   if (opts.has("activation")) {
-    cunet.activation = models::activationNamed(opts.oneOf("activation", {"softplus", "relu", "silu"}));
+    cunet.activation = models::activationNamed(opts.oneOf("activation", models::activationNames()));
   }
-  if (opts.has("coupling")) {
-    cunet.coupling = models::couplingNamed(opts.oneOf("coupling", {"second-order", "augmented-first-order"}));
-  }
+  if (opts.has("coupling")) cunet.coupling = models::couplingNamed(opts.oneOf("coupling", models::couplingNames()));
   if (opts.has("ode")) {
     const OptionReader ode = opts.child("ode");
     cunet.ode.method = ode.optionalString("method");

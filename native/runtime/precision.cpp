@@ -5,8 +5,16 @@
 
 #include <stdexcept>
 
+#include "runtime/name_table.h"
+
 namespace missingu {
 namespace {
+
+const NameTable<Precision>& precisions() {
+  static const NameTable<Precision> table{
+      {"fp32", Precision::Fp32}, {"bf16", Precision::Bf16}, {"fp16", Precision::Fp16}};
+  return table;
+}
 
 bool cpuHas(const std::string& capability) {
   static const auto capabilities = at::cpu::get_cpu_capabilities();
@@ -19,20 +27,13 @@ c10::ScalarType dtypeOf(Precision precision) { return precision == Precision::Fp
 }  // namespace
 
 Precision precisionNamed(const std::string& name, const std::string& where) {
-  if (name == "fp32") return Precision::Fp32;
-  if (name == "bf16") return Precision::Bf16;
-  if (name == "fp16") return Precision::Fp16;
-  throw std::invalid_argument(where + ": precision must be 'fp32', 'bf16' or 'fp16', got '" + name + "'");
+  if (const auto precision = precisions().find(name)) return *precision;
+  throw std::invalid_argument(where + ": precision must be " + precisions().alternatives("'") + ", got '" + name + "'");
 }
 
-std::string precisionName(Precision precision) {
-  switch (precision) {
-    case Precision::Fp32: return "fp32";
-    case Precision::Bf16: return "bf16";
-    case Precision::Fp16: return "fp16";
-  }
-  return "fp32";
-}
+std::string precisionName(Precision precision) { return precisions().name(precision); }
+
+std::vector<std::string> precisionNames() { return precisions().names(); }
 
 std::string precisionProblem(Precision precision, c10::Device device) {
   if (precision == Precision::Fp32 || device.is_cuda()) return "";

@@ -6,14 +6,16 @@
 #include <c10/core/ScalarType.h>
 
 #include <string>
+#include <vector>
 
 namespace missingu {
 
 enum class Precision { Fp32, Bf16, Fp16 };
 
-// "fp32" | "bf16" | "fp16"; std::invalid_argument naming `where` otherwise.
+// std::invalid_argument naming `where` and the precisions for an unknown name.
 Precision precisionNamed(const std::string& name, const std::string& where);
 std::string precisionName(Precision precision);
+std::vector<std::string> precisionNames();  // the names precision.cpp's table gives them
 
 // Why `precision` cannot run on `device`, or an empty string when it can: bf16 on a CPU needs
 // avx512_bf16 or AMX (without them each product is emulated and runs slower than fp32); fp16 runs on

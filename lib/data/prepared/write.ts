@@ -3,12 +3,19 @@ import path from 'node:path';
 
 import { MissingUError } from '../../errors';
 import { syncDirectory, writeFileAtomic } from '../../io/atomic';
-import type { ResizeRule, PreparedDataset, PreparedManifest, PrepareSettings, SkippedImage } from './manifest';
+import type { CorruptImageAction } from '../../schemas/names';
+import type {
+  ResizeRule,
+  PreparedDataset,
+  PreparedManifest,
+  PrepareProgress,
+  PrepareSettings,
+  SkippedImage,
+} from './manifest';
 import { IMAGES_FILE, MANIFEST_FILE, readPreparedManifest } from './manifest';
 import { inOrder } from './ordered-pool';
 import { PARTIAL_FILE, PROGRESS_FILE, writeProgress, type Progress } from './out-folder';
 import { PartialWriter } from './partial-writer';
-import type { PrepareProgress } from './prepare';
 import type { OpenedSource } from './sources/source';
 
 /** Images are appended in chunks of about this many bytes (at most CHUNK_IMAGES images). */
@@ -25,7 +32,7 @@ export interface WriteOptions {
   out: string;
   settings: PrepareSettings;
   resize: ResizeRule;
-  onCorrupt: 'skip' | 'fail';
+  onCorrupt: CorruptImageAction;
   concurrency: number;
   signal?: AbortSignal;
   onProgress?: (progress: PrepareProgress) => void;
