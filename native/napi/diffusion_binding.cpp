@@ -14,7 +14,6 @@
 #include "diffusion/denoise.h"
 #include "diffusion/sampler.h"
 #include "napi/async_job.h"
-#include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/generator.h"
 #include "napi/job_control.h"

@@ -1,10 +1,8 @@
 #include "napi/generator.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/ops/empty.h>
 #include <ATen/ops/randn.h>
 
-#include <cstring>
 #include <vector>
 
 #include "napi/addon_data.h"
@@ -12,26 +10,8 @@
 #include "napi/errors.h"
 #include "napi/options.h"
 #include "napi/tensor.h"
-#include "runtime/error_code.h"
 
 namespace missingu {
-
-at::Tensor cpuGeneratorState(const uint8_t* bytes, size_t size, const std::string& what) {
-  at::Tensor state = at::empty({static_cast<int64_t>(size)}, at::TensorOptions().dtype(at::kByte));
-  if (size > 0) std::memcpy(state.data_ptr(), bytes, size);
-  at::Generator probe = at::make_generator<at::CPUGeneratorImpl>();
-  const int64_t expected = probe.get_state().numel();
-  try {
-    probe.set_state(state);
-  } catch (const c10::Error&) {
-    throw CodedError(ErrorCode::Format, what + " is not a CPU generator state this libtorch can restore (" +
-                                            std::to_string(size) + " bytes; its states are " +
-                                            std::to_string(expected) +
-                                            "): it is corrupt or was saved by another libtorch. Resume from a "
-                                            "checkpoint this missing-u wrote, or start the run afresh");
-  }
-  return state;
-}
 
 Napi::Function GeneratorWrap::defineClass(Napi::Env env) {
   std::vector<PropertyDescriptor> properties = {

@@ -7,8 +7,8 @@
 
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
-#include "napi/device.h"
 #include "napi/errors.h"
+#include "runtime/device.h"
 
 #include <filesystem>
 #include <memory>

@@ -11,12 +11,12 @@
 #include "models/presets.h"
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
-#include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/model_options.h"
 #include "napi/options.h"
 #include "napi/tensor.h"
 #include "runtime/cpu_caching_allocator.h"
+#include "runtime/device.h"
 #include "runtime/op_profile.h"
 #include "runtime/scoped_seed.h"
 

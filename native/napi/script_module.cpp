@@ -5,7 +5,6 @@
 
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
-#include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/tensor.h"
 
