@@ -1,10 +1,10 @@
 #include "napi/generator.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/ops/randn.h>
 
 #include <vector>
 
+#include "diffusion/sampler.h"
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
 #include "napi/errors.h"
@@ -43,7 +43,7 @@ Napi::Value GeneratorWrap::randn(const Napi::CallbackInfo& info) {
     at::Generator generator = unwrap(Value(), "randn: this");
     const std::vector<int64_t> shape = sizesArgument(info[0], "randn: shape", 0);
     at::Tensor out;
-    runOnComputeThread([&] { out = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat)); });
+    runOnComputeThread([&] { out = diffusion::drawNormal(generator, shape); });
     return TensorWrap::wrap(env, out);
   });
 }
