@@ -3,12 +3,12 @@
 #include <ATen/Context.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/full.h>
-#include <ATen/ops/isfinite.h>
 #include <ATen/ops/zeros.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
 #include "models/accounting.h"
 #include "models/presets.h"
+#include "models/state_dict.h"
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
 #include "napi/errors.h"
@@ -339,29 +339,10 @@ Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
   });
 }
 
-namespace {
-
-// Parameters then buffers, by their registered names: the checkpoint's tensor names.
-std::vector<std::pair<std::string, at::Tensor>> namedState(const models::DenoiserImpl& model) {
-  std::vector<std::pair<std::string, at::Tensor>> out;
-  for (const auto& item : model.named_parameters(true)) out.emplace_back(item.key(), item.value());
-  for (const auto& item : model.named_buffers(true)) out.emplace_back(item.key(), item.value());
-  return out;
-}
-
-// NaN or Inf weights sample to garbage (an all-black image) without an error: refuse them by name.
-void requireFinite(const std::string& name, const at::Tensor& tensor) {
-  if (!at::isFloatingType(tensor.scalar_type()) || at::isfinite(tensor).all().item<bool>()) return;
-  throw CodedError(ErrorCode::Numeric,
-                   "tensor '" + name + "' holds NaN or Inf values: the checkpoint is corrupt or the run diverged");
-}
-
-}  // namespace
-
 Napi::Value ModelWrap::stateDict(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
-    const auto state = namedState(*live(env));
+    const auto state = models::namedState(*live(env));
     Napi::Array out = Napi::Array::New(env, state.size());
     for (size_t i = 0; i < state.size(); ++i) {
       Napi::Object row = Napi::Object::New(env);
@@ -378,36 +359,13 @@ void ModelWrap::loadStateDict(const Napi::CallbackInfo& info) {
   rethrowAsJs(env, [&] {
     if (!info[0].IsObject()) throwTypeError(env, "loadStateDict expects an object of name -> Tensor");
     const Napi::Object given = info[0].As<Napi::Object>();
-    const auto state = namedState(*live(env));
-    struct Copy {
-      const std::string& name;
-      at::Tensor target, source;
+    const auto model = live(env);
+    const models::TensorLookup lookup = [&](const std::string& name) -> std::optional<at::Tensor> {
+      if (!given.Has(name)) return std::nullopt;
+      return TensorWrap::unwrap(given.Get(name), "tensor '" + name + "'");
     };
-    std::vector<Copy> copies;
-    for (const auto& [name, target] : state) {
-      if (!given.Has(name)) {
-        throw CodedError(ErrorCode::Shape,
-                         "the checkpoint has no tensor '" + name + "' for " + models::describe(spec_.spec));
-      }
-      const at::Tensor source = TensorWrap::unwrap(given.Get(name), "tensor '" + name + "'");
-      if (source.sizes() != target.sizes()) {
-        throw CodedError(ErrorCode::Shape, "tensor '" + name + "' has shape " + c10::str(source.sizes()) +
-                                               " in the checkpoint but " + c10::str(target.sizes()) + " in a " +
-                                               models::describe(spec_.spec) + ": was it trained with other options?");
-      }
-      copies.push_back({name, target, source});
-    }
-    const Napi::Array keys = given.GetPropertyNames();
-    if (keys.Length() != state.size()) {
-      throw CodedError(ErrorCode::Shape, "the checkpoint has " + std::to_string(keys.Length()) + " tensors but a " +
-                                             models::describe(spec_.spec) + " has " + std::to_string(state.size()));
-    }
-    runOnComputeThread([&] {
-      at::NoGradGuard noGrad;
-      // Every tensor is checked before any is copied: a corrupt checkpoint leaves the model as it was.
-      for (const Copy& c : copies) requireFinite(c.name, c.source);
-      for (Copy& c : copies) c.target.copy_(c.source);
-    });
+    const auto copies = models::matchState(*model, spec_.spec, lookup, given.GetPropertyNames().Length());
+    runOnComputeThread([&] { models::loadState(copies); });
   });
 }
 
