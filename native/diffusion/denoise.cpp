@@ -4,7 +4,6 @@
 #include <ATen/TensorOperators.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/full.h>
-#include <ATen/ops/randn.h>
 
 #include <chrono>
 #include <cmath>
@@ -16,7 +15,7 @@ DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, co
                           uint64_t seed, const SamplerOptions& options, bool keepImages, const StepCallback& onStep) {
   at::NoGradGuard noGrad;
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-  const at::Tensor noise = at::randn(x0.sizes(), generator, at::TensorOptions().dtype(at::kFloat)).to(x0.device());
+  const at::Tensor noise = drawNormal(generator, x0.sizes()).to(x0.device());
   const at::Tensor t = at::full({x0.size(0)}, noiseStep, at::TensorOptions().dtype(at::kLong).device(x0.device()));
   DenoiseTrace trace;
   trace.noisy = qSample(schedule, x0, t, noise);

@@ -1,6 +1,6 @@
 #pragma once
 // The one thing samplers know about a network: (x_t, t) -> output of x_t's shape. Built-in models
-// and TorchScript modules both become this (in native/napi), so samplers never include models.
+// and TorchScript modules both become this (bound_denoiser.h), so samplers never include models.
 #include <ATen/core/Tensor.h>
 
 #include <functional>

@@ -15,9 +15,18 @@ std::vector<int64_t> reverseTimesteps(int64_t fromStep, int64_t steps) {
   return spacedTimesteps(fromStep + 1, steps == 0 ? fromStep + 1 : steps);
 }
 
+at::Tensor drawNormal(at::Generator& generator, at::IntArrayRef shape) {
+  return at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
+}
+
 at::Tensor drawNoise(at::Generator& generator, const at::Tensor& like) {
-  return at::randn(like.sizes(), generator, at::TensorOptions().dtype(at::kFloat))
-      .to(like.device(), like.scalar_type());
+  return drawNormal(generator, like.sizes()).to(like.device(), like.scalar_type());
+}
+
+at::Tensor drawStart(at::Generator& generator, at::IntArrayRef shape, const std::optional<at::Tensor>& given,
+                     c10::Device device) {
+  const at::Tensor drawn = drawNormal(generator, shape);
+  return (given ? *given : drawn).to(device);
 }
 
 ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Tensor x, int64_t fromStep,

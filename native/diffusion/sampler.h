@@ -3,8 +3,10 @@
 // that calls the denoiser and then a sampler's pure update (steps.h). One call runs the whole loop.
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "diffusion/denoiser.h"
@@ -31,9 +33,18 @@ struct ReverseResult {
 // else improved-diffusion's spacing of `steps` over them.
 std::vector<int64_t> reverseTimesteps(int64_t fromStep, int64_t steps);
 
+// Standard normal float32 values of `shape` on the CPU: torch.randn(shape, generator=generator).
+at::Tensor drawNormal(at::Generator& generator, at::IntArrayRef shape);
+
 // Standard normal noise of like's shape, as the loop draws it: float32 from the CPU generator, then
 // moved to like's device and dtype.
 at::Tensor drawNoise(at::Generator& generator, const at::Tensor& like);
+
+// x_T for sampling from noise, on `device`: the generator's first draw (torch.manual_seed(seed);
+// torch.randn(shape) in Python), or `given` in its place. The draw happens either way, so the noise
+// of every later step is the same with and without `given`.
+at::Tensor drawStart(at::Generator& generator, at::IntArrayRef shape, const std::optional<at::Tensor>& given,
+                     c10::Device device);
 
 // Runs the reverse process from x at diffusion step `fromStep` (T - 1 for sampling from noise) to 0.
 // Noise is drawn from `generator` on the CPU (then moved to x's device), one draw per noisy step,

@@ -1,8 +1,10 @@
 #include "kernels/softplus.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/ops/empty_like.h>
 #include <ATen/ops/softplus.h>
 #include <ATen/record_function.h>
+#include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include "kernels/softplus_cpu.h"
@@ -60,6 +62,16 @@ struct Softplus : public torch::autograd::Function<Softplus> {
 at::Tensor softplus(const at::Tensor& x) {
   if (!fusable(x)) return at::softplus(x);
   return Softplus::apply(x);
+}
+
+SoftplusPass softplusPass(const at::Tensor& x, const at::Tensor& dy, bool fused, at::ScalarType dtype) {
+  at::AutoGradMode grad(true);
+  const at::Tensor input = x.to(dtype).detach().requires_grad_(true);
+  const at::Tensor out = fused ? kernels::softplus(input) : at::softplus(input);
+  SoftplusPass pass;
+  pass.dx = torch::autograd::grad({out}, {input}, {dy.to(dtype)})[0].to(at::kFloat);
+  pass.y = out.detach().to(at::kFloat);
+  return pass;
 }
 
 }  // namespace missingu::kernels

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "metrics/image_pairs.h"
@@ -62,6 +63,13 @@ InputRange inputRangeNamed(const std::string& name) {
   if (name == "0,1") return InputRange::ZeroToOne;
   if (name == "0,255") return InputRange::ZeroTo255;
   throw std::invalid_argument("unknown input range '" + name + "': use '-1,1', '0,1' or '0,255'");
+}
+
+void validate(const Preprocessing& how) {
+  if (how.size < 0) throw std::invalid_argument("features: size must be a positive integer");
+  if (how.channels != 0 && how.channels != 1 && how.channels != 3) {
+    throw std::invalid_argument("features: channels must be 1 or 3, got " + c10::str(how.channels));
+  }
 }
 
 at::Tensor preprocess(const at::Tensor& images, const Preprocessing& how) {
@@ -124,6 +132,15 @@ bool extractFeatures(torch::jit::Module module, const at::Tensor& images, const 
     if (!sink(features.reshape({length, -1}), start + length, total)) return false;
   }
   return true;
+}
+
+at::Tensor features(torch::jit::Module module, const at::Tensor& images, const Preprocessing& how, int64_t batchSize) {
+  std::vector<at::Tensor> parts;
+  extractFeatures(std::move(module), images, how, batchSize, [&](const at::Tensor& batch, int64_t, int64_t) {
+    parts.push_back(batch.to(at::kCPU, at::kFloat));
+    return true;
+  });
+  return at::cat(parts);
 }
 
 at::Tensor lpips(torch::jit::Module module, const at::Tensor& a, const at::Tensor& b, int64_t batchSize,

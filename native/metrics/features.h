@@ -24,6 +24,9 @@ struct Preprocessing {
                          // nearest does) that makes the shorter side at least minSide
 };
 
+// std::invalid_argument when size is negative or channels is neither 0, 1 nor 3.
+void validate(const Preprocessing& how);
+
 // images (B, C, H, W) in [-1, 1] (any rank (B, ...) when neither size nor channels is set) ->
 // the extractor's input: channels repeated, then enlarged to minSide, then resized, then mapped to the range.
 at::Tensor preprocess(const at::Tensor& images, const Preprocessing& how);
@@ -35,6 +38,9 @@ using FeatureSink = std::function<bool(const at::Tensor& features, int64_t done,
 // first dimension is the batch (more dimensions are flattened). Returns false when the sink stopped it.
 bool extractFeatures(torch::jit::Module module, const at::Tensor& images, const Preprocessing& how, int64_t batchSize,
                      const FeatureSink& sink);
+
+// Every image's features (N, D), float32 on the CPU: extractFeatures' batches joined.
+at::Tensor features(torch::jit::Module module, const at::Tensor& images, const Preprocessing& how, int64_t batchSize);
 
 // LPIPS v0.1 per image pair, (N,) float64 on the CPU. a, b: (N, 3, H, W) in [-1, 1] (grey (N, 1, H, W)
 // is repeated to three channels; with minSide > 0 small images are enlarged as preprocess does). The module's

@@ -1,10 +1,13 @@
 #include "models/accounting.h"
 
+#include <ATen/core/grad_mode.h>
 #include <ATen/record_function.h>
 
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+
+#include "runtime/cpu_caching_allocator.h"
 
 namespace missingu::models {
 namespace {
@@ -99,6 +102,13 @@ ParameterCount countParameters(const torch::nn::Module& module) {
   return count;
 }
 
+int64_t stateBytes(const torch::nn::Module& module) {
+  int64_t bytes = 0;
+  for (const at::Tensor& p : module.parameters(/*recurse=*/true)) bytes += static_cast<int64_t>(p.nbytes());
+  for (const at::Tensor& b : module.buffers(/*recurse=*/true)) bytes += static_cast<int64_t>(b.nbytes());
+  return bytes;
+}
+
 MacCount countMacs(const std::function<void()>& forward) {
   MacCount count;
   activeCount = &count;
@@ -119,6 +129,26 @@ MacCount countMacs(const std::function<void()>& forward) {
   activeCount = nullptr;
   if (missed > 0) throw std::runtime_error("FLOP count incomplete: " + std::to_string(missed) + " ops ran unrecorded");
   return count;
+}
+
+bool canMeasurePeakMemory(c10::Device device) { return CpuCachingAllocator::installed() != nullptr && device.is_cpu(); }
+
+PeakMemory peakMemory(const std::function<void()>& forward) {
+  CpuCachingAllocator* allocator = CpuCachingAllocator::installed();
+  if (allocator == nullptr) throw std::logic_error("peakMemory needs the CPU caching allocator installed");
+  const auto peakOf = [&](bool training) {
+    const size_t base = allocator->stats().allocatedBytes;
+    allocator->resetPeak();
+    {
+      at::AutoGradMode grad(training);
+      forward();
+    }
+    return static_cast<double>(allocator->stats().peakAllocatedBytes - base);
+  };
+  PeakMemory out;
+  out.inference = peakOf(false);
+  out.training = peakOf(true);
+  return out;
 }
 
 }  // namespace missingu::models

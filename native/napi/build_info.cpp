@@ -3,7 +3,7 @@
 #include <ATen/Context.h>
 #include <torch/headeronly/version.h>
 
-#include "napi/device.h"
+#include "runtime/device.h"
 
 #ifndef MISSING_U_SOURCE_HASH
 #error "MISSING_U_SOURCE_HASH must be defined by the build (binding.gyp or CMakeLists.txt)"

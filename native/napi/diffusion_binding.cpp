@@ -2,19 +2,15 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/from_blob.h>
 #include <ATen/ops/full.h>
-#include <ATen/ops/randn.h>
 #include <c10/util/StringUtil.h>
 
 #include <memory>
 #include <optional>
 #include <stdexcept>
 
-#include "diffusion/denoise.h"
-#include "diffusion/sampler.h"
+#include "diffusion/bound_sampling.h"
 #include "napi/async_job.h"
-#include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/generator.h"
 #include "napi/job_control.h"
@@ -23,9 +19,6 @@
 #include "napi/options.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
-#ifdef MISSING_U_WITH_CUDA
-#include "cuda/graph.h"
-#endif
 
 namespace missingu {
 namespace {
@@ -52,70 +45,22 @@ DiffusionSetup readDiffusion(const OptionReader& opts) {
   return setup;
 }
 
-struct BoundDenoiser {
-  diffusion::Denoiser call;
-  c10::Device device{c10::kCPU};
-  int64_t channels = 0, imageSize = 0;  // known for built-in models
-  Precision precision = Precision::Fp32;
-};
-
-BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
-  BoundDenoiser bound;
+// A Model or a ScriptModule (TypeErrors name `where` for anything else).
+diffusion::BoundDenoiser bindDenoiser(const Napi::Value& value, const std::string& where) {
   if (ModelWrap::isModel(value)) {
     const ModelWrap::Spec spec = ModelWrap::unwrap(value, where + ": denoiser");
-    bound.call = [model = spec.model](const at::Tensor& x, const at::Tensor& t) { return model->forward(x, t); };
-    bound.device = spec.device;
-    bound.channels = spec.spec.channels;
-    bound.imageSize = spec.spec.imageSize;
-    bound.precision = spec.precision;
-    return bound;
+    return diffusion::bindModel(spec.model, spec.spec, spec.device, spec.precision);
   }
-  torch::jit::Module module = ScriptModuleWrap::unwrap(value, where + ": denoiser (a Model or a ScriptModule)");
-  bound.call = [module](const at::Tensor& x, const at::Tensor& t) mutable {
-    const c10::IValue out = module.forward({x, t});
-    if (!out.isTensor() || out.toTensor().sizes() != x.sizes()) {
-      throw std::runtime_error("the TorchScript denoiser must return a Tensor of x's shape " + c10::str(x.sizes()));
-    }
-    return out.toTensor();
-  };
-  for (const at::Tensor& p : module.parameters()) {
-    bound.device = p.device();
-    break;
-  }
-  return bound;
+  return diffusion::bindScript(ScriptModuleWrap::unwrap(value, where + ": denoiser (a Model or a ScriptModule)"));
 }
 
-// The `precision` option (absent: the Model's own, fp32 for TorchScript). The network's output comes back
-// as float32, so the sampler's arithmetic stays float32; the job opens the autocast scope (PrecisionScope).
-void choosePrecision(BoundDenoiser& denoiser, const OptionReader& opts, const std::string& where) {
-  denoiser.precision = optionalPrecision(opts, where, denoiser.precision);
-  requirePrecision(denoiser.precision, denoiser.device, where);
-  if (denoiser.precision == Precision::Fp32) return;
-  denoiser.call = [call = denoiser.call](const at::Tensor& x, const at::Tensor& t) {
-    return call(x, t).to(at::kFloat);
-  };
+// The `precision` option (absent: the Model's own, fp32 for TorchScript).
+void choosePrecision(diffusion::BoundDenoiser& denoiser, const OptionReader& opts, const std::string& where) {
+  diffusion::setPrecision(denoiser, optionalPrecision(opts, where, denoiser.precision), where);
 }
 
-// sample's cudaGraph option: the denoiser's forward captured once in a CUDA graph and replayed at every
-// step (the per-step update around it stays eager: its noise comes from the CPU generator).
-void graphDenoiser(BoundDenoiser& denoiser, const std::string& where) {
-#ifdef MISSING_U_WITH_CUDA
-  if (!denoiser.device.is_cuda()) {
-    throw std::invalid_argument(where + ": cudaGraph needs a denoiser on a CUDA device, not " +
-                                c10::str(denoiser.device));
-  }
-  auto graphed = std::make_shared<cuda::GraphedFunction>([call = denoiser.call](const std::vector<at::Tensor>& in) {
-    return std::vector<at::Tensor>{call(in[0], in[1])};
-  });
-  // Cloned: the graph's output buffer is overwritten by the next step.
-  denoiser.call = [graphed](const at::Tensor& x, const at::Tensor& t) { return (*graphed)({x, t})[0].clone(); };
-#else
-  throw std::invalid_argument(where + ": cudaGraph: true needs the CUDA build of missing-u (npm run build:cuda); " +
-                              "this build is CPU-only");
-#endif
-}
-
-std::vector<int64_t> imageShape(const OptionReader& opts, const BoundDenoiser& denoiser, const std::string& where) {
+std::vector<int64_t> imageShape(const OptionReader& opts, const diffusion::BoundDenoiser& denoiser,
+                                const std::string& where) {
   if (opts.has("shape")) {
     return sizesArgument(opts.value("shape"), where + ": shape", 1, 3, "[C, H, W]");
   }
@@ -144,7 +89,7 @@ diffusion::StepCallback reporting(const std::shared_ptr<JobControl>& control) {
 Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
-    BoundDenoiser denoiser = bindDenoiser(info[0], "sample");
+    diffusion::BoundDenoiser denoiser = bindDenoiser(info[0], "sample");
     const OptionReader opts(info[1], "sample");
     const bool cudaGraph = opts.boolean("cudaGraph");
     choosePrecision(denoiser, opts, "sample");
@@ -155,7 +100,7 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
     const uint64_t seed = opts.seed("seed");
     const std::optional<at::Tensor> start = opts.optionalTensor("xT");
     opts.finish();
-    if (cudaGraph) graphDenoiser(denoiser, "sample");
+    if (cudaGraph) diffusion::graphDenoiser(denoiser, "sample");
     if (start && start->sizes() != at::IntArrayRef(shape)) {
       throw std::invalid_argument("sample: xT has shape " + c10::str(start->sizes()) + ", expected " + c10::str(shape));
     }
@@ -164,15 +109,7 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
     return runAsync(
         env,
         [=] {
-          // x_T is the generator's first draw: torch.manual_seed(seed); torch.randn(shape) in Python.
-          at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-          at::Tensor xT = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
-          if (start) xT = *start;
-          xT = xT.to(denoiser.device);
-          // One scope over the whole loop: autocast casts each weight once, not once per step.
-          const PrecisionScope precision(denoiser.precision, denoiser.device.type());
-          *result = diffusion::reverse(denoiser.call, setup.schedule, xT, setup.schedule.steps() - 1, setup.sampler,
-                                       generator, reporting(control));
+          *result = diffusion::sample(denoiser, setup.schedule, shape, seed, start, setup.sampler, reporting(control));
         },
         [result](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);
@@ -188,7 +125,7 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
 Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
-    BoundDenoiser denoiser = bindDenoiser(info[0], "denoise");
+    diffusion::BoundDenoiser denoiser = bindDenoiser(info[0], "denoise");
     const at::Tensor x0 = TensorWrap::unwrap(info[1], "denoise: image");
     const OptionReader opts(info[2], "denoise");
     choosePrecision(denoiser, opts, "denoise");
@@ -203,9 +140,8 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
     return runAsync(
         env,
         [=] {
-          const PrecisionScope precision(denoiser.precision, denoiser.device.type());
-          *trace = diffusion::denoiseTrace(denoiser.call, setup.schedule, x0.to(denoiser.device), noiseStep, seed,
-                                           setup.sampler, keepImages, reporting(control));
+          *trace = diffusion::denoise(denoiser, setup.schedule, x0, noiseStep, seed, setup.sampler, keepImages,
+                                      reporting(control));
         },
         [trace](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);
@@ -281,7 +217,7 @@ Napi::Value seededRandn(const Napi::CallbackInfo& info) {
     at::Tensor out;
     runOnComputeThread([&] {
       at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-      out = at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
+      out = diffusion::drawNormal(generator, shape);
     });
     return TensorWrap::wrap(env, out);
   });

@@ -2,17 +2,11 @@
 #include <napi.h>
 
 #include <ATen/core/Generator.h>
-#include <ATen/core/Tensor.h>
 
 #include <optional>
 #include <string>
 
 namespace missingu {
-
-// A CPU generator state (the bytes at::Generator::get_state() gives in this libtorch) as a byte
-// tensor; CodedError(Format) naming `what` when this libtorch cannot restore it: its size or its
-// Mersenne Twister fields are wrong (a corrupt state, or one saved by another libtorch).
-at::Tensor cpuGeneratorState(const uint8_t* bytes, size_t size, const std::string& what);
 
 // A seeded PyTorch CPU generator (torch.Generator().manual_seed(seed)) that JS holds across calls:
 // randn(shape) continues its stream, so a step-wise loop draws the noise `sample` draws.

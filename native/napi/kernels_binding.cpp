@@ -1,9 +1,5 @@
 #include "napi/kernels_binding.h"
 
-#include <ATen/core/grad_mode.h>
-#include <ATen/ops/softplus.h>
-#include <torch/csrc/autograd/autograd.h>
-
 #include "kernels/softplus.h"
 #include "napi/async_job.h"
 #include "napi/errors.h"
@@ -21,17 +17,11 @@ Napi::Value kernelSoftplus(const Napi::CallbackInfo& info) {
     const std::string dtype = info[3].As<Napi::String>().Utf8Value();
     if (dtype != "float32" && dtype != "bfloat16") throwTypeError(env, "kernelSoftplus: dtype float32 or bfloat16");
     const auto type = dtype == "float32" ? at::kFloat : at::kBFloat16;
-    at::Tensor y, dx;
-    runOnComputeThread([&] {
-      at::AutoGradMode grad(true);
-      const at::Tensor input = x.to(type).detach().requires_grad_(true);
-      const at::Tensor out = fused ? kernels::softplus(input) : at::softplus(input);
-      dx = torch::autograd::grad({out}, {input}, {dy.to(type)})[0].to(at::kFloat);
-      y = out.detach().to(at::kFloat);
-    });
+    kernels::SoftplusPass pass;
+    runOnComputeThread([&] { pass = kernels::softplusPass(x, dy, fused, type); });
     Napi::Object result = Napi::Object::New(env);
-    result.Set("y", TensorWrap::wrap(env, y));
-    result.Set("dx", TensorWrap::wrap(env, dx));
+    result.Set("y", TensorWrap::wrap(env, pass.y));
+    result.Set("dx", TensorWrap::wrap(env, pass.dx));
     return result;
   });
 }

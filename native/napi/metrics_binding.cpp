@@ -1,6 +1,5 @@
 #include "napi/metrics_binding.h"
 
-#include <ATen/ops/cat.h>
 #include <ATen/ops/from_blob.h>
 #include <c10/util/StringUtil.h>
 
@@ -49,10 +48,7 @@ metrics::Preprocessing readPreprocessing(const OptionReader& opts) {
                                                               : std::string("-1,1"));
   how.size = opts.optionalInteger("size").value_or(0);
   how.channels = opts.optionalInteger("channels").value_or(0);
-  if (how.size < 0) throw std::invalid_argument("features: size must be a positive integer");
-  if (how.channels != 0 && how.channels != 1 && how.channels != 3) {
-    throw std::invalid_argument("features: channels must be 1 or 3, got " + c10::str(how.channels));
-  }
+  metrics::validate(how);
   return how;
 }
 
@@ -127,15 +123,7 @@ Napi::Value metricsFeatures(const Napi::CallbackInfo& info) {
     const int64_t batchSize = opts.optionalInteger("batchSize").value_or(64);
     auto result = std::make_shared<at::Tensor>();
     return runAsync(
-        env,
-        [=] {
-          std::vector<at::Tensor> parts;
-          metrics::extractFeatures(module, images, how, batchSize, [&](const at::Tensor& features, int64_t, int64_t) {
-            parts.push_back(features.to(at::kCPU, at::kFloat));
-            return true;
-          });
-          *result = at::cat(parts);
-        },
+        env, [=] { *result = metrics::features(module, images, how, batchSize); },
         [result](Napi::Env e) -> Napi::Value { return TensorWrap::wrap(e, std::move(*result)); }, "");
   });
 }

@@ -2,27 +2,22 @@
 
 #include <ATen/Context.h>
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/full.h>
-#include <ATen/ops/isfinite.h>
-#include <ATen/ops/zeros.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
 #include "models/accounting.h"
+#include "models/diagnostics.h"
 #include "models/presets.h"
+#include "models/probe_inputs.h"
+#include "models/state_dict.h"
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
-#include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/model_options.h"
 #include "napi/options.h"
 #include "napi/tensor.h"
-#include "runtime/cpu_caching_allocator.h"
-#include "runtime/op_profile.h"
+#include "runtime/device.h"
 #include "runtime/scoped_seed.h"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -36,27 +31,8 @@ constexpr int64_t kMaxChannels = 64;
 // A shape whose input alone exceeds this machine's memory is refused before libtorch's allocator fails on it.
 std::vector<int64_t> shapeArgument(const Napi::Value& value, const std::string& what) {
   std::vector<int64_t> shape = sizesArgument(value, what, 1, 4, "[batch, channels, height, width]");
-  double gigabytes = 4e-9;
-  for (int64_t size : shape) gigabytes *= static_cast<double>(size);
-  const double memory =
-      1e-9 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
-  if (gigabytes > memory) {
-    const auto gb = [](double value) {
-      char text[32];
-      std::snprintf(text, sizeof text, value >= 1000 ? "%.3g TB" : "%.3g GB", value >= 1000 ? value / 1000 : value);
-      return std::string(text);
-    };
-    throw std::invalid_argument(what + ": an input of [" + c10::Join(", ", shape) + "] alone would take " +
-                                gb(gigabytes) + ", more than this machine's " + gb(memory) +
-                                " of memory: give a smaller shape");
-  }
+  models::requireFitsMemory(shape, what);
   return shape;
-}
-
-// Zero images and mid-schedule steps of `shape`, on `device`.
-std::pair<at::Tensor, at::Tensor> probeInputs(const std::vector<int64_t>& shape, c10::Device device) {
-  const auto options = at::TensorOptions().device(device);
-  return {at::zeros(shape, options.dtype(at::kFloat)), at::full({shape[0]}, 500, options.dtype(at::kLong))};
 }
 
 }  // namespace
@@ -116,10 +92,7 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
 ModelWrap::~ModelWrap() { release(); }
 
 void ModelWrap::account(Napi::Env env) {
-  int64_t bytes = 0;
-  for (const at::Tensor& p : spec_.model->parameters(/*recurse=*/true)) bytes += static_cast<int64_t>(p.nbytes());
-  for (const at::Tensor& b : spec_.model->buffers(/*recurse=*/true)) bytes += static_cast<int64_t>(b.nbytes());
-  accountedBytes_ = bytes;
+  accountedBytes_ = models::stateBytes(*spec_.model);
   Napi::MemoryManagement::AdjustExternalMemory(env, accountedBytes_);
 }
 
@@ -198,11 +171,11 @@ Napi::Value ModelWrap::flops(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const auto model = live(env);
-    const auto inputs = probeInputs(shapeArgument(info[0], "flops(shape)"), spec_.device);
+    const auto inputs = models::probeInputs(shapeArgument(info[0], "flops(shape)"), spec_.device);
     models::MacCount count;
     runOnComputeThread([&] {
       at::NoGradGuard noGrad;
-      count = models::countMacs([&] { model->forward(inputs.first, inputs.second); });
+      count = models::countMacs([&] { model->forward(inputs.x, inputs.t); });
     });
     Napi::Object out = Napi::Object::New(env);
     out.Set("macs", static_cast<double>(count.total));
@@ -216,27 +189,14 @@ Napi::Value ModelWrap::flops(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::peakMemory(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
-    CpuCachingAllocator* allocator = CpuCachingAllocator::installed();
-    if (allocator == nullptr || !spec_.device.is_cpu()) return env.Null();
+    if (!models::canMeasurePeakMemory(spec_.device)) return env.Null();
     const auto model = live(env);
-    const auto inputs = probeInputs(shapeArgument(info[0], "peakMemory(shape)"), spec_.device);
-    const auto peakOf = [&](bool training) {
-      const size_t base = allocator->stats().allocatedBytes;
-      allocator->resetPeak();
-      {
-        at::AutoGradMode grad(training);
-        const at::Tensor out = model->forward(inputs.first, inputs.second);
-      }
-      return static_cast<double>(allocator->stats().peakAllocatedBytes - base);
-    };
-    double inference = 0, training = 0;
-    runOnComputeThread([&] {
-      inference = peakOf(false);
-      training = peakOf(true);
-    });
+    const auto inputs = models::probeInputs(shapeArgument(info[0], "peakMemory(shape)"), spec_.device);
+    models::PeakMemory peak;
+    runOnComputeThread([&] { peak = models::peakMemory([&] { model->forward(inputs.x, inputs.t); }); });
     Napi::Object out = Napi::Object::New(env);
-    out.Set("inference", inference);
-    out.Set("training", training);
+    out.Set("inference", peak.inference);
+    out.Set("training", peak.training);
     return out;
   });
 }
@@ -276,18 +236,7 @@ Napi::Value ModelWrap::gradientNorms(const Napi::CallbackInfo& info) {
     const at::Tensor t = TensorWrap::unwrap(info[1], "gradientNorms: t");
     auto norms = std::make_shared<std::vector<std::pair<std::string, double>>>();
     return runAsync(
-        env,
-        [model, x, t, norms] {
-          at::AutoGradMode grad(true);
-          model->zero_grad();
-          model->forward(x, t).square().mean().backward();
-          for (const auto& item : model->named_parameters()) {
-            if (!item.value().requires_grad()) continue;
-            const at::Tensor& g = item.value().grad();
-            norms->emplace_back(item.key(), g.defined() ? g.norm().item<double>() : 0.0);
-          }
-          model->zero_grad();
-        },
+        env, [model, x, t, norms] { *norms = models::gradientNorms(*model, x, t); },
         [norms](Napi::Env e) -> Napi::Value {
           Napi::Object out = Napi::Object::New(e);
           for (const auto& [name, norm] : *norms) out.Set(name, norm);
@@ -311,18 +260,7 @@ Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
     return runAsync(
         env,
         [model, x, t, backward, precision, rows, device = spec_.device] {
-          const auto pass = [&] {
-            at::AutoGradMode grad(backward);
-            at::Tensor out;
-            {
-              const PrecisionScope scope(precision, device.type());
-              out = model->forward(x, t);
-            }
-            if (backward) out.to(at::kFloat).square().mean().backward();
-          };
-          pass();  // warm-up: first calls allocate and pick kernels
-          *rows = profileOps(pass);
-          model->zero_grad();
+          *rows = models::profilePass(*model, x, t, backward, precision, device.type());
         },
         [rows](Napi::Env e) -> Napi::Value {
           Napi::Array out = Napi::Array::New(e, rows->size());
@@ -339,29 +277,10 @@ Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
   });
 }
 
-namespace {
-
-// Parameters then buffers, by their registered names: the checkpoint's tensor names.
-std::vector<std::pair<std::string, at::Tensor>> namedState(const models::DenoiserImpl& model) {
-  std::vector<std::pair<std::string, at::Tensor>> out;
-  for (const auto& item : model.named_parameters(true)) out.emplace_back(item.key(), item.value());
-  for (const auto& item : model.named_buffers(true)) out.emplace_back(item.key(), item.value());
-  return out;
-}
-
-// NaN or Inf weights sample to garbage (an all-black image) without an error: refuse them by name.
-void requireFinite(const std::string& name, const at::Tensor& tensor) {
-  if (!at::isFloatingType(tensor.scalar_type()) || at::isfinite(tensor).all().item<bool>()) return;
-  throw CodedError(ErrorCode::Numeric,
-                   "tensor '" + name + "' holds NaN or Inf values: the checkpoint is corrupt or the run diverged");
-}
-
-}  // namespace
-
 Napi::Value ModelWrap::stateDict(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
-    const auto state = namedState(*live(env));
+    const auto state = models::namedState(*live(env));
     Napi::Array out = Napi::Array::New(env, state.size());
     for (size_t i = 0; i < state.size(); ++i) {
       Napi::Object row = Napi::Object::New(env);
@@ -378,36 +297,13 @@ void ModelWrap::loadStateDict(const Napi::CallbackInfo& info) {
   rethrowAsJs(env, [&] {
     if (!info[0].IsObject()) throwTypeError(env, "loadStateDict expects an object of name -> Tensor");
     const Napi::Object given = info[0].As<Napi::Object>();
-    const auto state = namedState(*live(env));
-    struct Copy {
-      const std::string& name;
-      at::Tensor target, source;
+    const auto model = live(env);
+    const models::TensorLookup lookup = [&](const std::string& name) -> std::optional<at::Tensor> {
+      if (!given.Has(name)) return std::nullopt;
+      return TensorWrap::unwrap(given.Get(name), "tensor '" + name + "'");
     };
-    std::vector<Copy> copies;
-    for (const auto& [name, target] : state) {
-      if (!given.Has(name)) {
-        throw CodedError(ErrorCode::Shape,
-                         "the checkpoint has no tensor '" + name + "' for " + models::describe(spec_.spec));
-      }
-      const at::Tensor source = TensorWrap::unwrap(given.Get(name), "tensor '" + name + "'");
-      if (source.sizes() != target.sizes()) {
-        throw CodedError(ErrorCode::Shape, "tensor '" + name + "' has shape " + c10::str(source.sizes()) +
-                                               " in the checkpoint but " + c10::str(target.sizes()) + " in a " +
-                                               models::describe(spec_.spec) + ": was it trained with other options?");
-      }
-      copies.push_back({name, target, source});
-    }
-    const Napi::Array keys = given.GetPropertyNames();
-    if (keys.Length() != state.size()) {
-      throw CodedError(ErrorCode::Shape, "the checkpoint has " + std::to_string(keys.Length()) + " tensors but a " +
-                                             models::describe(spec_.spec) + " has " + std::to_string(state.size()));
-    }
-    runOnComputeThread([&] {
-      at::NoGradGuard noGrad;
-      // Every tensor is checked before any is copied: a corrupt checkpoint leaves the model as it was.
-      for (const Copy& c : copies) requireFinite(c.name, c.source);
-      for (Copy& c : copies) c.target.copy_(c.source);
-    });
+    const auto copies = models::matchState(*model, spec_.spec, lookup, given.GetPropertyNames().Length());
+    runOnComputeThread([&] { models::loadState(copies); });
   });
 }
 

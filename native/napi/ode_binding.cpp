@@ -7,51 +7,14 @@
 #include "napi/options.h"
 #include "napi/script_module.h"
 #include "napi/tensor.h"
-#include "ode/script_function.h"
-#include "ode/solve.h"
+#include "ode/script_solve.h"
 #include "ode/stage_update.h"
-#include "ode/vjp.h"
-#include "runtime/precision.h"
 
 #include <memory>
-#include <optional>
 #include <utility>
 
 namespace missingu {
 namespace {
-
-struct SolveRequest {
-  torch::jit::Module module;
-  bool secondOrder = true;
-  ode::State state;
-  double s0 = 0, s1 = 1;
-  ode::SolveOptions options;
-  std::string gradient;  // none | direct | adjoint
-  std::vector<at::Tensor> outputGrads;
-  Precision precision = Precision::Fp32;  // what f runs in; the state and the stage updates stay float32
-};
-
-std::shared_ptr<const ode::Dynamics> dynamicsOf(const SolveRequest& r) {
-  const auto parameters = ode::scriptParameters(r.module);
-  if (r.secondOrder) return std::make_shared<ode::SecondOrderDynamics>(ode::scriptAcceleration(r.module), parameters);
-  return std::make_shared<ode::FirstOrderDynamics>(ode::scriptVectorField(r.module), parameters);
-}
-
-ode::VjpSolution runSolve(const SolveRequest& r) {
-  const auto dynamics = dynamicsOf(r);
-  const PrecisionScope precision(r.precision, r.state[0].device().type());
-  if (r.gradient == "none") {
-    at::NoGradGuard noGrad;
-    ode::Solution solution = ode::solve(*dynamics, r.state, r.s0, r.s1, r.options);
-    return {std::move(solution.y), solution.stats, std::nullopt, {}, {}};
-  }
-  ode::NamedParameters parameters;
-  for (const auto& named : r.module.named_parameters()) {
-    if (named.value.requires_grad()) parameters.emplace_back(named.name, named.value);
-  }
-  const auto method = r.gradient == "adjoint" ? ode::GradientMethod::Adjoint : ode::GradientMethod::Direct;
-  return ode::solveVjp(dynamics, r.state, parameters, r.s0, r.s1, r.options, method, r.outputGrads);
-}
 
 Napi::Object statsObject(Napi::Env env, const ode::SolveStats& stats) {
   Napi::Object out = Napi::Object::New(env);
@@ -67,12 +30,12 @@ Napi::Array tensorArray(Napi::Env env, ode::State tensors) {
   return out;
 }
 
-Napi::Value resultObject(Napi::Env env, const SolveRequest& request, ode::VjpSolution outcome) {
+Napi::Value resultObject(Napi::Env env, const ode::ScriptSolve& request, ode::VjpSolution outcome) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("state", tensorArray(env, std::move(outcome.y)));
   result.Set("stats", statsObject(env, outcome.stats));
   if (outcome.backwardStats) result.Set("backwardStats", statsObject(env, *outcome.backwardStats));
-  if (request.gradient != "none") {
+  if (request.gradient) {
     Napi::Object grads = Napi::Object::New(env);
     grads.Set("state", tensorArray(env, std::move(outcome.stateGrads)));
     Napi::Object parameters = Napi::Object::New(env);
@@ -102,7 +65,7 @@ Napi::Value odeSolve(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const OptionReader opts(info[0], "ode.solve");
-    SolveRequest r;
+    ode::ScriptSolve r;
     r.module = ScriptModuleWrap::unwrap(opts.value("f"), "ode.solve: f");
     r.secondOrder = opts.oneOf("order", {"second", "first"}) == "second";
     r.state = tensorList(opts.value("state"), "ode.solve: state", false);
@@ -113,37 +76,18 @@ Napi::Value odeSolve(const Napi::CallbackInfo& info) {
     r.options.rtol = opts.number("rtol");
     r.options.atol = opts.number("atol");
     r.options.maxSteps = opts.integer("maxSteps");
-    r.gradient = opts.oneOf("gradient", {"none", "direct", "adjoint"});
+    const std::string gradient = opts.oneOf("gradient", {"none", "direct", "adjoint"});
+    if (gradient != "none")
+      r.gradient = gradient == "adjoint" ? ode::GradientMethod::Adjoint : ode::GradientMethod::Direct;
     r.options.cudaGraph = opts.boolean("cudaGraph");
     r.precision = precisionNamed(opts.string("precision"), "ode.solve");
     if (opts.has("outputGrads")) r.outputGrads = tensorList(opts.value("outputGrads"), "ode.solve: outputGrads", true);
     opts.finish();
-
-    // Everything checkable before the solve fails here, synchronously.
-    ode::validate(r.options);
-    r.secondOrder ? ode::validateSecondOrderState(r.state) : ode::validateState(r.state);
-    requirePrecision(r.precision, r.state[0].device(), "ode.solve");
-    dynamicsOf(r);
-    if (r.options.cudaGraph) {
-      if (r.gradient != "none")
-        throw std::invalid_argument("ode: cudaGraph cannot record gradients (gradient '" + r.gradient + "')");
-      if (ode::scriptTakesFloatTime(r.module)) {
-        throw std::invalid_argument(
-            "ode.solve: cudaGraph needs f's forward to take s as a Tensor (a float s would be frozen into the graph)");
-      }
-      if (!r.state[0].is_cuda()) throw std::invalid_argument("ode.solve: cudaGraph needs the state on a CUDA device");
-    }
-    for (size_t i = 0; i < r.outputGrads.size() && i < r.state.size(); ++i) {
-      if (r.outputGrads[i].defined() && r.outputGrads[i].sizes() != r.state[i].sizes()) {
-        throw std::invalid_argument("ode.solve: outputGrads[" + std::to_string(i) + "] has shape " +
-                                    c10::str(r.outputGrads[i].sizes()) + " but the state has " +
-                                    c10::str(r.state[i].sizes()));
-      }
-    }
-    auto request = std::make_shared<SolveRequest>(std::move(r));
+    ode::validate(r);  // everything checkable before the solve fails here, synchronously
+    auto request = std::make_shared<ode::ScriptSolve>(std::move(r));
     auto outcome = std::make_shared<ode::VjpSolution>();
     return runAsync(
-        env, [request, outcome] { *outcome = runSolve(*request); },
+        env, [request, outcome] { *outcome = ode::solveScript(*request); },
         [request, outcome](Napi::Env e) { return resultObject(e, *request, std::move(*outcome)); },
         "ODE solve failed: ");
   });

@@ -5,9 +5,9 @@
 
 #include "napi/async_job.h"
 #include "napi/build_info.h"
-#include "napi/device.h"
 #include "napi/errors.h"
 #include "runtime/cpu_caching_allocator.h"
+#include "runtime/device.h"
 #include "runtime/precision.h"
 
 namespace missingu {

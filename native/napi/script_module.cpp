@@ -1,38 +1,17 @@
 #include "napi/script_module.h"
 
-#include <ATen/core/grad_mode.h>
-#include <torch/csrc/jit/serialization/import.h>
-
+#include "interop/script_method.h"
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
-#include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/tensor.h"
 
-#include <filesystem>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 namespace missingu {
 namespace {
-
-const c10::FunctionSchema& methodSchema(const torch::jit::Module& module, const std::string& name) {
-  const auto method = module.find_method(name);
-  if (!method) throw std::invalid_argument("the TorchScript module has no method '" + name + "'");
-  return method->function().getSchema();
-}
-
-// "x: Tensor, t: Tensor", without self.
-std::string describeArguments(const c10::FunctionSchema& schema) {
-  std::ostringstream out;
-  const auto& args = schema.arguments();
-  for (size_t i = 1; i < args.size(); ++i) {
-    out << (i > 1 ? ", " : "") << args[i].name() << ": " << args[i].type()->str();
-  }
-  return out.str();
-}
 
 c10::IValue toIValue(const Napi::Value& value, const c10::Argument& argument, const std::string& method) {
   const std::string what = method + " argument '" + argument.name() + "'";
@@ -45,15 +24,6 @@ c10::IValue toIValue(const Napi::Value& value, const c10::Argument& argument, co
   if (type->kind() == c10::TypeKind::FloatType && value.IsNumber()) return value.As<Napi::Number>().DoubleValue();
   if (type->kind() == c10::TypeKind::BoolType && value.IsBoolean()) return value.As<Napi::Boolean>().Value();
   throwTypeError(value.Env(), what + " must be of TorchScript type " + type->str());
-}
-
-// The interpreter's message opens with a TorchScript traceback and ends with the cause; put the
-// cause first so the JS error's first line says what went wrong.
-std::string causeFirst(const std::string& message) {
-  const size_t end = message.find_last_not_of("\n ");
-  if (end == std::string::npos || message.rfind("The following operation failed", 0) != 0) return message;
-  const size_t start = message.rfind('\n', end);
-  return message.substr(start + 1, end - start) + "\n" + message;
 }
 
 }  // namespace
@@ -107,33 +77,17 @@ Napi::Value ScriptModuleWrap::invoke(const Napi::CallbackInfo& info, const std::
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const torch::jit::Module& module = live(env);
-    const c10::FunctionSchema& schema = methodSchema(module, name);
-    const auto& args = schema.arguments();  // args[0] is self
-    size_t required = 0;
-    for (size_t i = 1; i < args.size(); ++i) required += args[i].default_value() ? 0 : 1;
+    const c10::FunctionSchema& schema = interop::methodSchema(module, name);
     const size_t given = info.Length() - first;
-    if (given < required || given > args.size() - 1) {
-      throwTypeError(env, name + "(" + describeArguments(schema) + ") takes " + std::to_string(required) +
-                              (required == args.size() - 1 ? "" : ".." + std::to_string(args.size() - 1)) +
-                              " input(s) but was given " + std::to_string(given));
-    }
+    interop::checkInputCount(schema, name, given);
+    const auto& args = schema.arguments();  // args[0] is self
     std::vector<c10::IValue> inputs;
     for (size_t i = 0; i < given; ++i) inputs.push_back(toIValue(info[first + i], args[i + 1], name));
     auto output = std::make_shared<at::Tensor>();
     return runAsync(
         env,
         [module = torch::jit::Module(module), name, inputs = std::move(inputs), output]() mutable {
-          at::NoGradGuard noGrad;
-          c10::IValue result;
-          try {
-            result = module.get_method(name)(std::move(inputs));
-          } catch (...) {
-            throw std::runtime_error(causeFirst(currentExceptionMessage()));
-          }
-          if (!result.isTensor()) {
-            throw std::runtime_error("it returned " + result.tagKind() + "; missing-u expects a Tensor");
-          }
-          *output = result.toTensor();
+          *output = interop::callForTensor(module, name, std::move(inputs));
         },
         [output](Napi::Env e) -> Napi::Value { return TensorWrap::wrap(e, std::move(*output)); },
         "TorchScript " + name + " failed: ");
@@ -145,7 +99,8 @@ Napi::Value ScriptModuleWrap::device(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ScriptModuleWrap::signature(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), "forward(" + describeArguments(methodSchema(live(info.Env()), "forward")) + ")");
+  return Napi::String::New(
+      info.Env(), "forward(" + interop::describeArguments(interop::methodSchema(live(info.Env()), "forward")) + ")");
 }
 
 void ScriptModuleWrap::dispose(const Napi::CallbackInfo&) { module_.reset(); }

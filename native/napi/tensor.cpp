@@ -6,9 +6,9 @@
 
 #include "napi/addon_data.h"
 #include "napi/async_job.h"
-#include "napi/device.h"
 #include "napi/errors.h"
 #include "napi/options.h"
+#include "runtime/device.h"
 
 #include <vector>
 

@@ -14,14 +14,14 @@
 #include "diffusion/schedule.h"
 #include "napi/async_job.h"
 #include "napi/dataset_argument.h"
-#include "napi/device.h"
 #include "napi/errors.h"
-#include "napi/generator.h"
 #include "napi/job_control.h"
 #include "napi/model_binding.h"
 #include "napi/model_options.h"
 #include "napi/options.h"
 #include "napi/tensor.h"
+#include "runtime/device.h"
+#include "runtime/generator_state.h"
 #include "train/data_parallel.h"
 #include "train/run_models.h"
 #include "train/trainer.h"
@@ -182,13 +182,6 @@ Napi::Uint8Array generatorBytes(Napi::Env env, const at::Tensor& generator) {
   return bytes;
 }
 
-// Makes every tensor of a snapshot a contiguous float32 CPU tensor (on the training thread).
-void prepareForCopy(train::TrainSnapshot& snapshot) {
-  for (auto* group : {&snapshot.model, &snapshot.ema, &snapshot.state.expAvg, &snapshot.state.expAvgSq}) {
-    for (auto& entry : *group) entry.second = entry.second.to(at::kFloat).contiguous();
-  }
-}
-
 // A snapshot for a periodic checkpoint, as the progress callback receives it: { checkpoint: {...} }.
 Napi::Object snapshotReport(Napi::Env env, const train::TrainSnapshot& snapshot) {
   Napi::Object state = Napi::Object::New(env);
@@ -267,7 +260,7 @@ Napi::Value trainRun(const Napi::CallbackInfo& info) {
           auto saving = std::make_shared<std::atomic<bool>>(false);
           hooks.readyForSnapshot = [saving] { return !saving->load(); };
           hooks.onSnapshot = [control, saving](train::TrainSnapshot&& snapshot) {
-            prepareForCopy(snapshot);
+            train::makeContiguousFloat(snapshot);  // on the training thread
             auto held = std::make_shared<train::TrainSnapshot>(std::move(snapshot));
             saving->store(true);
             control->report([held, saving](Napi::Env e, Napi::Function fn) {

@@ -107,6 +107,12 @@ NamedTensors weightsOnCpu(const models::DenoiserImpl& model) {
   return out;
 }
 
+void makeContiguousFloat(TrainSnapshot& snapshot) {
+  for (auto* group : {&snapshot.model, &snapshot.ema, &snapshot.state.expAvg, &snapshot.state.expAvgSq}) {
+    for (auto& entry : *group) entry.second = entry.second.to(at::kFloat).contiguous();
+  }
+}
+
 void validate(const TrainOptions& o) {
   require(o.steps >= 1, "steps must be an integer >= 1");
   require(o.batchSize >= 1, "batchSize must be an integer >= 1");

@@ -86,6 +86,10 @@ struct TrainSnapshot {
   TrainerState state;
 };
 
+// Makes every tensor of a snapshot contiguous float32, so that it copies out byte for byte as float32
+// values (to JS, to a checkpoint file).
+void makeContiguousFloat(TrainSnapshot& snapshot);
+
 // Called on the training thread with a snapshot the callee now owns; training resumes when it returns.
 using SnapshotCallback = std::function<void(TrainSnapshot&&)>;
 

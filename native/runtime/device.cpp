@@ -1,4 +1,4 @@
-#include "napi/device.h"
+#include "runtime/device.h"
 
 #include "runtime/error_code.h"
 

@@ -1,4 +1,5 @@
 #pragma once
+// The devices this build and this machine offer, and the device an option names.
 #include <c10/core/Device.h>
 
 #include <string>
@@ -6,7 +7,7 @@
 namespace missingu {
 
 // Resolves 'auto' | 'cpu' | 'cuda' | 'cuda:N' to a device that exists here, or throws
-// std::invalid_argument saying what is wrong and what to use instead.
+// CodedError(Device) saying what is wrong and what to use instead.
 c10::Device resolveDevice(const std::string& spec);
 
 bool cudaCompiledIn();
