@@ -36,7 +36,7 @@ DiffusionSetup readDiffusion(const OptionReader& opts) {
   setup.schedule = diffusion::makeSchedule(opts.string("schedule"),
                                            opts.integer("diffusionSteps", 2, diffusion::kMaxDiffusionSteps));
   setup.sampler.kind = diffusion::samplerNamed(opts.string("sampler"));
-  // Absent: every step (0 inside). Given: at least 1 (steps 0 used to run all T and report "100/0").
+  // Absent: every step of T (0 inside); given, at least 1.
   setup.sampler.steps = opts.optionalInteger("steps", 1, diffusion::kMaxDiffusionSteps).value_or(0);
   setup.sampler.eta = opts.number("eta");
   setup.sampler.fixedLarge = opts.oneOf("variance", {"fixedlarge", "fixedsmall"}) == "fixedlarge";
@@ -197,8 +197,7 @@ Napi::Value diffusionQSample(const Napi::CallbackInfo& info) {
     const at::Tensor noise = TensorWrap::unwrap(info[2], "qSample: noise");
     const OptionReader opts(info[3], "qSample");
     const diffusion::Schedule s = diffusion::makeSchedule(
-        opts.optionalString("schedule").value_or("linear"),
-        opts.optionalInteger("diffusionSteps", 2, diffusion::kMaxDiffusionSteps).value_or(1000));
+        opts.string("schedule"), opts.integer("diffusionSteps", 2, diffusion::kMaxDiffusionSteps));
     if (t.dim() != 1 || t.size(0) != x0.size(0) || noise.sizes() != x0.sizes()) {
       throw std::invalid_argument("qSample: t must be (B,) and noise the shape of x0");
     }

@@ -15,8 +15,7 @@ namespace {
 
 diffusion::Schedule scheduleOf(const OptionReader& opts) {
   return diffusion::makeSchedule(
-      opts.optionalString("schedule").value_or("linear"),
-      opts.optionalInteger("diffusionSteps", 2, diffusion::kMaxDiffusionSteps).value_or(1000));
+      opts.string("schedule"), opts.integer("diffusionSteps", 2, diffusion::kMaxDiffusionSteps));
 }
 
 at::Tensor stepsArgument(const Napi::Value& value, const std::string& what, int64_t batch) {
@@ -39,7 +38,7 @@ Napi::Value diffusionTarget(const Napi::CallbackInfo& info) {
     }
     const at::Tensor t = stepsArgument(info[2], "target: t", x0.size(0));
     const OptionReader opts(info[3], "target");
-    const diffusion::Objective objective = diffusion::objectiveNamed(opts.optionalString("objective").value_or("eps"));
+    const diffusion::Objective objective = diffusion::objectiveNamed(opts.string("objective"));
     const diffusion::Schedule schedule = scheduleOf(opts);
     opts.finish();
     at::Tensor out;
@@ -53,9 +52,9 @@ Napi::Value diffusionLossWeights(const Napi::CallbackInfo& info) {
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const at::Tensor t = stepsArgument(info[0], "lossWeights: t", -1);
     const OptionReader opts(info[1], "lossWeights");
-    const diffusion::Objective objective = diffusion::objectiveNamed(opts.optionalString("objective").value_or("eps"));
-    const bool snrWeighting = opts.optionalBoolean("snrWeighting").value_or(false);
-    const double minSnrGamma = opts.optionalNumber("minSnrGamma").value_or(0.0);
+    const diffusion::Objective objective = diffusion::objectiveNamed(opts.string("objective"));
+    const bool snrWeighting = opts.boolean("snrWeighting");
+    const double minSnrGamma = opts.number("minSnrGamma");
     const diffusion::Schedule schedule = scheduleOf(opts);
     opts.finish();
     at::Tensor weights;
