@@ -350,11 +350,9 @@ export function selectedAddon(env: NodeJS.ProcessEnv = process.env): string | un
 }
 
 function load(): NativeBinding {
-  // libgomp reads this when the addon loads it. By default an OpenMP worker spins 300,000 times
-  // before it sleeps, which starves the thread it waits for whenever the machine runs anything
-  // else: training was 3-7x slower on 2 busy cores. 30,000 spins keep the idle speed (6.0 s vs
-  // 6.1 s for 20 steps of unet-mnist) and make a busy machine 2-6x faster; never spinning
-  // (OMP_WAIT_POLICY=passive) is faster still when busy but 37% slower when idle.
+  // libgomp reads this when the addon loads it. Its default of 300,000 spins before a worker sleeps
+  // starves the thread it waits for whenever anything else runs; 30,000 keeps the idle speed
+  // (figures: docs/performance.md, "OpenMP 30,000-spin default").
   if (process.env.OMP_WAIT_POLICY === undefined) process.env.GOMP_SPINCOUNT ??= '30000';
   let binding: NativeBinding;
   const file = selectedAddon();

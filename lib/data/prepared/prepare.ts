@@ -54,8 +54,8 @@ export interface PrepareResult extends PreparedDataset {
 const MAX_IMAGE_SIZE = 8192;
 
 /**
- * Images decoded at once unless told: one per core, and at least 4 (measured on 2 busy cores, 4 in flight
- * beat 2 by about a fifth: a decode waiting for a core is ready the moment one frees). Each runs in libuv's
+ * Images decoded at once unless told: one per core, and at least 4 (a decode waiting for a core is ready the
+ * moment one frees; docs/data.md has the figures). Each runs in libuv's
  * thread pool, which has 4 threads unless UV_THREADPOOL_SIZE says more, so more than 4 need it raised.
  */
 export function defaultConcurrency(): number {
