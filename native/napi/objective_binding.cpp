@@ -14,8 +14,8 @@ namespace missingu {
 namespace {
 
 diffusion::Schedule scheduleOf(const OptionReader& opts) {
-  return diffusion::makeSchedule(
-      opts.string("schedule"), opts.integer("diffusionSteps", 2, diffusion::kMaxDiffusionSteps));
+  return diffusion::makeSchedule(opts.string("schedule"),
+                                 opts.integer("diffusionSteps", 2, diffusion::kMaxDiffusionSteps));
 }
 
 at::Tensor stepsArgument(const Napi::Value& value, const std::string& what, int64_t batch) {
