@@ -37,6 +37,7 @@ export interface NativeInfo {
   cuda: boolean;
   cudaDeviceCount: number;
   threads: number;
+  nnpack: boolean;
   cpuPrecisions: Precision[];
   build: Record<string, string>;
 }

@@ -10,6 +10,8 @@ export interface Info {
   cudaDeviceCount: number;
   /** Intra-op threads libtorch uses. */
   threads: number;
+  /** Whether convolutions may use NNPACK (off where it cannot start on this CPU; oneDNN runs them then). */
+  nnpack: boolean;
   /** The precisions this CPU runs natively: fp32 always, bf16 with avx512_bf16 or AMX, fp16 with AMX-FP16. */
   cpuPrecisions: Precision[];
   /** Build flags: source hash, build system, compiler, C++ standard, CUDA/MKL-DNN/OpenMP support. */

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 import { info } from '../lib';
@@ -15,6 +15,7 @@ describe('info', () => {
     expect(typeof i.cuda).toBe('boolean');
     expect(i.cudaDeviceCount).toBeGreaterThanOrEqual(0);
     expect(i.threads).toBeGreaterThan(0);
+    expect(typeof i.nnpack).toBe('boolean');
     expect(i.build.sourceHash).toMatch(/^[0-9a-f]{16}$/);
     expect(i.build.cxx11Abi).toBe('yes');
   });
@@ -26,5 +27,18 @@ describe('info', () => {
     const text = execFileSync(process.execPath, [cli, 'info'], { encoding: 'utf8' });
     expect(text).toMatch(new RegExp(`^torch\\s+${TORCH}$`, 'm'));
     expect(text).toMatch(/^threads\s+\d+$/m);
+    expect(text).toMatch(/^nnpack\s+(yes|no \(convolutions run on oneDNN\))$/m);
+  });
+
+  it('keeps stderr empty while convolutions run, whether or not NNPACK can start here', () => {
+    const script = `
+      const m = require('./dist/lib');
+      const model = m.models.create({ preset: 'cunet-mnist', seed: 0 });
+      const x = m.randn([2, 1, 28, 28], 0);
+      const t = m.tensor(new Float32Array([5, 500]), [2]);
+      (async () => { for (let i = 0; i < 3; i++) (await model.forward(x, t)).dispose(); })();`;
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
   });
 });

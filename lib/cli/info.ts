@@ -13,6 +13,7 @@ function describe(): string {
         : `no (${i.build.cuda === 'yes' ? 'compiled in, no device' : 'CPU-only build'})`,
     ],
     ['threads', String(i.threads)],
+    ['nnpack', i.nnpack ? 'yes' : 'no (convolutions run on oneDNN)'],
     ...Object.entries(i.build).map(([key, value]): [string, string] => [`build.${key}`, value]),
   ];
   const width = Math.max(...rows.map(([key]) => key.length));

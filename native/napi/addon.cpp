@@ -20,6 +20,7 @@
 #include "napi/torch_file_binding.h"
 #include "napi/train_binding.h"
 #include "runtime/cpu_caching_allocator.h"
+#include "runtime/nnpack.h"
 
 #include <cstdlib>
 #include <string>
@@ -47,6 +48,7 @@ void installCpuAllocator() {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   installCpuAllocator();
+  settleNnpack();
   auto data = std::make_unique<AddonData>();
   Napi::Function tensorClass = TensorWrap::defineClass(env);
   Napi::Function scriptModuleClass = ScriptModuleWrap::defineClass(env);

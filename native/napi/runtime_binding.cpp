@@ -8,6 +8,7 @@
 #include "napi/errors.h"
 #include "runtime/cpu_caching_allocator.h"
 #include "runtime/device.h"
+#include "runtime/nnpack.h"
 #include "runtime/precision.h"
 
 namespace missingu {
@@ -22,6 +23,7 @@ Napi::Value info(const Napi::CallbackInfo& info) {
     int threads = 0;
     runOnComputeThread([&] { threads = at::get_num_threads(); });  // where the work runs
     out.Set("threads", threads);
+    out.Set("nnpack", nnpackEnabled());
     Napi::Array cpuPrecisions = Napi::Array::New(env);
     for (const Precision p : {Precision::Fp32, Precision::Bf16, Precision::Fp16}) {
       if (precisionProblem(p, c10::Device(c10::kCPU)).empty())
