@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-
 import { info } from '../lib';
-
-const ROOT = path.resolve(__dirname, '..');
+import { runCliJson, runCliSync } from './helpers/cli-run';
 
 // The CPU build pins libtorch 2.13.0; the CUDA build (npm run build:cuda, MISSING_U_ADDON=cuda) 2.14.1.
 const TORCH = info().build.cudaVersion ? '2.14.1' : '2.13.0';
@@ -20,10 +16,10 @@ describe('info', () => {
   });
 
   it('is printed by `missing-u info`, as text and as JSON', () => {
-    const cli = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
-    const json = JSON.parse(execFileSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8' }));
+    const json = runCliJson(['info', '--json']);
     expect(json).toEqual(info());
-    const text = execFileSync(process.execPath, [cli, 'info'], { encoding: 'utf8' });
+    const { status, stdout: text } = runCliSync(['info']);
+    expect(status).toBe(0);
     expect(text).toMatch(new RegExp(`^torch\\s+${TORCH}$`, 'm'));
     expect(text).toMatch(/^threads\s+\d+$/m);
   });
