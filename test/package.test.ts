@@ -25,8 +25,7 @@ describe('the npm package', () => {
 
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-pack-'));
-    // dist/ as the committed lib/ compiles (prepare is skipped: it would compile again).
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    // dist/ as lib/ compiles: the global setup (test/setup/build-dist.js) built it; pack skips prepare.
     const out = execFileSync(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
       cwd: ROOT,
       encoding: 'utf8',
