@@ -25,7 +25,7 @@ beforeAll(async () => {
     const result = await train({
       model: { preset },
       data: mnist,
-      train: { steps: 20, batchSize: 8, seed: 0 },
+      train: { steps: 2, batchSize: 8, seed: 0 },
       diffusion: { objective: 'v' },
     });
     const config = parseTrainConfig(
@@ -34,7 +34,7 @@ beforeAll(async () => {
         model: { preset },
         data: { source: 'mnist-package', limit: 200 },
         diffusion: { objective: 'v' },
-        train: { steps: 20, batchSize: 8 },
+        train: { steps: 2, batchSize: 8 },
         sample: { sampler: 'ddim', steps: 5, n: 8 },
       },
       'test config',
@@ -45,7 +45,7 @@ beforeAll(async () => {
       ema: result.ema,
       config,
       trainer: result.state,
-      state: { step: 20, imageSize: 28, channels: 1, seed: 0, aborted: false, lastLoss: null, savedAt: '' },
+      state: { step: 2, imageSize: 28, channels: 1, seed: 0, aborted: false, lastLoss: null, savedAt: '' },
     });
     result.model.dispose();
     result.ema.dispose();
