@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import { findCheckpoint, PREVIOUS_MARKER } from '../lib/checkpoint/folder';
 import { writeFileAtomic } from '../lib/io/atomic';
 import { disposeTrainerState } from '../lib';
 import { saveTiny } from './helpers/checkpoint';
-import { CLI, writeTinyConfig } from './helpers/cli-run';
+import { runCliSync, writeTinyConfig } from './helpers/cli-run';
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-folder-'))));
@@ -23,8 +22,6 @@ function crashMidSave(run: string): void {
 }
 
 const stepOf = (run: string) => JSON.parse(fs.readFileSync(path.join(run, 'state.json'), 'utf8')).step;
-
-const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
 describe('a checkpoint save', () => {
   it('refuses a folder or file missing-u did not write, and touches nothing', () => {
@@ -186,13 +183,19 @@ describe('missing-u train', () => {
       bad,
       JSON.stringify({ name: '..', model: { preset: 'unet-mnist' }, train: { steps: 1, batchSize: 1 } }),
     );
-    const named = cli('train', '--config', bad);
+    const named = runCliSync(['train', '--config', bad]);
     expect(named.status).toBe(1);
     expect(named.stderr).toContain('field \'name\' is "..": must be a plain file name');
     const notes = path.join(dir, 'notes');
     fs.mkdirSync(notes);
     fs.writeFileSync(path.join(notes, 'todo.txt'), 'keep me');
-    const out = cli('train', '--config', writeTinyConfig(path.join(dir, 'c.json'), { steps: 1 }), '--out', notes);
+    const out = runCliSync([
+      'train',
+      '--config',
+      writeTinyConfig(path.join(dir, 'c.json'), { steps: 1 }),
+      '--out',
+      notes,
+    ]);
     expect(out.status).toBe(1);
     expect(out.stderr).toBe(
       `missing-u: refusing to save a checkpoint to ${notes}: it is a folder that holds files but no missing-u ` +
@@ -205,12 +208,12 @@ describe('missing-u train', () => {
   it('--resume starts a run where none is yet, and continues from the recovery copy after a crash', () => {
     const run = path.join(dir, 'run');
     const config = writeTinyConfig(path.join(dir, 'c.json'), { steps: 2 });
-    const first = cli('train', '--resume', run, '--config', config, '--json');
+    const first = runCliSync(['train', '--resume', run, '--config', config, '--json']);
     expect(first.status).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ steps: 2, aborted: false });
     crashMidSave(run);
     fs.mkdirSync(run); // and an empty folder in its place must not hide it
-    const again = cli('train', '--resume', run, '--config', config, '--steps', '4', '--json');
+    const again = runCliSync(['train', '--resume', run, '--config', config, '--steps', '4', '--json']);
     expect(again.status).toBe(0);
     expect(again.stderr).toContain(`missing-u: resuming ${run}.previous from step 2`);
     expect(JSON.parse(again.stdout)).toMatchObject({ steps: 4 });
@@ -223,16 +226,16 @@ describe('missing-u train', () => {
   it('a new run over a checkpoint needs --overwrite; --resume through a link continues the target', () => {
     const run = path.join(dir, 'run');
     const config = writeTinyConfig(path.join(dir, 'c.json'), { steps: 1 });
-    expect(cli('train', '--config', config, '--out', run).status).toBe(0);
-    const refused = cli('train', '--config', config, '--out', run);
+    expect(runCliSync(['train', '--config', config, '--out', run]).status).toBe(0);
+    const refused = runCliSync(['train', '--config', config, '--out', run]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toBe(
       `missing-u: ${run} already holds a checkpoint (step 1): --resume continues it; --overwrite starts this run ` +
         'there instead and replaces it at its first save; or choose another --out (nothing was changed)\n',
     );
-    expect(cli('train', '--config', config, '--out', run, '--overwrite').status).toBe(0);
+    expect(runCliSync(['train', '--config', config, '--out', run, '--overwrite']).status).toBe(0);
     fs.symlinkSync('run', path.join(dir, 'latest'));
-    const linked = cli('train', '--resume', path.join(dir, 'latest'), '--steps', '2', '--json');
+    const linked = runCliSync(['train', '--resume', path.join(dir, 'latest'), '--steps', '2', '--json']);
     expect(linked.status).toBe(0);
     expect(JSON.parse(linked.stdout)).toMatchObject({ checkpoint: run, steps: 2 });
     expect(fs.readdirSync(dir).sort()).toEqual(['c.json', 'latest', 'run']);
@@ -241,21 +244,21 @@ describe('missing-u train', () => {
   it('--resume refuses a config that changes the objective, schedule or T unless --override', () => {
     const run = path.join(dir, 'run');
     const config = writeTinyConfig(path.join(dir, 'c.json'), { steps: 1 });
-    expect(cli('train', '--config', config, '--out', run).status).toBe(0);
+    expect(runCliSync(['train', '--config', config, '--out', run]).status).toBe(0);
     const tiny = JSON.parse(fs.readFileSync(config, 'utf8'));
     const eps = path.join(dir, 'eps.json');
     fs.writeFileSync(eps, JSON.stringify({ ...tiny, diffusion: { objective: 'eps' } }));
-    const refused = cli('train', '--resume', run, '--config', eps, '--steps', '2');
+    const refused = runCliSync(['train', '--resume', run, '--config', eps, '--steps', '2']);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(
       `--resume: the config sets diffusion.objective to "eps" but ${run} was trained with "v"`,
     );
     const steps = path.join(dir, 't.json');
     fs.writeFileSync(steps, JSON.stringify({ ...tiny, diffusion: { objective: 'v', diffusionSteps: 500 } }));
-    expect(cli('train', '--resume', run, '--config', steps, '--steps', '2').stderr).toContain(
+    expect(runCliSync(['train', '--resume', run, '--config', steps, '--steps', '2']).stderr).toContain(
       'the config sets diffusion.diffusionSteps to 500',
     );
-    const overridden = cli('train', '--resume', run, '--config', eps, '--steps', '2', '--override', '--json');
+    const overridden = runCliSync(['train', '--resume', run, '--config', eps, '--steps', '2', '--override', '--json']);
     expect(overridden.status).toBe(0);
     expect(JSON.parse(overridden.stdout)).toMatchObject({ steps: 2 });
   });

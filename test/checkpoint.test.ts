@@ -1,4 +1,3 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,12 +8,14 @@ import { readSafetensors, writeSafetensors } from '../lib/io/safetensors';
 import { parseTrainConfig } from '../lib/config/train-config';
 import { models } from '../lib';
 import { saveTiny } from './helpers/checkpoint';
+import { killStarted, ROOT, runCliJson, runCliSync, startCli, until, writeTinyConfig } from './helpers/cli-run';
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-ckpt-'))));
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  killStarted(); // a failed Ctrl-C test leaves no training behind
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('safetensors', () => {
   it('round-trips tensors and metadata in the format PyTorch users read', () => {
@@ -197,25 +198,16 @@ describe('a checkpoint read', () => {
 describe('missing-u train and sample', () => {
   it('train a few steps into a checkpoint, then sample a PNG grid and the raw tensors, and denoise', () => {
     const out = path.join(dir, 'run');
-    const trained = JSON.parse(
-      execFileSync(
-        process.execPath,
-        [
-          CLI,
-          'train',
-          '--config',
-          path.join(ROOT, 'configs', 'mnist-unet.json'),
-          '--steps',
-          '3',
-          '--out',
-          out,
-          '--json',
-        ],
-        {
-          encoding: 'utf8',
-        },
-      ),
-    );
+    const trained = runCliJson([
+      'train',
+      '--config',
+      path.join(ROOT, 'configs', 'mnist-unet.json'),
+      '--steps',
+      '3',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(trained).toMatchObject({ steps: 3, aborted: false });
     expect(fs.readdirSync(out).sort()).toEqual([
       'config.json',
@@ -226,51 +218,35 @@ describe('missing-u train and sample', () => {
     ]);
     const png = path.join(dir, 'grid.png');
     const tensors = path.join(dir, 'samples.safetensors');
-    const sampled = JSON.parse(
-      execFileSync(
-        process.execPath,
-        [
-          CLI,
-          'sample',
-          '--checkpoint',
-          out,
-          '--n',
-          '4',
-          '--steps',
-          '3',
-          '--out',
-          png,
-          '--tensor-out',
-          tensors,
-          '--json',
-        ],
-        {
-          encoding: 'utf8',
-        },
-      ),
-    );
+    const sampled = runCliJson([
+      'sample',
+      '--checkpoint',
+      out,
+      '--n',
+      '4',
+      '--steps',
+      '3',
+      '--out',
+      png,
+      '--tensor-out',
+      tensors,
+      '--json',
+    ]);
     expect(sampled.shape).toEqual([4, 1, 28, 28]);
     expect(fs.readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
     expect(readSafetensors(tensors).tensors.samples.shape).toEqual([4, 1, 28, 28]);
-    const traced = JSON.parse(
-      execFileSync(
-        process.execPath,
-        [
-          CLI,
-          'denoise',
-          '--checkpoint',
-          out,
-          '--noise-step',
-          '20',
-          '--n',
-          '2',
-          '--out',
-          path.join(dir, 'd.png'),
-          '--json',
-        ],
-        { encoding: 'utf8' },
-      ),
-    );
+    const traced = runCliJson([
+      'denoise',
+      '--checkpoint',
+      out,
+      '--noise-step',
+      '20',
+      '--n',
+      '2',
+      '--out',
+      path.join(dir, 'd.png'),
+      '--json',
+    ]);
     expect(traced).toMatchObject({ noiseStep: 20, images: 2 });
     expect(traced.trace).toHaveLength(21);
     expect(traced.trace.at(-1).t).toBe(0);
@@ -284,56 +260,35 @@ describe('missing-u train and sample', () => {
   it('fail with one clear line on a bad config or a missing checkpoint', () => {
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ model: { preset: 'unet-mnist' }, train: { steps: 0, batchSize: 4 } }));
-    const run = spawnSync(process.execPath, [CLI, 'train', '--config', bad], { encoding: 'utf8' });
+    const run = runCliSync(['train', '--config', bad]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("field 'train.steps' is 0: number must be greater than 0");
-    const missing = spawnSync(process.execPath, [CLI, 'sample', '--checkpoint', path.join(dir, 'none')], {
-      encoding: 'utf8',
-    });
+    const missing = runCliSync(['sample', '--checkpoint', path.join(dir, 'none')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('checkpoint folder');
   });
 
   it('saves a checkpoint and exits cleanly on Ctrl-C during training', async () => {
     const out = path.join(dir, 'run');
-    const config = path.join(dir, 'small.json');
-    const small = JSON.parse(fs.readFileSync(path.join(ROOT, 'configs', 'mnist-unet.json'), 'utf8'));
-    fs.writeFileSync(config, JSON.stringify({ ...small, train: { ...small.train, batchSize: 4 } }));
-    const child = spawn(
-      process.execPath,
-      [CLI, 'train', '--config', config, '--steps', '500', '--out', out, '--json'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-      if (/train [1-9]\d*\/500/.test(stderr) && !child.killed) child.kill('SIGINT');
-    });
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    // A checkpoint every 2 steps: the first one shows that training is under way.
+    const config = writeTinyConfig(path.join(dir, 'tiny.json'), { checkpointEvery: 2 });
+    const run = startCli(['train', '--config', config, '--steps', '500', '--out', out, '--json']);
+    await until(() => fs.existsSync(path.join(out, 'state.json')), 'the first periodic checkpoint');
+    run.child.kill('SIGINT');
+    const { code } = await run.exit;
     expect(code).toBe(130); // the shell's convention for a run that Ctrl-C stopped (and that saved)
-    const result = JSON.parse(stdout);
+    const result = JSON.parse(run.stdout);
     expect(result.aborted).toBe(true);
     expect(result.steps).toBeLessThan(500);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'state.json'), 'utf8')).aborted).toBe(true);
     // The interrupted run goes on from where it stopped.
-    const resumed = JSON.parse(
-      execFileSync(process.execPath, [CLI, 'train', '--resume', out, '--steps', String(result.steps + 2), '--json'], {
-        encoding: 'utf8',
-      }),
-    );
+    const resumed = runCliJson(['train', '--resume', out, '--steps', String(result.steps + 2), '--json']);
     expect(resumed).toMatchObject({ steps: result.steps + 2, aborted: false });
   });
 
   it('--resume continues a run exactly: 3 + 3 steps save the same files as 6 steps', () => {
-    const config = path.join(dir, 'tiny.json');
-    const base = JSON.parse(fs.readFileSync(path.join(ROOT, 'configs', 'mnist-unet.json'), 'utf8'));
-    fs.writeFileSync(config, JSON.stringify({ ...base, train: { ...base.train, batchSize: 4, warmupSteps: 4 } }));
-    const trainCli = (...args: string[]) =>
-      JSON.parse(execFileSync(process.execPath, [CLI, 'train', ...args, '--json'], { encoding: 'utf8' }));
+    const config = writeTinyConfig(path.join(dir, 'tiny.json'), { warmupSteps: 4 });
+    const trainCli = (...args: string[]) => runCliJson(['train', ...args, '--json']);
     const whole = path.join(dir, 'whole');
     const split = path.join(dir, 'split');
     const straight = trainCli('--config', config, '--steps', '6', '--out', whole);
@@ -343,18 +298,18 @@ describe('missing-u train and sample', () => {
     for (const file of ['model.safetensors', 'ema.safetensors', 'optimizer.safetensors']) {
       expect(fs.readFileSync(path.join(split, file)).equals(fs.readFileSync(path.join(whole, file)))).toBe(true);
     }
-    const done = spawnSync(process.execPath, [CLI, 'train', '--resume', split, '--steps', '6'], { encoding: 'utf8' });
+    const done = runCliSync(['train', '--resume', split, '--steps', '6']);
     expect(done.status).toBe(1);
     expect(done.stderr).toContain('already at step 6');
     const stateFile = path.join(split, 'state.json');
     const goodState = fs.readFileSync(stateFile, 'utf8');
     fs.writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(goodState), generator: 'AAAA' }));
-    const torn = spawnSync(process.execPath, [CLI, 'train', '--resume', split, '--steps', '9'], { encoding: 'utf8' });
+    const torn = runCliSync(['train', '--resume', split, '--steps', '9']);
     expect(torn.status).toBe(1);
     expect(torn.stderr).toContain(`missing-u: ${stateFile}: its generator state cannot be resumed`);
     fs.writeFileSync(stateFile, goodState);
     fs.rmSync(path.join(split, 'optimizer.safetensors'));
-    const lost = spawnSync(process.execPath, [CLI, 'train', '--resume', split, '--steps', '9'], { encoding: 'utf8' });
+    const lost = runCliSync(['train', '--resume', split, '--steps', '9']);
     expect(lost.status).toBe(1);
     expect(lost.stderr).toContain('has no optimizer state');
   });

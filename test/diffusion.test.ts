@@ -3,10 +3,9 @@ import path from 'node:path';
 
 import { denoise, info, jit, models, noiseSchedule, qSample, randn, sample, tensor, type Tensor } from '../lib';
 import { disposeStepImages } from '../lib/diffusion';
+import { maxAbsDifference } from './helpers/compare';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
-const closeTo = (a: Float32Array, b: ArrayLike<number>, tol: number) =>
-  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0) <= tol;
 
 describe('schedules', () => {
   it('linear is 1e-4..0.02 over T = 1000 with abar the cumulative product, in float64', () => {
@@ -49,7 +48,7 @@ describe('forward process', () => {
       const abar = alphasCumprod[i < 16 ? 17 : 930];
       return Math.sqrt(abar) * x + Math.sqrt(1 - abar) * noiseData[i];
     });
-    expect(closeTo(xt.toFloat32Array(), expected, 1e-6)).toBe(true);
+    expect(maxAbsDifference(xt.toFloat32Array(), expected)).toBeLessThanOrEqual(1e-6);
   });
 });
 
@@ -57,7 +56,7 @@ describe('seeds', () => {
   it('randn(shape, seed) equals torch.manual_seed(seed); torch.randn(shape)', () => {
     const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'randn_seed7.json'), 'utf8'));
     using noise = randn(ref.shape, ref.seed);
-    expect(closeTo(noise.toFloat32Array(), ref.data, 1e-6)).toBe(true);
+    expect(maxAbsDifference(noise.toFloat32Array(), ref.data)).toBeLessThanOrEqual(1e-6);
   });
 });
 
@@ -91,7 +90,7 @@ describe('DDIM', () => {
       xt.dispose();
       t.dispose();
     }
-    expect(closeTo(a.toFloat32Array(), x, 1e-4)).toBe(true);
+    expect(maxAbsDifference(a.toFloat32Array(), x)).toBeLessThanOrEqual(1e-4);
   });
 
   it('starts from x_T = randn(shape, seed): an explicit xT gives the same samples', async () => {
@@ -195,7 +194,7 @@ describe('denoising', () => {
     const clean = image.toFloat32Array();
     const abar = alphasCumprod[50];
     const expected = Array.from(clean, (x, i) => Math.sqrt(abar) * x + Math.sqrt(1 - abar) * noise[i]);
-    expect(closeTo(trace.noisy.toFloat32Array(), expected, 1e-6)).toBe(true);
+    expect(maxAbsDifference(trace.noisy.toFloat32Array(), expected)).toBeLessThanOrEqual(1e-6);
     trace.steps.forEach(disposeStepImages);
     (trace.noisy as Tensor).dispose();
   });
@@ -212,7 +211,7 @@ describe('denoising', () => {
     const expected = Array.from(eps.toFloat32Array(), (e, i) =>
       Math.min(1, Math.max(-1, (xt[i] - Math.sqrt(1 - abar) * e) / Math.sqrt(abar))),
     );
-    expect(closeTo(trace.steps[0].predicted!.toFloat32Array(), expected, 1e-5)).toBe(true);
+    expect(maxAbsDifference(trace.steps[0].predicted!.toFloat32Array(), expected)).toBeLessThanOrEqual(1e-5);
     const clean = image.toFloat32Array();
     for (const step of trace.steps) {
       const predicted = step.predicted!.toFloat32Array();
@@ -222,7 +221,9 @@ describe('denoising', () => {
     }
     // DDPM's last step lands on its own prediction.
     const last = trace.steps.at(-1)!;
-    expect(closeTo(last.image!.toFloat32Array(), Array.from(last.predicted!.toFloat32Array()), 1e-6)).toBe(true);
+    expect(
+      maxAbsDifference(last.image!.toFloat32Array(), Array.from(last.predicted!.toFloat32Array())),
+    ).toBeLessThanOrEqual(1e-6);
     trace.steps.forEach(disposeStepImages);
     (trace.noisy as Tensor).dispose();
   });

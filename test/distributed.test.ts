@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,9 +7,9 @@ import { readSafetensors } from '../lib/io/safetensors';
 import { freePort } from '../lib/cli/launch';
 import { parseTrainConfig } from '../lib/config/train-config';
 import { distributedAvailable, distributedFromEnv, loadMnistPackage, models, train, type Denoiser } from '../lib';
+import { CLI, ROOT, runCliSync } from './helpers/cli-run';
+import { maxAbsDifference } from './helpers/compare';
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
 const WORKER = path.join(__dirname, 'fixtures', 'dp-worker.js');
 
 let dir: string;
@@ -62,14 +62,7 @@ async function until(check: () => boolean, what: string, seconds = 120): Promise
 const weightBytes = (models: Denoiser[]) =>
   Buffer.concat(models.flatMap((m) => m.stateDict().map((e) => Buffer.from(e.tensor.toFloat32Array().buffer))));
 
-function maxAbsDifference(a: Buffer, b: Buffer): number {
-  expect(a.length).toBe(b.length);
-  const x = new Float32Array(a.buffer, a.byteOffset, a.length / 4);
-  const y = new Float32Array(b.buffer, b.byteOffset, b.length / 4);
-  let max = 0;
-  for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
-  return max;
-}
+const asFloats = (bytes: Buffer) => new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 
 describe('the torchrun environment', () => {
   it('describes a worker, or nothing for one process, and names what is missing', () => {
@@ -102,9 +95,7 @@ describe('the torchrun environment', () => {
       ['--dist-timeout', '0'],
       ['--nproc', '1.5'],
     ]) {
-      const run = spawnSync(process.execPath, [CLI, 'train', '--config', 'none.json', flag, value], {
-        encoding: 'utf8',
-      });
+      const run = runCliSync(['train', '--config', 'none.json', flag, value]);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`missing-u: ${flag} must be an integer >= 1, got '${value}'`);
     }
@@ -138,10 +129,12 @@ describeGloo('data-parallel training over Gloo on loopback', () => {
       diffusion: { objective: 'v' },
     });
     const reference = weightBytes([single.model, single.ema]);
-    expect(maxAbsDifference(rank0, reference)).toBeLessThan(1e-5);
+    expect(maxAbsDifference(asFloats(rank0), asFloats(reference))).toBeLessThan(1e-5);
     // ...while training moved them far more than that.
     using initial = models.create({ preset: 'unet-mnist', seed: run.seed });
-    expect(maxAbsDifference(weightBytes([single.model]), weightBytes([initial]))).toBeGreaterThan(1e-4);
+    expect(maxAbsDifference(asFloats(weightBytes([single.model])), asFloats(weightBytes([initial])))).toBeGreaterThan(
+      1e-4,
+    );
     const losses = ranks.map((r) => JSON.parse(r.stdout).losses as number[]);
     expect(losses[0]).toEqual(losses[1]);
     losses[0].forEach((loss, i) => expect(loss).toBeCloseTo(single.losses[i], 5));
@@ -195,12 +188,11 @@ describeGloo('data-parallel training over Gloo on loopback', () => {
       train: { ...parsed.train, steps: 3 },
     });
     const saved = readSafetensors(path.join(out, 'model.safetensors')).tensors;
-    let max = 0;
-    for (const { name, tensor } of single.model.stateDict()) {
-      const ours = tensor.toFloat32Array();
-      const theirs = saved[name].data;
-      for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - theirs[i]));
-    }
+    const max = Math.max(
+      ...single.model
+        .stateDict()
+        .map(({ name, tensor }) => maxAbsDifference(tensor.toFloat32Array(), saved[name].data)),
+    );
     // Float rounding only: Adam divides by the gradient's own scale, so a rounding difference in a
     // near-zero gradient moves its weight by a small fraction of lr (different batches move them by lr).
     expect(max).toBeLessThan(5e-5);

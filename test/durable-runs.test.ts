@@ -16,7 +16,7 @@ import {
   type TrainSnapshot,
 } from '../lib';
 import { seededRandom } from './helpers/random';
-import { CLI, killStarted, sleep, startCli, until, writeTinyConfig } from './helpers/cli-run';
+import { killStarted, runCliSync, sleep, startCli, until, writeTinyConfig } from './helpers/cli-run';
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-durable-'))));
@@ -115,9 +115,7 @@ describe('periodic checkpoints', () => {
       }
     }
     expect(saved).toBeGreaterThan(10); // at least as many distinct checkpoints as the runs waited for a save, mostly
-    const finish = spawnSync(process.execPath, [CLI, 'train', '--resume', out, '--steps', String(last + 2), '--json'], {
-      encoding: 'utf8',
-    });
+    const finish = runCliSync(['train', '--resume', out, '--steps', String(last + 2), '--json']);
     expect(finish.status).toBe(0);
     expect(finish.stderr).toContain(`missing-u: resuming ${out}`);
     expect(JSON.parse(finish.stdout)).toMatchObject({ steps: last + 2, aborted: false });
@@ -206,7 +204,7 @@ const root = process.getuid?.() === 0;
     // One checkpoint of unet-mnist (11.5 MB) fits; a second one beside it does not.
     const out = path.join(disk, 'run');
     const config = writeTinyConfig(path.join(dir, 'c.json'), { steps: 6, checkpointEvery: 3 });
-    const run = spawnSync(process.execPath, [CLI, 'train', '--config', config, '--out', out], { encoding: 'utf8' });
+    const run = runCliSync(['train', '--config', config, '--out', out]);
     expect(run.status).toBe(1);
     expect(run.stderr).not.toContain('was not saved'); // the periodic save of step 3 fitted
     expect(run.stderr).toMatch(new RegExp(`missing-u: .*${disk}/\\.run\\.saving-.*\\(ENOSPC\\)`));

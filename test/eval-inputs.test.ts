@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import path from 'node:path';
 import { loadImageSource } from '../lib/eval/image-source';
 import { writeSafetensors } from '../lib/io/safetensors';
 import { eval as evaluate, tensor, type Tensor } from '../lib';
-import { CLI } from './helpers/cli-run';
+import { runCliSync } from './helpers/cli-run';
 import { missingUError, missingURejection } from './helpers/errors';
 
 // NaN or infinite pixels gave NaN statistics and exit 0 ("infinite PSNR: identical images"), or a raw
@@ -35,10 +34,6 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const fileMessage = () => `${badFile}: tensor 'samples' holds 3 non-finite values (NaN or +-Infinity) among ${PIXELS}`;
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-}
-
 describe('the eval commands', () => {
   it.each([
     ['psnr', ['--a', 'BAD', '--b', 'GOOD']],
@@ -47,7 +42,11 @@ describe('the eval commands', () => {
     ['fid', ['--real', 'GOOD', '--fake', 'BAD', '--n', String(N), '--no-cache']],
     ['fid', ['--real', 'BAD', '--fake', 'GOOD', '--n', String(N), '--no-cache']],
   ])('%s refuses a file of non-finite images by name and count (%#)', (command, args) => {
-    const run = cli('eval', command, ...args.map((a) => (a === 'BAD' ? badFile : a === 'GOOD' ? goodFile : a)));
+    const run = runCliSync([
+      'eval',
+      command,
+      ...args.map((a) => (a === 'BAD' ? badFile : a === 'GOOD' ? goodFile : a)),
+    ]);
     expect(run.stderr).toContain(`missing-u: ${fileMessage()}; ${WHY}`);
     expect(run.stdout).toBe('');
     expect(run.status).not.toBe(0);

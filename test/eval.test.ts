@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,9 +9,9 @@ import { gaussianBlur } from '../lib/eval/gaussian-blur';
 import { markdownTable } from '../lib/report/markdown';
 import { chartSvg } from '../lib/report/chart';
 import { disposeTrainerState, eval as evaluate, jit, loadMnistPackage, tensor, train } from '../lib';
+import { runCliJson, runCliSync } from './helpers/cli-run';
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
 const TINY_LPIPS = path.join(ROOT, 'test', 'fixtures', 'tiny_lpips.pt');
 
 let dir: string;
@@ -26,7 +25,7 @@ beforeAll(async () => {
     const result = await train({
       model: { preset },
       data: mnist,
-      train: { steps: 20, batchSize: 8, seed: 0 },
+      train: { steps: 2, batchSize: 8, seed: 0 },
       diffusion: { objective: 'v' },
     });
     const config = parseTrainConfig(
@@ -35,7 +34,7 @@ beforeAll(async () => {
         model: { preset },
         data: { source: 'mnist-package', limit: 200 },
         diffusion: { objective: 'v' },
-        train: { steps: 20, batchSize: 8 },
+        train: { steps: 2, batchSize: 8 },
         sample: { sampler: 'ddim', steps: 5, n: 8 },
       },
       'test config',
@@ -46,7 +45,7 @@ beforeAll(async () => {
       ema: result.ema,
       config,
       trainer: result.state,
-      state: { step: 20, imageSize: 28, channels: 1, seed: 0, aborted: false, lastLoss: null, savedAt: '' },
+      state: { step: 2, imageSize: 28, channels: 1, seed: 0, aborted: false, lastLoss: null, savedAt: '' },
     });
     result.model.dispose();
     result.ema.dispose();
@@ -55,12 +54,10 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8' }));
-
 describe('the denoising study', () => {
   it('traces SSIM and LPIPS along the reverse process of each denoiser and writes a report with plots', () => {
     const report = path.join(dir, 'study');
-    const study = cli(
+    const study = runCliJson([
       'eval',
       'denoise-study',
       '--checkpoint',
@@ -78,7 +75,7 @@ describe('the denoising study', () => {
       '--report',
       report,
       '--json',
-    );
+    ]);
     type Labelled = { denoiser: string; noiseStep: number; trace: string };
     expect(study.rows.map((r: Labelled) => `${r.denoiser}@${r.noiseStep} ${r.trace}`)).toEqual([
       'cunet@10 x_t',
@@ -154,14 +151,15 @@ describe('the denoising study', () => {
   });
 
   it('says what is missing', () => {
-    const none = spawnSync(process.execPath, [CLI, 'eval', 'denoise-study'], { encoding: 'utf8' });
+    const none = runCliSync(['eval', 'denoise-study']);
     expect(none.status).toBe(1);
     expect(none.stderr).toContain('needs at least one --checkpoint NAME=DIR or --torchscript NAME=FILE');
-    const noData = spawnSync(
-      process.execPath,
-      [CLI, 'eval', 'denoise-study', '--torchscript', path.join(ROOT, 'test', 'fixtures', 'tiny_denoiser.pt')],
-      { encoding: 'utf8' },
-    );
+    const noData = runCliSync([
+      'eval',
+      'denoise-study',
+      '--torchscript',
+      path.join(ROOT, 'test', 'fixtures', 'tiny_denoiser.pt'),
+    ]);
     expect(noData.status).toBe(1);
     expect(noData.stderr).toContain('needs --data SOURCE');
   });
@@ -170,7 +168,7 @@ describe('the denoising study', () => {
 describe('the efficiency table', () => {
   it('reports params, GFLOPs, memory and seconds per sample for presets and checkpoints', () => {
     const report = path.join(dir, 'efficiency');
-    const result = cli(
+    const result = runCliJson([
       'eval',
       'efficiency',
       '--preset',
@@ -184,7 +182,7 @@ describe('the efficiency table', () => {
       '--report',
       report,
       '--json',
-    );
+    ]);
     expect(result.rows.map((r: { name: string; preset: string }) => [r.name, r.preset])).toEqual([
       ['unet-mnist', 'unet-mnist'],
       ['trained', 'cunet-mnist'],
@@ -203,14 +201,25 @@ describe('the efficiency table', () => {
 
 describe('eval from the command line', () => {
   it('reads real digits as digits, samples a checkpoint with its own or the given DDIM eta, and is seeded', () => {
-    const real = cli('eval', 'digits', '--images', 'mnist', '--n', '100', '--json');
+    const real = runCliJson(['eval', 'digits', '--images', 'mnist', '--n', '100', '--json']);
     expect(real.n).toBe(100);
     expect(real.share).toBeGreaterThan(0.9);
     expect(real.confident).toBe(Math.round(real.share * 100));
     expect(real.perDigit).toHaveLength(10);
     expect(real.perDigit.reduce((a: number, b: number) => a + b)).toBe(real.confident);
     const drawn = (...flags: string[]) =>
-      cli('eval', 'digits', '--images', checkpoints['cunet-mnist'], '--n', '4', '--steps', '3', ...flags, '--json');
+      runCliJson([
+        'eval',
+        'digits',
+        '--images',
+        checkpoints['cunet-mnist'],
+        '--n',
+        '4',
+        '--steps',
+        '3',
+        ...flags,
+        '--json',
+      ]);
     const deterministic = drawn();
     expect(drawn('--eta', '0').meanTopProbability).toBe(deterministic.meanTopProbability);
     const noisy = drawn('--eta', '1');
@@ -227,19 +236,19 @@ describe('eval from the command line', () => {
     writeSafetensors(a, { samples: { shape: [4, 1, 28, 28], data: digits.data.slice(0, 4 * 784) } });
     writeSafetensors(b, { samples: { shape: [4, 1, 28, 28], data: noisy } });
     writeSafetensors(small, { samples: { shape: [4, 1, 14, 14], data: new Float32Array(4 * 196) } });
-    const same = cli('eval', 'ssim', '--a', a, '--b', a, '--json');
+    const same = runCliJson(['eval', 'ssim', '--a', a, '--b', a, '--json']);
     expect(same.perImage).toEqual([1, 1, 1, 1]);
-    const differ = cli('eval', 'ssim', '--a', a, '--b', b, '--json');
+    const differ = runCliJson(['eval', 'ssim', '--a', a, '--b', b, '--json']);
     expect(differ.mean).toBeLessThan(1);
-    const psnr = cli('eval', 'psnr', '--a', a, '--b', b, '--json');
+    const psnr = runCliJson(['eval', 'psnr', '--a', a, '--b', b, '--json']);
     expect(psnr.mean).toBeGreaterThan(10);
-    const mismatch = spawnSync(process.execPath, [CLI, 'eval', 'ssim', '--a', a, '--b', small], { encoding: 'utf8' });
+    const mismatch = runCliSync(['eval', 'ssim', '--a', a, '--b', small]);
     expect(mismatch.status).toBe(1);
     expect(mismatch.stderr).toContain('images of the same shape');
-    const noLpips = spawnSync(process.execPath, [CLI, 'eval', 'lpips', '--a', a, '--b', b], { encoding: 'utf8' });
+    const noLpips = runCliSync(['eval', 'lpips', '--a', a, '--b', b]);
     expect(noLpips.status).toBe(1);
     expect(noLpips.stderr).toContain('needs --lpips FILE');
-    const lp = cli('eval', 'lpips', '--a', a, '--b', b, '--lpips', TINY_LPIPS, '--json');
+    const lp = runCliJson(['eval', 'lpips', '--a', a, '--b', b, '--lpips', TINY_LPIPS, '--json']);
     expect(lp.perImage).toHaveLength(4);
     expect(lp.mean).toBeGreaterThan(0);
   });
@@ -249,39 +258,21 @@ describe('eval from the command line', () => {
     const digits = loadMnistPackage(100);
     const same = path.join(dir, 'same.safetensors');
     writeSafetensors(same, { samples: { shape: [100, 1, 28, 28], data: digits.data.slice(0, 100 * 784) } });
-    const first = cli('eval', 'fid', '--real', 'mnist', '--fake', same, '--n', '100', '--cache', cache, '--json');
+    const fid = ['eval', 'fid', '--real', 'mnist'];
+    const first = runCliJson([...fid, '--fake', same, '--n', '100', '--cache', cache, '--json']);
     expect(first.extractor).toBe('missing-u-mnist-features-v1');
     expect(first.realStatsCached).toBe(false);
     expect(Math.abs(first.fid)).toBeLessThan(1e-3);
-    const generated = cli(
-      'eval',
-      'fid',
-      '--real',
-      'mnist',
-      '--fake',
-      checkpoints['cunet-mnist'],
-      '--n',
-      '100',
-      '--steps',
-      '3',
-      '--cache',
-      cache,
-      '--json',
-    );
+    const fake = checkpoints['cunet-mnist'];
+    const generated = runCliJson([...fid, '--fake', fake, '--n', '100', '--steps', '3', '--cache', cache, '--json']);
     expect(generated.realStatsCached).toBe(true);
     expect(generated.fid).toBeGreaterThan(first.fid + 1);
-    const missing = spawnSync(
-      process.execPath,
-      [CLI, 'eval', 'fid', '--real', 'mnist', '--fake', same, '--extractor', path.join(dir, 'none.pt')],
-      { encoding: 'utf8' },
-    );
+    const missing = runCliSync([...fid, '--fake', same, '--extractor', path.join(dir, 'none.pt')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('feature extractor');
     const empty = path.join(dir, 'empty');
     fs.mkdirSync(empty);
-    const noImages = spawnSync(process.execPath, [CLI, 'eval', 'fid', '--real', 'mnist', '--fake', empty], {
-      encoding: 'utf8',
-    });
+    const noImages = runCliSync([...fid, '--fake', empty]);
     expect(noImages.status).toBe(1);
     expect(noImages.stderr).toContain('holds no .png');
   });

@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 import { info } from '../lib';
+import { runCliJson, runCliSync } from './helpers/cli-run';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -21,10 +22,10 @@ describe('info', () => {
   });
 
   it('is printed by `missing-u info`, as text and as JSON', () => {
-    const cli = path.join(ROOT, 'dist', 'lib', 'cli', 'main.js');
-    const json = JSON.parse(execFileSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8' }));
+    const json = runCliJson(['info', '--json']);
     expect(json).toEqual(info());
-    const text = execFileSync(process.execPath, [cli, 'info'], { encoding: 'utf8' });
+    const { status, stdout: text } = runCliSync(['info']);
+    expect(status).toBe(0);
     expect(text).toMatch(new RegExp(`^torch\\s+${TORCH}$`, 'm'));
     expect(text).toMatch(/^threads\s+\d+$/m);
     expect(text).toMatch(/^nnpack\s+(yes|no \(convolutions run on oneDNN\))$/m);

@@ -1,12 +1,10 @@
 // native/kernels against ATen: the fused kernels must compute what the operators they replace compute.
 import { tensor, type Tensor } from '../lib';
 import { native } from '../lib/native';
+import { maxRelativeDifference } from './helpers/compare';
 
-function worstRelative(got: Tensor, want: Tensor, floor: number): number {
-  const a = got.toFloat32Array();
-  const b = want.toFloat32Array();
-  return a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i]) / Math.max(floor, Math.abs(b[i]))), 0);
-}
+const worstRelative = (got: Tensor, want: Tensor, floor: number) =>
+  maxRelativeDifference(got.toFloat32Array(), want.toFloat32Array(), floor);
 
 describe('softplus kernel', () => {
   // -110..110 covers both saturated ends (e^x underflows, softplus(x) = x) and every lane tail (n % 8 = 3).

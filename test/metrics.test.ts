@@ -18,6 +18,7 @@ import {
   ssim,
   type FeatureStats,
 } from '../lib/eval/metrics';
+import { maxAbsDifference } from './helpers/compare';
 
 const ROOT = path.join(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -45,12 +46,6 @@ interface Reference {
 const ref: Reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'metrics_reference.json'), 'utf8'));
 const D = ref.features.dim;
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
 const images = (set: ImageSet, which: 'a' | 'b') => tensor(Float32Array.from(set[which]), set.shape);
 // Feature vectors as (N, 1, 4, 4) "images": identity_extractor.pt returns its input flattened to (N, 16).
 const featureImages = (data: ArrayLike<number>) => tensor(Float32Array.from(data), [data.length / D, 1, 4, D / 4]);
@@ -63,14 +58,14 @@ describe('ssim and psnr', () => {
     const s = await ssim(a, b);
     const p = await psnr(a, b, { dataRange: 2 });
     expect(Object.prototype.toString.call(s)).toBe('[object Float64Array]');
-    expect(maxDiff(s, set.ssim)).toBeLessThan(1e-4);
-    expect(maxDiff(p, set.psnr)).toBeLessThan(1e-6);
+    expect(maxAbsDifference(s, set.ssim)).toBeLessThan(1e-4);
+    expect(maxAbsDifference(p, set.psnr)).toBeLessThan(1e-6);
   });
 
   it('give 1 and Infinity for identical images', async () => {
     using a = images(ref.images.rgb, 'a');
     const s = await ssim(a, a);
-    expect(maxDiff(s, [1, 1])).toBeLessThan(1e-12);
+    expect(maxAbsDifference(s, [1, 1])).toBeLessThan(1e-12);
     expect(Array.from(await psnr(a, a))).toEqual([Infinity, Infinity]);
   });
 
@@ -80,9 +75,9 @@ describe('ssim and psnr', () => {
     using b = images(set, 'b');
     const p255 = await psnr(a, b, { dataRange: 255 });
     const expected = set.psnr.map((v) => v + 20 * Math.log10(255 / 2));
-    expect(maxDiff(p255, expected)).toBeLessThan(1e-9);
+    expect(maxAbsDifference(p255, expected)).toBeLessThan(1e-9);
     const s1 = await ssim(a, b, { dataRange: 1 });
-    expect(maxDiff(s1, set.ssim)).toBeGreaterThan(1e-4); // smaller constants, different values
+    expect(maxAbsDifference(s1, set.ssim)).toBeGreaterThan(1e-4); // smaller constants, different values
   });
 
   it('refuse mismatched shapes, images smaller than the window and non-positive ranges', async () => {
@@ -114,8 +109,8 @@ describe('feature statistics and the Frechet distance', () => {
   it('mean and covariance equal numpy (covariance unbiased, as numpy.cov(rowvar=False))', async () => {
     const s = await stats(ref.features.sets.a, 64);
     expect(s).toMatchObject({ count: 300, dim: D, extractor: 'identity' });
-    expect(maxDiff(s.mean, ref.features.sets.a.mean)).toBeLessThan(1e-12);
-    expect(maxDiff(s.covariance, ref.features.sets.a.covariance)).toBeLessThan(1e-12);
+    expect(maxAbsDifference(s.mean, ref.features.sets.a.mean)).toBeLessThan(1e-12);
+    expect(maxAbsDifference(s.covariance, ref.features.sets.a.covariance)).toBeLessThan(1e-12);
   });
 
   it('do not depend on how the images are batched or split', async () => {
@@ -123,15 +118,15 @@ describe('feature statistics and the Frechet distance', () => {
     const oneShot = await stats(set, 300);
     for (const batchSize of [7, 100, 193]) {
       const s = await stats(set, batchSize);
-      expect(maxDiff(s.mean, oneShot.mean)).toBeLessThan(1e-12);
-      expect(maxDiff(s.covariance, oneShot.covariance)).toBeLessThan(1e-12);
+      expect(maxAbsDifference(s.mean, oneShot.mean)).toBeLessThan(1e-12);
+      expect(maxAbsDifference(s.covariance, oneShot.covariance)).toBeLessThan(1e-12);
     }
     // Uneven shards of 7, 100 and 193 images, merged.
     const shard = (from: number, to: number) => stats({ ...set, data: set.data.slice(from * D, to * D) }, 64);
     const merged = mergeFeatureStats(mergeFeatureStats(await shard(0, 7), await shard(7, 107)), await shard(107, 300));
     expect(merged.count).toBe(300);
-    expect(maxDiff(merged.mean, oneShot.mean)).toBeLessThan(1e-12);
-    expect(maxDiff(merged.covariance, oneShot.covariance)).toBeLessThan(1e-12);
+    expect(maxAbsDifference(merged.mean, oneShot.mean)).toBeLessThan(1e-12);
+    expect(maxAbsDifference(merged.covariance, oneShot.covariance)).toBeLessThan(1e-12);
   });
 
   it('FID equals pytorch-fid (scipy.linalg.sqrtm) within 1e-3 relative, rank-deficient covariances included', async () => {
@@ -223,7 +218,7 @@ describe('lpips', () => {
     using a = images(ref.images.rgb, 'a');
     using b = images(ref.images.rgb, 'b');
     const values = await lpips(network, a, b, { batchSize: 1 });
-    expect(maxDiff(values, ref.lpipsContract.lpips)).toBeLessThan(1e-6);
+    expect(maxAbsDifference(values, ref.lpipsContract.lpips)).toBeLessThan(1e-6);
     expect(Array.from(await lpips(network, a, a))).toEqual([0, 0]);
   });
 
@@ -256,7 +251,7 @@ describe('lpips', () => {
       ),
       [4, 3, 28, 28],
     );
-    expect(maxDiff(await lpips(network, gray, grayB), await lpips(network, gray3, grayB3))).toBe(0);
+    expect(maxAbsDifference(await lpips(network, gray, grayB), await lpips(network, gray3, grayB3))).toBe(0);
   });
 
   it('minSide enlarges grey images natively exactly as repeating each pixel k x k in RGB does', async () => {
@@ -295,7 +290,7 @@ describe('lpips', () => {
         using x = tensor(Float32Array.from(pair.x), pair.shape);
         using y = tensor(Float32Array.from(pair.y), pair.shape);
         const values = await lpips(network, x, y);
-        expect([pair.label, maxDiff(values, pair.lpips) < 1e-5]).toEqual([pair.label, true]);
+        expect([pair.label, maxAbsDifference(values, pair.lpips) < 1e-5]).toEqual([pair.label, true]);
       }
     },
   );
@@ -314,11 +309,11 @@ describe('the MNIST feature extractor', () => {
       using x = tensor(Float32Array.from(mnist.inputs.flat()), mnist.shape);
       using f = await features(extractor, x, { batchSize: 3 });
       expect(f.shape).toEqual([mnist.shape[0], mnist.features[0].length]);
-      expect(maxDiff(f.toFloat32Array(), mnist.features.flat())).toBeLessThan(1e-4);
+      expect(maxAbsDifference(f.toFloat32Array(), mnist.features.flat())).toBeLessThan(1e-4);
       const s = await featureStats(extractor, x, { extractorName: 'mnist' });
       const n = mnist.features.length;
       const mean = mnist.features[0].map((_, j) => mnist.features.reduce((sum, row) => sum + row[j], 0) / n);
-      expect(maxDiff(s.mean, mean)).toBeLessThan(1e-4);
+      expect(maxAbsDifference(s.mean, mean)).toBeLessThan(1e-4);
     },
   );
 });

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
 import { memory, models, tensor, type Denoiser, type ModelPreset, type Tensor } from '../lib';
+import { runCliJson } from './helpers/cli-run';
+import { maxAbsDifference } from './helpers/compare';
 
 const ALL = models.presets().map((p) => p.name as ModelPreset);
 
@@ -75,14 +75,12 @@ describe('time conditioning', () => {
     t.dispose();
     return out.toFloat32Array();
   }
-  const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-
   it('the faithful cU-Net’s output changes when only t changes', async () => {
-    expect(maxDiff(await outputsAt('cunet', [10]), await outputsAt('cunet', [700]))).toBeGreaterThan(1e-4);
+    expect(maxAbsDifference(await outputsAt('cunet', [10]), await outputsAt('cunet', [700]))).toBeGreaterThan(1e-4);
   });
 
   it('the official layout’s does not: it never sees t', async () => {
-    expect(maxDiff(await outputsAt('cunet-paper', [10]), await outputsAt('cunet-paper', [700]))).toBe(0);
+    expect(maxAbsDifference(await outputsAt('cunet-paper', [10]), await outputsAt('cunet-paper', [700]))).toBe(0);
   });
 });
 
@@ -121,10 +119,7 @@ describe('bad input', () => {
 
 describe('missing-u inspect', () => {
   it('prints parameters, GFLOPs and memory for a preset', () => {
-    const cli = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
-    const row = JSON.parse(
-      execFileSync(process.execPath, [cli, 'inspect', '--preset', 'cunet-paper', '--json'], { encoding: 'utf8' }),
-    );
+    const row = runCliJson(['inspect', '--preset', 'cunet-paper', '--json']);
     expect(row).toMatchObject({ preset: 'cunet-paper', parameters: 8_811_875, gflops: 2.83, imageSize: 64 });
     expect(row.peakInferenceMB).toBeGreaterThan(0);
     expect(row.peakTrainingMB).toBeGreaterThan(row.peakInferenceMB);

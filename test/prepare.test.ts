@@ -13,6 +13,7 @@ import * as decode from '../lib/data/prepared/decode';
 import { lockFolder } from '../lib/data/prepared/lock';
 import { IMAGES_FILE, MANIFEST_FILE, type PreparedManifest } from '../lib/data/prepared/manifest';
 import { MissingUError } from '../lib/errors';
+import { maxAbsDifference } from './helpers/compare';
 import { lmdbImages, writeLmdbImages } from './helpers/lmdb-images';
 
 let dir: string;
@@ -329,8 +330,7 @@ describe('MNIST sources', () => {
     // The package stores b / 255 rounded to 3 decimals: each byte is the one that rounds to it, exactly.
     const fromPackage = Float32Array.from(bytes, (b) => Number((b / 255).toFixed(3)) * 2 - 1);
     expect(fromPackage).toEqual(memory.data);
-    const bound = Math.max(...asFloats(bytes).map((v, i) => Math.abs(v - memory.data[i])));
-    expect(bound).toBeLessThanOrEqual(0.001 + 1e-6);
+    expect(maxAbsDifference(asFloats(bytes), memory.data)).toBeLessThanOrEqual(0.001 + 1e-6);
   });
 
   it('mnist-idx: the IDX bytes and labels, resized only when asked for another size', async () => {

@@ -17,6 +17,7 @@ import {
   type Schedule,
 } from '../lib';
 import { native } from '../lib/native';
+import { maxAbsDifference, maxRelativeDifference } from './helpers/compare';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const read = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
@@ -29,19 +30,6 @@ interface Stored {
   data: number[];
 }
 const fromRef = (r: Stored) => tensor(Float32Array.from(r.data), r.shape);
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-};
-// Relative above 1: an unclipped x_0 at t = 999 is x_t / sqrt(abar), thousands for the cosine schedule.
-const maxScaledDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return worst;
-};
 const steps = (values: number[]) => tensor(Float32Array.from(values), [values.length]);
 
 describe('schedules match PyTorch exactly', () => {
@@ -50,20 +38,20 @@ describe('schedules match PyTorch exactly', () => {
     const big = noiseSchedule(kind, 1000);
     const probes: number[] = expected.T1000.t;
     expect(
-      maxDiff(
+      maxAbsDifference(
         probes.map((t) => big.betas[t]),
         expected.T1000.betas,
       ),
     ).toBeLessThan(TOL);
     expect(
-      maxDiff(
+      maxAbsDifference(
         probes.map((t) => big.alphasCumprod[t]),
         expected.T1000.alphasCumprod,
       ),
     ).toBeLessThan(TOL);
     const small = noiseSchedule(kind, 20);
-    expect(maxDiff(small.betas, expected.T20.betas)).toBeLessThan(TOL);
-    expect(maxDiff(small.alphasCumprod, expected.T20.alphasCumprod)).toBeLessThan(TOL);
+    expect(maxAbsDifference(small.betas, expected.T20.betas)).toBeLessThan(TOL);
+    expect(maxAbsDifference(small.alphasCumprod, expected.T20.alphasCumprod)).toBeLessThan(TOL);
   });
 });
 
@@ -73,7 +61,7 @@ describe('objectives and loss weights', () => {
     using noise = fromRef(ref.noise);
     using t = steps(ref.targets.t);
     using out = trainingTarget(x0, noise, t, { objective });
-    expect(maxDiff(out.toFloat32Array(), ref.targets[objective])).toBeLessThan(TOL);
+    expect(maxAbsDifference(out.toFloat32Array(), ref.targets[objective])).toBeLessThan(TOL);
   });
 
   it('SNR weights (snr / (snr + 1) for v, snr for x0, 1 for eps) with and without Min-SNR', () => {
@@ -90,10 +78,7 @@ describe('objectives and loss weights', () => {
         minSnrGamma: c.minSnrGamma,
         snrWeighting: true,
       });
-      const worst = Array.from(got).reduce(
-        (m, w, i) => Math.max(m, Math.abs(w - c.weights[i]) / Math.max(1, c.weights[i])),
-        0,
-      );
+      const worst = maxRelativeDifference(got, c.weights);
       expect({ ...c, worst: worst < TOL }).toEqual({ ...c, worst: true });
     }
     expect(Array.from(lossWeights(t, { objective: 'v' }))).toEqual(ref.weights.t.map(() => 1));
@@ -134,11 +119,15 @@ describe('sampler updates', () => {
         };
         const out = native.diffusionStep(output, c.t, c.tPrev, xt, noise, undefined, options);
         const label = { ...options, t: c.t, tPrev: c.tPrev };
-        expect({ ...label, prev: maxScaledDiff(out.prev.toFloat32Array(), u.prev) < TOL }).toEqual({
+        // Relative above 1: an unclipped x_0 at t = 999 is x_t / sqrt(abar), thousands for the cosine schedule.
+        expect({ ...label, prev: maxRelativeDifference(out.prev.toFloat32Array(), u.prev) < TOL }).toEqual({
           ...label,
           prev: true,
         });
-        expect({ ...label, x0: maxScaledDiff(out.x0.toFloat32Array(), c.x0) < TOL }).toEqual({ ...label, x0: true });
+        expect({ ...label, x0: maxRelativeDifference(out.x0.toFloat32Array(), c.x0) < TOL }).toEqual({
+          ...label,
+          x0: true,
+        });
         out.prev.dispose();
         out.x0.dispose();
       }
@@ -184,10 +173,10 @@ describe('ODE', () => {
     using f = jit.load(path.join(FIXTURES, r.module));
     using z0 = fromRef(r.z0);
     const { z } = await ode.solveFirstOrder({ f, z0, s0: r.s0, s1: r.s1, method: 'rk4-3/8', steps: r.steps });
-    expect(maxDiff(z.toFloat32Array(), r.z1.data)).toBeLessThan(TOL);
+    expect(maxAbsDifference(z.toFloat32Array(), r.z1.data)).toBeLessThan(TOL);
     // Classic RK4 is another method of the same order: it lands elsewhere.
     const classic = await ode.solveFirstOrder({ f, z0, s0: r.s0, s1: r.s1, method: 'rk4', steps: r.steps });
-    expect(maxDiff(classic.z.toFloat32Array(), r.z1.data)).toBeGreaterThan(1e-5);
+    expect(maxAbsDifference(classic.z.toFloat32Array(), r.z1.data)).toBeGreaterThan(1e-5);
     z.dispose();
     classic.z.dispose();
   });

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,8 @@ import {
 } from '../lib';
 import { NormalStream } from '../lib/normal-stream';
 import { defaultBatchSize, SAMPLE_BATCH_BYTES, bytesPerSample } from '../lib/sample-memory';
-import { CLI } from './helpers/cli-run';
+import { runCliSync } from './helpers/cli-run';
+import { maxAbsDifference } from './helpers/compare';
 import { missingURejection } from './helpers/errors';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -52,9 +52,7 @@ describe('sample in batches', () => {
       using batched = await sample(denoiser, { ...ddim, n: 5, batchSize });
       expect(batched.shape).toEqual([5, 1, 5, 5]);
       const expected = whole.toFloat32Array();
-      expect(batched.toFloat32Array().reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0)).toBeLessThan(
-        1e-5,
-      );
+      expect(maxAbsDifference(batched.toFloat32Array(), expected)).toBeLessThan(1e-5);
     }
   });
 
@@ -128,10 +126,7 @@ describe('missing-u sample', () => {
       // jest process would report jest's size.
       `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(1024 * Number(/VmHWM:\\s*(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]))));`,
     );
-    const run = spawnSync(process.execPath, ['-r', preload, CLI, 'sample', ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, MISSING_U_NUM_THREADS: '1' },
-    });
+    const run = runCliSync(['sample', ...args], { nodeArgs: ['-r', preload], env: { MISSING_U_NUM_THREADS: '1' } });
     return { ...run, maxRss: Number(fs.readFileSync(rssFile, 'utf8')) };
   }
 
@@ -169,7 +164,7 @@ describe('missing-u sample', () => {
     const written = readSafetensors(path.join(out, 's.safetensors')).tensors.samples;
     expect(written.shape).toEqual([5, 1, 5, 5]);
     const expected = api.toFloat32Array();
-    expect(written.data.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0)).toBeLessThan(1e-6);
+    expect(maxAbsDifference(written.data, expected)).toBeLessThan(1e-6);
   });
 
   it('keeps the peak RSS of 768 cunet-mnist images under 1 GB by sampling in batches', () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -87,4 +87,31 @@ export async function runCli(
   const run = startCli(args, opts);
   const { code } = await run.exit;
   return { code, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A CLI run to its end: spawnSync's exit status and output. */
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI synchronously to its end (`nodeArgs` go to node before the CLI, e.g. `-r preload.js`). */
+export function runCliSync(args: string[], opts: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): CliResult {
+  const run = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], {
+    env: { ...process.env, ...opts.env },
+    encoding: 'utf8',
+  });
+  if (run.error) throw run.error;
+  return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Runs the CLI synchronously and parses its stdout as JSON (pass --json); a failing run throws with its stderr. */
+export function runCliJson(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): ReturnType<typeof JSON.parse> {
+  const run = runCliSync(args, opts);
+  if (run.status !== 0) {
+    throw new Error(`missing-u ${args.join(' ')} exited ${run.status ?? run.signal}:\n${run.stderr}`);
+  }
+  return JSON.parse(run.stdout);
 }
