@@ -1,3 +1,8 @@
+// The fast tier, `npm test`: every test file but the slow ones that test/tiers.js lists (docs/testing.md).
+const { SLOW_TESTS } = require('./test/tiers');
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -6,6 +11,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...SLOW_TESTS.map((file) => `/test/${escapeRegExp(file)}$`)],
   // CLI tests run dist/: it is compiled once, before any test file.
   globalSetup: '<rootDir>/test/setup/build-dist.js',
   // Tests share 2 cores with libtorch's own thread pool: one file at a time keeps both honest.
