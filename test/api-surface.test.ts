@@ -102,14 +102,21 @@ describe('CLI help and inspect', () => {
     ['import-official'],
   ];
 
-  it.each(commands.map((c) => [c.join(' ') || 'missing-u']))('%s --help shows an example', async (name: string) => {
-    const help = await runCli([...(name === 'missing-u' ? [] : name.split(' ')), '--help']);
+  const nameOf = (command: string[]) => command.join(' ') || 'missing-u';
+  // A process per --help, all started at once, so that their libtorch loads overlap on the cores.
+  let helps: Map<string, ReturnType<typeof runCli>>;
+  beforeAll(() => {
+    helps = new Map(commands.map((command) => [nameOf(command), runCli([...command, '--help'])]));
+  });
+
+  it.each(commands.map((command) => [nameOf(command)]))('%s --help shows an example', async (name: string) => {
+    const help = await helps.get(name)!;
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/\nExample:\n {2}missing-u /);
   });
 
   it('sample --help gives the defaults of --n, --sampler, --steps and --seed', async () => {
-    const help = (await runCli(['sample', '--help'])).stdout.replace(/\s+/g, ' ');
+    const help = (await helps.get('sample')!).stdout.replace(/\s+/g, ' ');
     for (const option of ['--n <n>', '--sampler <name>', '--steps <n>', '--seed <n>', '--objective <name>']) {
       const description = help.slice(help.indexOf(option), help.indexOf(' --', help.indexOf(option) + option.length));
       expect(description).toContain('default');
