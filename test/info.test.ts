@@ -42,4 +42,24 @@ describe('info', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
   });
+
+  it("keeps the profiler's own lines off stderr, and shows them with MISSING_U_VERBOSE=1", () => {
+    const script = `
+      const m = require('./dist/lib');
+      const model = m.models.create({ preset: 'unet-mnist', imageSize: 8, width: 8, seed: 0 });
+      const x = m.randn([1, 1, 8, 8], 0);
+      const t = m.tensor(new Float32Array([5]), [1]);
+      (async () => { for (let i = 0; i < 2; i++) await model.profile(x, t); })();`;
+    const env = { ...process.env, KINETO_LOG_LEVEL: '' };
+    const quiet = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env });
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr).toBe('');
+    const verbose = spawnSync(process.execPath, ['-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...env, MISSING_U_VERBOSE: '1' },
+    });
+    expect(verbose.status).toBe(0);
+    expect(verbose.stderr).not.toBe('');
+  });
 });

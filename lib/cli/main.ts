@@ -18,6 +18,11 @@ function program(): Command {
   const cli = new Command('missing-u')
     .description('Continuous-U-Net diffusion models on libtorch, from Node.js')
     .version(PACKAGE_VERSION)
+    .option('--verbose', "also show libtorch's own log lines (the same as MISSING_U_VERBOSE=1)")
+    .hook('preAction', (command) => {
+      // Read by the addon when it loads (lazily, on first use), so set before any command runs.
+      if (command.opts<{ verbose?: boolean }>().verbose) process.env.MISSING_U_VERBOSE = '1';
+    })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   cli.addCommand(infoCommand());

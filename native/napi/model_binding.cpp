@@ -16,6 +16,7 @@
 #include "napi/options.h"
 #include "napi/tensor.h"
 #include "runtime/device.h"
+#include "runtime/profiler_init.h"
 #include "runtime/scoped_seed.h"
 
 #include <optional>
@@ -256,6 +257,7 @@ Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
     const Precision precision = optionalPrecision(opts, "profile", spec_.precision);
     opts.finish();
     requirePrecision(precision, spec_.device, "profile");
+    initProfilerHere();
     auto rows = std::make_shared<std::vector<OpTime>>();
     return runAsync(
         env,
