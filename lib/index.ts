@@ -66,7 +66,7 @@ export {
 } from './ode';
 export { info, setNumThreads, type Info } from './runtime';
 export type { Precision } from './schemas/precision';
-export { Tensor, tensor, type DType, type TensorOptions } from './tensor';
+export { DTYPES, Tensor, tensor, type DType, type TensorData, type TensorOptions } from './tensor';
 export {
   disposeTrainerState,
   train,

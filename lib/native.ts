@@ -16,8 +16,12 @@ export interface NativeTensor {
   readonly device: string;
   readonly disposed: boolean;
   toFloat32Array(): Float32Array;
+  toTypedArray(): TensorData;
   dispose(): void;
 }
+
+/** The typed arrays a Tensor is made from and read back into. */
+export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 export type NativeInput = NativeTensor | number | boolean;
 
@@ -146,6 +150,7 @@ export interface NativeChoices {
   activations: string[];
   couplings: string[];
   odeMethods: string[];
+  dtypes: string[];
 }
 
 export type NativeProgress = (report: Record<string, number>) => void;
@@ -213,7 +218,7 @@ export interface NativeBinding {
   readonly Generator: new (seed: number) => NativeGenerator;
   info(): NativeInfo;
   setNumThreads(n: number): void;
-  createTensor(data: Float32Array, shape: number[], device: string): NativeTensor;
+  createTensor(data: TensorData, shape: number[], device: string, dtype: string | undefined): NativeTensor;
   jitLoad(file: string, device: string): NativeScriptModule;
   jitLoadAsync(file: string, device: string): Promise<NativeScriptModule>;
   /** A torch.save file (zip format) read by libtorch's unpickler, as plain values (see TorchValue). */

@@ -6,6 +6,7 @@ import { MODEL_PRESETS } from '../lib/schemas/model-presets';
 import {
   ACTIVATIONS,
   COUPLINGS,
+  DTYPES,
   NORMS,
   OBJECTIVES,
   ODE_METHODS,
@@ -23,6 +24,7 @@ const LISTS: Record<keyof ReturnType<typeof native.choices>, readonly string[]> 
   activations: ACTIVATIONS,
   couplings: COUPLINGS,
   odeMethods: ODE_METHODS,
+  dtypes: DTYPES,
 };
 
 describe('the named choices', () => {

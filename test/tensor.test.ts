@@ -1,6 +1,7 @@
 import os from 'node:os';
+import path from 'node:path';
 
-import { info, MissingUError, setNumThreads, Tensor, tensor } from '../lib';
+import { DTYPES, info, jit, MissingUError, setNumThreads, Tensor, tensor } from '../lib';
 import { missingUError } from './helpers/errors';
 
 describe('tensor bridge', () => {
@@ -40,9 +41,15 @@ describe('tensor bridge', () => {
     expect(() => tensor(new Float32Array(6), [2, 1.5, 2])).toThrow('shape[1] must be a non-negative integer');
   });
 
-  it('rejects data that is not a Float32Array', () => {
-    const notFloat32 = new Float64Array(4) as unknown as Float32Array;
-    expect(() => tensor(notFloat32, [4])).toThrow('expects a Float32Array');
+  it('rejects data that is not one of the typed arrays it takes', () => {
+    const wrong = missingUError(() => tensor(new Int16Array(4) as unknown as Int32Array, [4]));
+    expect(wrong.message).toBe(
+      'tensor(): data must be a Float32Array, Float64Array, Int32Array, BigInt64Array or Uint8Array; ' +
+        'make one with e.g. Float32Array.from(values)',
+    );
+    expect(missingUError(() => tensor(new Float32Array(1), [1], { dtype: 'int8' as 'int32' })).message).toBe(
+      `tensor(): unknown dtype 'int8': use ${DTYPES.slice(0, -1).join(', ')} or bool`,
+    );
   });
 
   it('cannot be used after dispose, and dispose is idempotent', () => {
@@ -58,6 +65,47 @@ describe('tensor bridge', () => {
   it('cannot be constructed directly', () => {
     const Ctor = Tensor as unknown as new () => unknown;
     expect(() => new Ctor()).toThrow('use tensor(data, shape, { device })');
+  });
+});
+
+describe('tensor element types', () => {
+  it("keep the typed array's own type and read back into it", () => {
+    using f64 = tensor(new Float64Array([0.1, 1e300]), [2]);
+    expect(f64.dtype).toBe('float64');
+    expect(f64.toTypedArray()).toEqual(new Float64Array([0.1, 1e300]));
+    using i32 = tensor(new Int32Array([-7, 2 ** 31 - 1]), [2]);
+    expect(i32.dtype).toBe('int32');
+    expect(i32.toTypedArray()).toEqual(new Int32Array([-7, 2 ** 31 - 1]));
+    using i64 = tensor(new BigInt64Array([-(2n ** 62n), 999n]), [1, 2]);
+    expect(i64.dtype).toBe('int64');
+    expect(i64.toTypedArray()).toEqual(new BigInt64Array([-(2n ** 62n), 999n]));
+    expect(Array.from(i64.toFloat32Array())).toEqual([-(2 ** 62), 999]);
+    using u8 = tensor(new Uint8Array([0, 255]), [2]);
+    expect(u8.dtype).toBe('uint8');
+    expect(u8.toTypedArray()).toEqual(new Uint8Array([0, 255]));
+  });
+
+  it('convert to the dtype asked for', () => {
+    using labels = tensor(new Int32Array([3, 7]), [2], { dtype: 'int64' });
+    expect(labels.dtype).toBe('int64');
+    expect(labels.toTypedArray()).toEqual(new BigInt64Array([3n, 7n]));
+    using truncated = tensor(new Float32Array([1.9, -2.5]), [2], { dtype: 'int32' });
+    expect(truncated.toTypedArray()).toEqual(new Int32Array([1, -2]));
+    using half = tensor(new Float32Array([1 / 3]), [1], { dtype: 'bfloat16' });
+    expect(half.dtype).toBe('bfloat16');
+    expect(half.toTypedArray()).toEqual(new Float32Array([0.333984375]));
+    using mask = tensor(new Uint8Array([0, 2]), [2], { dtype: 'bool' });
+    expect(mask.dtype).toBe('bool');
+    expect(mask.toTypedArray()).toEqual(new Uint8Array([0, 1]));
+  });
+
+  it('reach a TorchScript forward that needs int64 steps and labels', async () => {
+    using net = jit.load(path.join(__dirname, 'fixtures', 'labelled_net.pt'));
+    using x = tensor(new Float32Array(2 * 1 * 2 * 2), [2, 1, 2, 2]);
+    using t = tensor(new BigInt64Array([10n, 500n]), [2]);
+    using y = tensor(new Int32Array([3, 10]), [2], { dtype: 'int64' });
+    using out = await net.forward(x, t, y);
+    expect(Array.from(out.toFloat32Array())).toEqual([...Array(4).fill(310), ...Array(4).fill(1500)]);
   });
 });
 

@@ -22,6 +22,10 @@ export type DdpmVariance = (typeof DDPM_VARIANCES)[number];
 export const TRACE_KINDS = ['metrics', 'images'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
 
+/** A Tensor's element type, as tensor() takes it and `Tensor.dtype` reports it. */
+export const DTYPES = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'] as const;
+export type DType = (typeof DTYPES)[number];
+
 /** The arithmetic a network runs in: float32, or bfloat16 / float16 as PyTorch's autocast runs them. */
 export const PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
 

@@ -9,6 +9,7 @@
 #include "models/activation.h"
 #include "models/cunet_choices.h"
 #include "ode/tableau.h"
+#include "runtime/dtype_names.h"
 #include "runtime/precision.h"
 
 namespace missingu {
@@ -33,6 +34,7 @@ Napi::Value choices(const Napi::CallbackInfo& info) {
   out.Set("activations", stringArray(env, models::activationNames()));
   out.Set("couplings", stringArray(env, models::couplingNames()));
   out.Set("odeMethods", stringArray(env, ode::methodNames()));
+  out.Set("dtypes", stringArray(env, dtypeNames().names()));
   return out;
 }
 

@@ -9,24 +9,44 @@
 #include "napi/errors.h"
 #include "napi/options.h"
 #include "runtime/device.h"
+#include "runtime/dtype_names.h"
 
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace missingu {
 
-std::string dtypeName(c10::ScalarType type) {
+namespace {
+
+// The element type a JS typed array holds, or nullopt for one a Tensor is not made from.
+std::optional<c10::ScalarType> typedArrayDtype(napi_typedarray_type type) {
   switch (type) {
-    case c10::kFloat: return "float32";
-    case c10::kDouble: return "float64";
-    case c10::kHalf: return "float16";
-    case c10::kBFloat16: return "bfloat16";
-    case c10::kLong: return "int64";
-    case c10::kInt: return "int32";
-    case c10::kByte: return "uint8";
-    case c10::kBool: return "bool";
-    default: return c10::toString(type);
+    case napi_float32_array: return c10::kFloat;
+    case napi_float64_array: return c10::kDouble;
+    case napi_int32_array: return c10::kInt;
+    case napi_bigint64_array: return c10::kLong;
+    case napi_uint8_array: return c10::kByte;
+    default: return std::nullopt;
   }
 }
+
+// The typed array a tensor of `type` reads back into: its own type where JS has one, float32 for the
+// 16-bit floats, uint8 (0 or 1) for bool.
+std::pair<c10::ScalarType, napi_typedarray_type> readBackType(c10::ScalarType type) {
+  switch (type) {
+    case c10::kDouble: return {c10::kDouble, napi_float64_array};
+    case c10::kInt: return {c10::kInt, napi_int32_array};
+    case c10::kLong: return {c10::kLong, napi_bigint64_array};
+    case c10::kByte:
+    case c10::kBool: return {c10::kByte, napi_uint8_array};
+    default: return {c10::kFloat, napi_float32_array};
+  }
+}
+
+const char* const kTensorDataKinds = "a Float32Array, Float64Array, Int32Array, BigInt64Array or Uint8Array";
+
+}  // namespace
 
 Napi::Function TensorWrap::defineClass(Napi::Env env) {
   std::vector<PropertyDescriptor> properties = {
@@ -35,6 +55,7 @@ Napi::Function TensorWrap::defineClass(Napi::Env env) {
       InstanceAccessor<&TensorWrap::device>("device"),
       InstanceAccessor<&TensorWrap::disposed>("disposed"),
       InstanceMethod<&TensorWrap::toFloat32Array>("toFloat32Array"),
+      InstanceMethod<&TensorWrap::toTypedArray>("toTypedArray"),
       InstanceMethod<&TensorWrap::dispose>("dispose"),
   };
   if (const auto symbol = disposeSymbol(env)) properties.push_back(InstanceMethod<&TensorWrap::dispose>(*symbol));
@@ -112,17 +133,39 @@ Napi::Value TensorWrap::toFloat32Array(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value TensorWrap::toTypedArray(const Napi::CallbackInfo& info) {
+  return rethrowAsJs(info.Env(), [&]() -> Napi::Value {
+    const at::Tensor& source = live(info.Env());
+    const auto [type, arrayType] = readBackType(source.scalar_type());
+    const int64_t count = source.numel();
+    const size_t bytes = static_cast<size_t>(count) * c10::elementSize(type);
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), bytes);
+    if (count > 0) {
+      void* target = buffer.Data();
+      runOnComputeThread([&] { at::from_blob(target, source.sizes(), at::TensorOptions().dtype(type)).copy_(source); });
+    }
+    napi_value array = nullptr;
+    if (napi_create_typedarray(info.Env(), arrayType, static_cast<size_t>(count), buffer, 0, &array) != napi_ok) {
+      throw Napi::Error::New(info.Env(), "toTypedArray: could not make the typed array");
+    }
+    return Napi::Value(info.Env(), array);
+  });
+}
+
 void TensorWrap::dispose(const Napi::CallbackInfo&) { release(); }
 
 Napi::Value createTensor(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
-    if (info.Length() != 3 || !info[0].IsTypedArray() ||
-        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || !info[1].IsArray() ||
-        !info[2].IsString()) {
-      throwTypeError(env, "tensor(data, shape, device) expects a Float32Array, an array of sizes and a device");
+    const std::optional<c10::ScalarType> given = info.Length() >= 1 && info[0].IsTypedArray()
+                                                     ? typedArrayDtype(info[0].As<Napi::TypedArray>().TypedArrayType())
+                                                     : std::nullopt;
+    if (info.Length() != 4 || !given || !info[1].IsArray() || !info[2].IsString() ||
+        !(info[3].IsString() || info[3].IsUndefined())) {
+      throwTypeError(env, std::string("tensor(data, shape, device, dtype) expects ") + kTensorDataKinds +
+                              ", an array of sizes, a device and an optional dtype");
     }
-    auto data = info[0].As<Napi::Float32Array>();
+    auto data = info[0].As<Napi::TypedArray>();
     const std::vector<int64_t> shape = sizesArgument(info[1], "shape", 0);
     int64_t count = 1;
     for (int64_t size : shape) count *= size;
@@ -131,14 +174,16 @@ Napi::Value createTensor(const Napi::CallbackInfo& info) {
                                            " elements but data has " + std::to_string(data.ElementLength()));
     }
     const c10::Device device = resolveDevice(info[2].As<Napi::String>().Utf8Value());
-    const auto options = at::TensorOptions().dtype(at::kFloat).device(device);
+    const c10::ScalarType dtype =
+        info[3].IsString() ? dtypeNames().parse(info[3].As<Napi::String>().Utf8Value(), "dtype") : *given;
+    const auto options = at::TensorOptions().dtype(dtype).device(device);
     at::Tensor tensor;
-    float* source = data.Data();
+    void* source = static_cast<uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
     // The copy may run parallel kernels: on the compute thread, while this thread waits (so the
-    // Float32Array stays put).
+    // typed array stays put). copy_ converts to `dtype` as it goes.
     runOnComputeThread([&] {
       tensor = at::empty(shape, options);
-      if (count > 0) tensor.copy_(at::from_blob(source, shape, at::TensorOptions().dtype(at::kFloat)));
+      if (count > 0) tensor.copy_(at::from_blob(source, shape, at::TensorOptions().dtype(*given)));
     });
     return TensorWrap::wrap(env, std::move(tensor));
   });

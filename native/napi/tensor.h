@@ -26,6 +26,7 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   Napi::Value device(const Napi::CallbackInfo& info);
   Napi::Value disposed(const Napi::CallbackInfo& info);
   Napi::Value toFloat32Array(const Napi::CallbackInfo& info);
+  Napi::Value toTypedArray(const Napi::CallbackInfo& info);
   void dispose(const Napi::CallbackInfo& info);
 
   const at::Tensor& live(const Napi::Env& env) const;
@@ -35,9 +36,8 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   int64_t accountedBytes_ = 0;
 };
 
-// tensor(data: Float32Array, shape: number[], device: string): one copy into a new native tensor.
+// tensor(data: a typed array, shape: number[], device: string, dtype?: string): one copy into a new
+// native tensor of `dtype` (default: the typed array's own element type).
 Napi::Value createTensor(const Napi::CallbackInfo& info);
-
-std::string dtypeName(c10::ScalarType type);
 
 }  // namespace missingu

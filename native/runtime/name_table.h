@@ -36,10 +36,16 @@ class NameTable {
     throw std::invalid_argument("unknown " + what + " '" + name + "': use " + alternatives());
   }
 
-  const std::string& name(Enum value) const {
+  // The name of `value`, or nullptr for a value the table leaves out.
+  const std::string* nameOf(Enum value) const {
     for (size_t i = 0; i < values_.size(); ++i) {
-      if (values_[i] == value) return names_[i];
+      if (values_[i] == value) return &names_[i];
     }
+    return nullptr;
+  }
+
+  const std::string& name(Enum value) const {
+    if (const std::string* found = nameOf(value)) return *found;
     throw std::logic_error("an enum value without a name");
   }
 
