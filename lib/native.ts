@@ -151,6 +151,9 @@ export interface NativeChoices {
   couplings: string[];
   odeMethods: string[];
   dtypes: string[];
+  ddpmVariances: string[];
+  traceKinds: string[];
+  inputRanges: string[];
 }
 
 export type NativeProgress = (report: Record<string, number>) => void;

@@ -6,13 +6,16 @@ import { MODEL_PRESETS } from '../lib/schemas/model-presets';
 import {
   ACTIVATIONS,
   COUPLINGS,
+  DDPM_VARIANCES,
   DTYPES,
+  INPUT_RANGES,
   NORMS,
   OBJECTIVES,
   ODE_METHODS,
   PRECISIONS,
   SAMPLERS,
   SCHEDULES,
+  TRACE_KINDS,
 } from '../lib/schemas/names';
 
 const LISTS: Record<keyof ReturnType<typeof native.choices>, readonly string[]> = {
@@ -25,6 +28,9 @@ const LISTS: Record<keyof ReturnType<typeof native.choices>, readonly string[]> 
   couplings: COUPLINGS,
   odeMethods: ODE_METHODS,
   dtypes: DTYPES,
+  ddpmVariances: DDPM_VARIANCES,
+  traceKinds: TRACE_KINDS,
+  inputRanges: INPUT_RANGES,
 };
 
 describe('the named choices', () => {

@@ -9,7 +9,21 @@
 #include <cmath>
 #include <limits>
 
+#include "runtime/name_table.h"
+
 namespace missingu::diffusion {
+namespace {
+
+const NameTable<TraceKind>& traceKinds() {
+  static const NameTable<TraceKind> table{{"metrics", TraceKind::Metrics}, {"images", TraceKind::Images}};
+  return table;
+}
+
+}  // namespace
+
+TraceKind traceKindNamed(const std::string& name) { return traceKinds().parse(name, "trace kind"); }
+
+std::vector<std::string> traceKindNames() { return traceKinds().names(); }
 
 DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, const at::Tensor& x0, int64_t noiseStep,
                           uint64_t seed, const SamplerOptions& options, bool keepImages, const StepCallback& onStep) {

@@ -4,11 +4,17 @@
 // step predicted (x0-hat), which is the better estimate early in the reverse process.
 #include <ATen/core/Tensor.h>
 
+#include <string>
 #include <vector>
 
 #include "diffusion/sampler.h"
 
 namespace missingu::diffusion {
+
+// What a trace keeps after every step: only the metrics, or the images too.
+enum class TraceKind { Metrics, Images };
+TraceKind traceKindNamed(const std::string& name);
+std::vector<std::string> traceKindNames();
 
 struct Closeness {
   double mse;   // mean over the batch and pixels, against x_0

@@ -17,6 +17,12 @@ const NameTable<SamplerKind>& samplers() {
   return table;
 }
 
+const NameTable<DdpmVariance>& variances() {
+  static const NameTable<DdpmVariance> table{{"fixedlarge", DdpmVariance::FixedLarge},
+                                             {"fixedsmall", DdpmVariance::FixedSmall}};
+  return table;
+}
+
 struct Coefficients {
   double abar, abarPrev, beta;  // beta = 1 - abar_t / abar_{t_prev}: the respaced schedule's beta
 };
@@ -60,6 +66,10 @@ SamplerKind samplerNamed(const std::string& name) { return samplers().parse(name
 
 std::vector<std::string> samplerNames() { return samplers().names(); }
 
+DdpmVariance ddpmVarianceNamed(const std::string& name) { return variances().parse(name, "DDPM variance"); }
+
+std::vector<std::string> ddpmVarianceNames() { return variances().names(); }
+
 bool stepNeedsNoise(const Schedule& schedule, const StepOptions& options, int64_t t, int64_t tPrev) {
   const Coefficients c = coefficients(schedule, t, tPrev);
   switch (options.kind) {
@@ -80,7 +90,8 @@ StepResult ddpmStep(const Schedule& schedule, const StepOptions& options, const 
   if (tPrev >= 0) {
     // fixedlarge: beta_t (its first entry, replaced by the posterior's in improved-diffusion, is never
     // used for noise: the last step adds none); fixedsmall: the posterior variance.
-    const double variance = options.fixedLarge ? c.beta : c.beta * (1 - c.abarPrev) / (1 - c.abar);
+    const double variance =
+        options.variance == DdpmVariance::FixedLarge ? c.beta : c.beta * (1 - c.abarPrev) / (1 - c.abar);
     prev = prev + requireNoise(noise, xt) * std::sqrt(variance);
   }
   return {prev, p.x0};

@@ -17,11 +17,16 @@ enum class SamplerKind { Ddpm, Ddim };
 SamplerKind samplerNamed(const std::string& name);  // std::invalid_argument naming the samplers otherwise
 std::vector<std::string> samplerNames();            // the names steps.cpp's table gives them
 
+// DDPM's step variance: beta_t ('fixedlarge') or the posterior's ('fixedsmall').
+enum class DdpmVariance { FixedLarge, FixedSmall };
+DdpmVariance ddpmVarianceNamed(const std::string& name);
+std::vector<std::string> ddpmVarianceNames();
+
 struct StepOptions {
   SamplerKind kind = SamplerKind::Ddpm;
-  double eta = 0.0;        // DDIM: 0 is deterministic, 1 matches DDPM's variance
-  bool fixedLarge = true;  // DDPM variance: beta_t ('fixedlarge') or the posterior's ('fixedsmall')
-  bool clip = true;        // clip the predicted x_0 to [-1, 1]
+  double eta = 0.0;  // DDIM: 0 is deterministic, 1 matches DDPM's variance
+  DdpmVariance variance = DdpmVariance::FixedLarge;
+  bool clip = true;  // clip the predicted x_0 to [-1, 1]
   Objective objective = Objective::Eps;
 };
 

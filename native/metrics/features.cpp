@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "metrics/image_pairs.h"
+#include "runtime/name_table.h"
 
 namespace missingu::metrics {
 namespace {
@@ -58,12 +59,19 @@ std::vector<at::Tensor> tensorList(const c10::IValue& value, const std::string& 
 
 }  // namespace
 
-InputRange inputRangeNamed(const std::string& name) {
-  if (name == "-1,1") return InputRange::MinusOneToOne;
-  if (name == "0,1") return InputRange::ZeroToOne;
-  if (name == "0,255") return InputRange::ZeroTo255;
-  throw std::invalid_argument("unknown input range '" + name + "': use '-1,1', '0,1' or '0,255'");
+namespace {
+
+const NameTable<InputRange>& inputRanges() {
+  static const NameTable<InputRange> table{
+      {"-1,1", InputRange::MinusOneToOne}, {"0,1", InputRange::ZeroToOne}, {"0,255", InputRange::ZeroTo255}};
+  return table;
 }
+
+}  // namespace
+
+InputRange inputRangeNamed(const std::string& name) { return inputRanges().parse(name, "input range"); }
+
+std::vector<std::string> inputRangeNames() { return inputRanges().names(); }
 
 void validate(const Preprocessing& how) {
   if (how.size < 0) throw std::invalid_argument("features: size must be a positive integer");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace missingu::metrics {
 
@@ -15,6 +16,7 @@ enum class InputRange { MinusOneToOne, ZeroToOne, ZeroTo255 };
 
 // "-1,1" (as given), "0,1" or "0,255"; std::invalid_argument otherwise.
 InputRange inputRangeNamed(const std::string& name);
+std::vector<std::string> inputRangeNames();
 
 struct Preprocessing {
   InputRange range = InputRange::MinusOneToOne;

@@ -3,9 +3,11 @@
 #include <string>
 #include <vector>
 
+#include "diffusion/denoise.h"
 #include "diffusion/objective.h"
 #include "diffusion/schedule.h"
 #include "diffusion/steps.h"
+#include "metrics/features.h"
 #include "models/activation.h"
 #include "models/cunet_choices.h"
 #include "ode/tableau.h"
@@ -35,6 +37,9 @@ Napi::Value choices(const Napi::CallbackInfo& info) {
   out.Set("couplings", stringArray(env, models::couplingNames()));
   out.Set("odeMethods", stringArray(env, ode::methodNames()));
   out.Set("dtypes", stringArray(env, dtypeNames().names()));
+  out.Set("ddpmVariances", stringArray(env, diffusion::ddpmVarianceNames()));
+  out.Set("traceKinds", stringArray(env, diffusion::traceKindNames()));
+  out.Set("inputRanges", stringArray(env, metrics::inputRangeNames()));
   return out;
 }
 

@@ -39,7 +39,7 @@ DiffusionSetup readDiffusion(const OptionReader& opts) {
   // Absent: every step of T (0 inside); given, at least 1.
   setup.sampler.steps = opts.optionalInteger("steps", 1, diffusion::kMaxDiffusionSteps).value_or(0);
   setup.sampler.eta = opts.number("eta");
-  setup.sampler.fixedLarge = opts.oneOf("variance", {"fixedlarge", "fixedsmall"}) == "fixedlarge";
+  setup.sampler.variance = diffusion::ddpmVarianceNamed(opts.oneOf("variance", diffusion::ddpmVarianceNames()));
   setup.sampler.clip = opts.boolean("clip");
   setup.sampler.objective = diffusion::objectiveNamed(opts.string("objective"));
   return setup;
@@ -132,7 +132,8 @@ Napi::Value diffusionDenoise(const Napi::CallbackInfo& info) {
     const DiffusionSetup setup = readDiffusion(opts);
     const int64_t noiseStep = opts.integer("noiseStep", 0, setup.schedule.steps() - 1);
     const uint64_t seed = opts.seed("seed");
-    const bool keepImages = opts.oneOf("trace", {"metrics", "images"}) == "images";
+    const bool keepImages =
+        diffusion::traceKindNamed(opts.oneOf("trace", diffusion::traceKindNames())) == diffusion::TraceKind::Images;
     opts.finish();
     if (x0.dim() != 4) throw std::invalid_argument("denoise: image must be (B, C, H, W), got " + c10::str(x0.sizes()));
     auto control = std::make_shared<JobControl>(env, info[3], info[4]);
@@ -179,7 +180,7 @@ Napi::Value diffusionSchedule(const Napi::CallbackInfo& info) {
     const auto copy = [&](const at::Tensor& values) {
       Napi::Float64Array out = Napi::Float64Array::New(env, values.size(0));
       const auto a = values.accessor<double, 1>();
-      for (int64_t i = 0; i < values.size(0); ++i) out[i] = a[i];
+      for (int64_t i = 0; i < values.size(0); ++i) out[static_cast<size_t>(i)] = a[i];
       return out;
     };
     Napi::Object out = Napi::Object::New(env);

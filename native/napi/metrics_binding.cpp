@@ -44,7 +44,7 @@ at::Tensor float64Tensor(const Napi::Value& value, const std::string& what) {
 
 metrics::Preprocessing readPreprocessing(const OptionReader& opts) {
   metrics::Preprocessing how;
-  how.range = metrics::inputRangeNamed(opts.has("inputRange") ? opts.oneOf("inputRange", {"-1,1", "0,1", "0,255"})
+  how.range = metrics::inputRangeNamed(opts.has("inputRange") ? opts.oneOf("inputRange", metrics::inputRangeNames())
                                                               : std::string("-1,1"));
   how.size = opts.optionalInteger("size").value_or(0);
   how.channels = opts.optionalInteger("channels").value_or(0);
