@@ -9,6 +9,7 @@ import { DenoiseSchema } from '../schemas/diffusion-options';
 import { tensor } from '../tensor';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
+import { imageFile } from './image-flags';
 import { writeOut } from './output';
 import { count } from './parse';
 import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
@@ -31,9 +32,12 @@ export function denoiseCommand(): Command {
   reverseFlags(command, ['seed', 'sampler', 'device', 'precision'], {
     descriptions: { seed: 'seed of the noise and the sampler' },
     defaults: { seed: seed.parse(undefined), sampler: sampler.parse(undefined) },
-  })
-    .option('--out <file.png>', 'write clean, noisy and denoised images as a grid (three rows)')
-    .option('--json', 'print the whole trace as JSON');
+  }).option(
+    '--out <file.png>',
+    'write clean, noisy and denoised images as a grid (three rows): .png, .jpg, .jpeg or .webp',
+    imageFile('--out'),
+  );
+  command.option('--json', 'print the whole trace as JSON');
   diffusionFlags(command);
   withExample(command, 'missing-u denoise --checkpoint runs/mnist-cunet --noise-step 400 --n 8 --out denoised.png');
   return command.action(async (opts: DenoiseCliOptions) => {

@@ -10,6 +10,7 @@ import { gridTooLarge, ImageGrid, imageGridLayout } from '../report/image-grid';
 import { DEFAULT_SAMPLE_STEPS, SampleSectionSchema } from '../schemas/sample-section';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
+import { imageFile } from './image-flags';
 import { imageShape, positiveCount } from './parse';
 import { writeOut } from './output';
 import { progressPrinter } from './progress';
@@ -61,8 +62,13 @@ export function sampleCommand(): Command {
       eta: fromConfig(defaults.eta),
       seed: fromConfig(defaults.seed),
     },
-  })
-    .option('--out <file.png>', 'where to write the image grid', 'samples.png')
+  }).option(
+    '--out <file.png>',
+    'where to write the image grid: .png, .jpg, .jpeg or .webp',
+    imageFile('--out'),
+    'samples.png',
+  );
+  command
     .option('--tensor-out <file.safetensors>', 'also write the raw samples (N, C, H, W) in [-1, 1]')
     .option('--json', 'print the result as JSON');
   diffusionFlags(command);
@@ -127,7 +133,7 @@ export function sampleCommand(): Command {
     } finally {
       denoiser.dispose();
     }
-    const summary = { images: n, shape: [n, ...tile], png: opts.out, tensors: opts.tensorOut ?? null };
+    const summary = { images: n, shape: [n, ...tile], image: opts.out, tensors: opts.tensorOut ?? null };
     writeOut(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${n} images to ${opts.out}\n`);
   });
 }

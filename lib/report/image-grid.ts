@@ -7,6 +7,7 @@ import { MissingUError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import { loadModule } from '../optional-module';
 import type { Tensor } from '../tensor';
+import { encodeAs, imageFormatFor } from './image-format';
 
 export interface ImageGridOptions {
   /** Tiles per row (default: a square). */
@@ -59,12 +60,12 @@ export function gridTooLarge(layout: GridLayout): string | null {
   if (layout.width * layout.height <= MAX_GRID_PIXELS) return null;
   return (
     `an image grid of ${layout.n} images of ${layout.channels}x${layout.tileHeight}x${layout.tileWidth} ` +
-    `would be ${layout.width} x ${layout.height} pixels, more than the 16383 x 16383 a PNG grid may have`
+    `would be ${layout.width} x ${layout.height} pixels, more than the 16383 x 16383 an image grid may have`
   );
 }
 
 /**
- * A PNG grid filled batch by batch: one byte per pixel and channel (images are quantised as they come),
+ * An image grid filled batch by batch: one byte per pixel and channel (images are quantised as they come),
  * so a grid of many images never holds them as floats.
  */
 export class ImageGrid {
@@ -104,23 +105,29 @@ export class ImageGrid {
     }
   }
 
-  /** Encodes the grid as PNG and writes it to `file` atomically. */
+  /**
+   * Encodes the grid in the format of `file`'s extension (.png, .jpg/.jpeg or .webp; imageFormatFor)
+   * and writes it to `file` atomically.
+   */
   async write(file: string): Promise<void> {
+    const format = imageFormatFor(file);
     const { width, height, channels } = this.layout;
-    const sharp = loadModule<typeof Sharp>('sharp', 'writing PNG images');
-    const png = await sharp(this.#pixels, { raw: { width, height, channels: channels as 1 | 3 } })
-      .png()
-      .toBuffer();
+    const sharp = loadModule<typeof Sharp>('sharp', 'writing images');
+    let image = sharp(this.#pixels, { raw: { width, height, channels: channels as 1 | 3 } });
+    if (channels === 1) image = image.toColourspace('b-w');
+    const bytes = await encodeAs(image, format).toBuffer();
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileAtomic(file, png);
+    writeFileAtomic(file, bytes);
   }
 }
 
 /**
- * Writes images (N, C, H, W) with values in [-1, 1] as one PNG grid, `columns` wide (default: a
- * square), with `padding` pixels between tiles. C is 1 (grey) or 3 (RGB).
+ * Writes images (N, C, H, W) with values in [-1, 1] as one grid, `columns` wide (default: a square),
+ * with `padding` pixels between tiles. C is 1 (grey) or 3 (RGB). The format is the extension's: .png,
+ * .jpg/.jpeg or .webp; any other is refused before the images are read.
  */
 export async function writeImageGrid(images: Tensor, file: string, opts: ImageGridOptions = {}): Promise<void> {
+  imageFormatFor(file);
   if (images.shape.length !== 4) {
     throw new MissingUError(`an image grid needs (N, 1 or 3, H, W) images, got [${images.shape.join(', ')}]`);
   }
