@@ -37,7 +37,9 @@ if (final.image) {
   rows.set(noisy.toFloat32Array(), size);
   rows.set(final.image.toFloat32Array(), 2 * size);
   using grid = tensor(rows, [3 * clean.shape[0], ...clean.shape.slice(1)]);
-  await writeImageGrid(grid, 'denoised.png', { columns: clean.shape[0] });
+  // One column per image, a label left of each row; scaled up to at least 256 px wide unless `scale` is given.
+  const rowLabels = ['clean', 'noisy', 'denoised'];
+  await writeImageGrid(grid, 'denoised.png', { columns: clean.shape[0], rowLabels });
   console.log('wrote denoised.png: clean, noisy and denoised rows');
 }
 noisy.dispose();

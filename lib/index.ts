@@ -96,7 +96,7 @@ export {
   type OfficialPreset,
 } from './interop/import-official';
 export { readSafetensors, readSafetensorsAsync, writeSafetensors, type StoredTensor } from './io/safetensors';
-export { writeImageGrid } from './report/image-grid';
+export { writeImageGrid, type ImageGridOptions } from './report/image-grid';
 export { loadTrainConfig, parseTrainConfig, type TrainConfigJson } from './config/train-config';
 /** The evaluation functions; `eval` is the same object for CommonJS users (under ESM, `eval` cannot be imported by name). */
 export { evaluation, evaluation as eval } from './eval';

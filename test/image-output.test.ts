@@ -1,11 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import sharp from 'sharp';
 
-import { tensor, writeImageGrid } from '../lib';
-import { runCliSync } from './helpers/cli-run';
+import { tensor, writeImageGrid, type ImageGridOptions } from '../lib';
+import { ROOT, runCliSync } from './helpers/cli-run';
 import { saveTiny } from './helpers/checkpoint';
 import { missingURejection } from './helpers/errors';
 
@@ -30,6 +31,9 @@ async function formatOf(file: string) {
   expect(MAGIC[format as string]?.(bytes)).toBe(true);
   return { format, width, height };
 }
+
+/** A grey image file's pixels, one byte each. */
+const grey = (file: string) => sharp(file).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
 
 describe('image files', () => {
   let tmp: string;
@@ -69,13 +73,85 @@ describe('image files', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
-  it('sample --out writes the extension’s format, and refuses another extension before sampling', async () => {
+  it('scales grids to a readable width by default, by nearest neighbour', async () => {
+    const sizeOf = async (n: number, opts: ImageGridOptions = {}) => {
+      using images = digits(n);
+      const file = path.join(tmp, `scaled-${n}-${opts.scale ?? 'default'}.png`);
+      await writeImageGrid(images, file, opts);
+      return formatOf(file);
+    };
+    // One 28 px image is 32 px with its padding: 8x; 4 x 4 of them are 122 px: 3x.
+    expect(await sizeOf(1)).toMatchObject({ width: 256, height: 256 });
+    expect(await sizeOf(16)).toMatchObject({ width: 366, height: 366 });
+    expect(await sizeOf(16, { scale: 1 })).toMatchObject({ width: 122, height: 122 });
+    // Every source pixel is a 3 x 3 block of one value.
+    using images = digits(1);
+    const file = path.join(tmp, 'crisp.png');
+    await writeImageGrid(images, file, { scale: 3, padding: 0 });
+    expect((await sharp(file).metadata()).channels).toBe(1);
+    const { data, info } = await grey(file);
+    expect(info.width).toBe(84);
+    const source = images.toFloat32Array().map((v) => Math.round(v * 127.5 + 127.5));
+    for (let y = 0; y < 84; y++) {
+      for (let x = 0; x < 84; x++) {
+        expect(data[y * 84 + x]).toBe(source[Math.floor(y / 3) * 28 + Math.floor(x / 3)]);
+      }
+    }
+    const zero = await missingURejection(writeImageGrid(images, file, { scale: 0 }));
+    expect(zero.message).toBe("an image grid's scale must be an integer >= 1, got 0");
+  });
+
+  it('draws row labels to the left of the rows, and refuses a label count that is not the row count', async () => {
+    using images = digits(6);
+    const plain = path.join(tmp, 'plain.png');
+    const labelled = path.join(tmp, 'labelled.png');
+    await writeImageGrid(images, plain, { columns: 2, scale: 2 });
+    await writeImageGrid(images, labelled, { columns: 2, scale: 2, rowLabels: ['clean', 'noisy', 'denoised'] });
+    const a = await grey(plain);
+    const b = await grey(labelled);
+    expect(a.info.width).toBe(2 * 62);
+    expect(b.info.height).toBe(a.info.height);
+    const labelWidth = b.info.width - a.info.width;
+    expect(labelWidth).toBeGreaterThan(0);
+    expect((await sharp(labelled).metadata()).channels).toBe(1);
+    // The grid itself is unchanged, to the right of the labels, and the label column is not blank.
+    let inked = 0;
+    for (let y = 0; y < a.info.height; y++) {
+      const row = b.data.subarray(y * b.info.width, (y + 1) * b.info.width);
+      expect(Buffer.compare(row.subarray(labelWidth), a.data.subarray(y * a.info.width, (y + 1) * a.info.width))).toBe(
+        0,
+      );
+      inked += row.subarray(0, labelWidth).filter((v) => v > 128).length;
+    }
+    expect(inked).toBeGreaterThan(0);
+    const wrong = await missingURejection(writeImageGrid(images, labelled, { columns: 2, rowLabels: ['clean'] }));
+    expect(wrong.message).toBe('an image grid of 6 images in 2 columns has 3 rows, got 1 row labels');
+  });
+
+  it('writes labelled grids where no font is installed', () => {
+    const fonts = path.join(tmp, 'no-fonts.conf');
+    fs.writeFileSync(fonts, '<?xml version="1.0"?>\n<fontconfig></fontconfig>\n');
+    const file = path.join(tmp, 'no-fonts.png');
+    const script =
+      `const m = require(${JSON.stringify(path.join(ROOT, 'dist', 'lib'))});` +
+      `m.writeImageGrid(m.tensor(new Float32Array(2 * 64), [2, 1, 8, 8]), ${JSON.stringify(file)}, ` +
+      `{ columns: 1, rowLabels: ['clean', 'noisy'] }).then(() => console.log('written'));`;
+    const run = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, FONTCONFIG_FILE: fonts, FONTCONFIG_PATH: tmp },
+      encoding: 'utf8',
+    });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.stdout).toBe('written\n');
+    expect(MAGIC.png(fs.readFileSync(file))).toBe(true);
+  });
+
+  it('sample --out writes the extension’s format at --scale, and refuses another extension before sampling', async () => {
     const args = ['sample', '--torchscript', TINY, '--shape', '1,8,8', '--n', '4', '--steps', '2'];
     const webp = path.join(tmp, 'samples.webp');
-    const run = runCliSync([...args, '--out', webp]);
+    const run = runCliSync([...args, '--scale', '2', '--out', webp]);
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(`wrote 4 images to ${webp}\n`);
-    expect(await formatOf(webp)).toMatchObject({ format: 'webp', width: 22, height: 22 });
+    expect(await formatOf(webp)).toMatchObject({ format: 'webp', width: 2 * 22, height: 2 * 22 });
     const gif = path.join(tmp, 'samples.gif');
     const refused = runCliSync([...args, '--out', gif]);
     expect(refused.status).toBe(1);
@@ -83,16 +159,23 @@ describe('image files', () => {
       `missing-u: --out: cannot write an image as '.gif' (${gif}): give a file ending in .png, .jpg, .jpeg or .webp\n`,
     );
     expect(fs.existsSync(gif)).toBe(false);
+    const huge = runCliSync([...args, '--scale', '1000', '--out', webp]);
+    expect(huge.status).toBe(1);
+    expect(huge.stderr).toContain('an image grid of 4 images of 1x8x8 at scale 1000 would be 22000 x 22000 pixels');
+    expect(huge.stderr).toContain('lower --n or --shape or --scale');
   });
 
-  it('denoise --out writes the extension’s format, and refuses another extension before denoising', async () => {
+  it('denoise writes clean, noisy and denoised rows, labelled, and checks --out first', async () => {
     const checkpoint = path.join(tmp, 'checkpoint');
     saveTiny(checkpoint);
     const args = ['denoise', '--checkpoint', checkpoint, '--noise-step', '4', '--n', '2', '--sampler', 'ddpm'];
     const jpg = path.join(tmp, 'denoised.jpg');
-    const run = runCliSync([...args, '--out', jpg]);
+    const run = runCliSync([...args, '--scale', '1', '--out', jpg]);
     expect(run.status).toBe(0);
-    expect(await formatOf(jpg)).toMatchObject({ format: 'jpeg', width: 2 * 30 + 2, height: 3 * 30 + 2 });
+    const { format, width, height } = await formatOf(jpg);
+    expect(format).toBe('jpeg');
+    expect(height).toBe(3 * 30 + 2);
+    expect(width).toBeGreaterThan(2 * 30 + 2); // the grid and the label column
     const bmp = path.join(tmp, 'denoised.bmp');
     const refused = runCliSync([...args, '--out', bmp]);
     expect(refused.status).toBe(1);

@@ -9,7 +9,7 @@ import { DenoiseSchema } from '../schemas/diffusion-options';
 import { tensor } from '../tensor';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
-import { imageFile } from './image-flags';
+import { imageFile, scaleFlag } from './image-flags';
 import { writeOut } from './output';
 import { count } from './parse';
 import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
@@ -19,8 +19,12 @@ interface DenoiseCliOptions extends DiffusionFlags, ReverseFlagValues {
   noiseStep: number;
   n: number;
   out?: string;
+  scale?: number;
   json?: boolean;
 }
+
+/** The rows of denoise's grid, top to bottom. */
+const DENOISE_ROWS = ['clean', 'noisy', 'denoised'];
 
 export function denoiseCommand(): Command {
   const command = new Command('denoise')
@@ -34,10 +38,10 @@ export function denoiseCommand(): Command {
     defaults: { seed: seed.parse(undefined), sampler: sampler.parse(undefined) },
   }).option(
     '--out <file.png>',
-    'write clean, noisy and denoised images as a grid (three rows): .png, .jpg, .jpeg or .webp',
+    'write clean, noisy and denoised images as a grid of three labelled rows: .png, .jpg, .jpeg or .webp',
     imageFile('--out'),
   );
-  command.option('--json', 'print the whole trace as JSON');
+  scaleFlag(command).option('--json', 'print the whole trace as JSON');
   diffusionFlags(command);
   withExample(command, 'missing-u denoise --checkpoint runs/mnist-cunet --noise-step 400 --n 8 --out denoised.png');
   return command.action(async (opts: DenoiseCliOptions) => {
@@ -61,7 +65,7 @@ export function denoiseCommand(): Command {
       const all = new Float32Array(rows.reduce((s, r) => s + r.length, 0));
       rows.reduce((at, r) => (all.set(r, at), at + r.length), 0);
       using grid = tensor(all, [3 * n, ...clean.shape.slice(1)]);
-      await writeImageGrid(grid, opts.out, { columns: n });
+      await writeImageGrid(grid, opts.out, { columns: n, scale: opts.scale, rowLabels: DENOISE_ROWS });
     }
     trace.steps.forEach(disposeStepImages);
     trace.noisy.dispose();

@@ -10,7 +10,7 @@ import { gridTooLarge, ImageGrid, imageGridLayout } from '../report/image-grid';
 import { DEFAULT_SAMPLE_STEPS, SampleSectionSchema } from '../schemas/sample-section';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
-import { imageFile } from './image-flags';
+import { imageFile, scaleFlag } from './image-flags';
 import { imageShape, positiveCount } from './parse';
 import { writeOut } from './output';
 import { progressPrinter } from './progress';
@@ -23,6 +23,7 @@ interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
   n?: number;
   batchSize?: number;
   out: string;
+  scale?: number;
   tensorOut?: string;
   json?: boolean;
 }
@@ -68,7 +69,7 @@ export function sampleCommand(): Command {
     imageFile('--out'),
     'samples.png',
   );
-  command
+  scaleFlag(command)
     .option('--tensor-out <file.safetensors>', 'also write the raw samples (N, C, H, W) in [-1, 1]')
     .option('--json', 'print the result as JSON');
   diffusionFlags(command);
@@ -97,13 +98,13 @@ export function sampleCommand(): Command {
     const n = opts.n ?? settings.n;
     const tile = shape ?? modelShape(denoiser as Denoiser);
     // The grid is the output that must fit in memory; refused before any sampling.
-    const tooLarge = gridTooLarge(imageGridLayout(n, tile));
+    const gridOptions = { scale: opts.scale };
+    const tooLarge = gridTooLarge(imageGridLayout(n, tile, gridOptions));
     if (tooLarge) {
-      throw new MissingUError(
-        `${tooLarge}: lower --n${shape ? ' or --shape' : ''} (or sample in several runs, one --seed each)`,
-      );
+      const lower = ['--n', ...(shape ? ['--shape'] : []), ...(opts.scale ? ['--scale'] : [])];
+      throw new MissingUError(`${tooLarge}: lower ${lower.join(' or ')} (or sample in several runs, one --seed each)`);
     }
-    const grid = new ImageGrid(n, tile);
+    const grid = new ImageGrid(n, tile, gridOptions);
     const tensors = opts.tensorOut ? new SafetensorsSliceWriter(opts.tensorOut, 'samples', [n, ...tile]) : undefined;
     const show = progressPrinter('sample', 0, { every: 10 });
     try {
