@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import sharp from 'sharp';
 
-import { tensor, writeImageGrid, type ImageGridOptions } from '../lib';
+import { denoise, jit, tensor, writeImageGrid, type ImageGridOptions } from '../lib';
 import { ROOT, runCliSync } from './helpers/cli-run';
 import { saveTiny } from './helpers/checkpoint';
 import { missingURejection } from './helpers/errors';
@@ -165,13 +165,14 @@ describe('image files', () => {
     expect(huge.stderr).toContain('lower --n or --shape or --scale');
   });
 
-  it('denoise writes clean, noisy and denoised rows, labelled, and checks --out first', async () => {
+  it('denoise writes clean, noisy and denoised rows, labelled, shows its progress and checks --out first', async () => {
     const checkpoint = path.join(tmp, 'checkpoint');
     saveTiny(checkpoint);
     const args = ['denoise', '--checkpoint', checkpoint, '--noise-step', '4', '--n', '2', '--sampler', 'ddpm'];
     const jpg = path.join(tmp, 'denoised.jpg');
     const run = runCliSync([...args, '--scale', '1', '--out', jpg]);
     expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^denoise 5\/5 .* it\/s, ETA 0 s$/m);
     const { format, width, height } = await formatOf(jpg);
     expect(format).toBe('jpeg');
     expect(height).toBe(3 * 30 + 2);
@@ -181,5 +182,19 @@ describe('image files', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(`--out: cannot write an image as '.bmp' (${bmp})`);
     expect(refused.stdout).toBe('');
+    expect(refused.stderr).not.toContain('denoise 1/');
+  });
+
+  it('the library’s denoise reports every step, and takes an AbortSignal', async () => {
+    using denoiser = jit.load(TINY);
+    using image = tensor(new Float32Array(64), [1, 1, 8, 8]);
+    const seen: Array<{ step: number; total: number }> = [];
+    const trace = await denoise(denoiser, image, { noiseStep: 5, sampler: 'ddpm', onProgress: (p) => seen.push(p) });
+    trace.noisy.dispose();
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6].map((step) => ({ step, total: 6 })));
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await missingURejection(denoise(denoiser, image, { noiseStep: 5, signal: controller.signal }));
+    expect(aborted.code).toBe('aborted');
   });
 });

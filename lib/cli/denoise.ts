@@ -12,6 +12,7 @@ import { withExample } from './help';
 import { imageFile, scaleFlag } from './image-flags';
 import { writeOut } from './output';
 import { count } from './parse';
+import { progressPrinter } from './progress';
 import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface DenoiseCliOptions extends DiffusionFlags, ReverseFlagValues {
@@ -49,6 +50,7 @@ export function denoiseCommand(): Command {
     const data = await loadDataset(checkpoint.config.data);
     const n = Math.max(1, Math.min(opts.n, data.shape[0]));
     using clean = imageRange(data.data, data.shape, 0, n);
+    const show = progressPrinter('denoise', 0, { every: 10 });
     const trace = await denoise(checkpoint.denoiser, clean, {
       ...diffusionFromFlags(opts),
       noiseStep: opts.noiseStep,
@@ -56,6 +58,7 @@ export function denoiseCommand(): Command {
       sampler: opts.sampler,
       precision: opts.precision,
       trace: opts.out ? 'images' : 'metrics',
+      onProgress: (p) => show(p.step, '', p.total),
     });
     const best = trace.steps.reduce((a, b) => (b.psnr > a.psnr ? b : a));
     const bestPredicted = trace.steps.reduce((a, b) => (b.predictedPsnr > a.predictedPsnr ? b : a));
