@@ -2,7 +2,7 @@
 // along the way and write clean / noisy / denoised rows to a grid.
 //
 //   node denoise-images.mjs [image folder, default examples/images] [checkpoint folder, default runs/example]
-import { denoise, loadCheckpointAsync, loadImageFolder, tensor, writeImageGrid } from 'missing-u';
+import { denoise, disposeStepImages, loadCheckpointAsync, loadImageFolder, tensor, writeImageGrid } from 'missing-u';
 
 const folder = process.argv[2] ?? 'examples/images';
 const dir = process.argv[3] ?? 'runs/example';
@@ -43,7 +43,4 @@ if (final.image) {
   console.log('wrote denoised.png: clean, noisy and denoised rows');
 }
 noisy.dispose();
-for (const step of steps) {
-  step.image?.dispose();
-  step.predicted?.dispose();
-}
+steps.forEach(disposeStepImages);
