@@ -2,7 +2,7 @@
 // along the way and write clean / noisy / denoised rows to a grid.
 //
 //   node denoise-images.mjs [image folder, default examples/images] [checkpoint folder, default runs/example]
-import { denoise, loadCheckpointAsync, loadImageFolder, tensor, writeImageGrid } from 'missing-u';
+import { denoise, disposeStepImages, loadCheckpointAsync, loadImageFolder, tensor, writeImageGrid } from 'missing-u';
 
 const folder = process.argv[2] ?? 'examples/images';
 const dir = process.argv[3] ?? 'runs/example';
@@ -37,11 +37,10 @@ if (final.image) {
   rows.set(noisy.toFloat32Array(), size);
   rows.set(final.image.toFloat32Array(), 2 * size);
   using grid = tensor(rows, [3 * clean.shape[0], ...clean.shape.slice(1)]);
-  await writeImageGrid(grid, 'denoised.png', { columns: clean.shape[0] });
+  // One column per image, a label left of each row; scaled up to at least 256 px wide unless `scale` is given.
+  const rowLabels = ['clean', 'noisy', 'denoised'];
+  await writeImageGrid(grid, 'denoised.png', { columns: clean.shape[0], rowLabels });
   console.log('wrote denoised.png: clean, noisy and denoised rows');
 }
 noisy.dispose();
-for (const step of steps) {
-  step.image?.dispose();
-  step.predicted?.dispose();
-}
+steps.forEach(disposeStepImages);

@@ -1,7 +1,8 @@
 export type { ImageDataset } from './data/dataset';
 export type { DataSectionInput } from './schemas/data-options';
 export { loadImageFolder, type ImageFolderOptions } from './data/image-folder';
-export { loadMnistIdx } from './data/mnist-idx';
+export type { CorruptImageAction } from './schemas/names';
+export { loadMnistIdx, loadMnistIdxAsync } from './data/mnist-idx';
 export { loadMnistPackage, loadMnistPackageAsync } from './data/mnist-package';
 export {
   data,
@@ -23,6 +24,7 @@ export {
 export type { Device } from './device';
 export {
   denoise,
+  disposeStepImages,
   lossWeights,
   noiseSchedule,
   qSample,
@@ -70,6 +72,7 @@ export { DTYPES, Tensor, tensor, type DType, type TensorData, type TensorOptions
 export {
   disposeTrainerState,
   train,
+  type TrainRunOptions,
   type StoredTrainerState,
   type TrainSnapshot,
   type ResumeFrom,
@@ -86,6 +89,7 @@ export {
   type CheckpointParts,
   type CheckpointState,
   type LoadedCheckpoint,
+  type SaveCheckpointOptions,
   type Weights,
 } from './checkpoint/checkpoint';
 export { CHECKPOINT_FORMAT, findCheckpoint, isCheckpointFolder } from './checkpoint/folder';
@@ -96,7 +100,8 @@ export {
   type OfficialPreset,
 } from './interop/import-official';
 export { readSafetensors, readSafetensorsAsync, writeSafetensors, type StoredTensor } from './io/safetensors';
-export { writeImageGrid } from './report/image-grid';
+export { IMAGE_EXTENSIONS, imageFormatFor, type ImageFormat } from './report/image-format';
+export { ImageGrid, writeImageGrid, type GridLayout, type ImageGridOptions } from './report/image-grid';
 export { loadTrainConfig, parseTrainConfig, type TrainConfigJson } from './config/train-config';
 /** The evaluation functions; `eval` is the same object for CommonJS users (under ESM, `eval` cannot be imported by name). */
 export { evaluation, evaluation as eval } from './eval';
@@ -104,12 +109,15 @@ export type {
   BaselineRow,
   DenoiseStudy,
   DenoiseStudyOptions,
+  DigitConfidence,
+  DigitConfidenceOptions,
   EfficiencyEntry,
   EfficiencyOptions,
   EfficiencyRow,
   Extractor,
   ExtractorInput,
   FeatureStats,
+  FeatureStatsOptions,
   FidOptions,
   FidResult,
   FidStepsDenoiser,
@@ -117,9 +125,12 @@ export type {
   FidStepsProgress,
   FidStepsResult,
   FidStepsRow,
+  ImageMetricOptions,
+  LpipsOptions,
   OptimalSteps,
   StepsPoint,
   StudyCurvePoint,
   StudyDenoiser,
   StudyRow,
+  StudyTrace,
 } from './eval';

@@ -3,7 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 
 import * as missingU from '../lib';
-import { jit, loadCheckpointAsync, MissingUError, models, tensor, train, type TrainConfigJson } from '../lib';
+import {
+  disposeStepImages,
+  jit,
+  loadCheckpointAsync,
+  MissingUError,
+  models,
+  tensor,
+  train,
+  type DenoiseStep,
+  type ImageFormat,
+  type TrainConfigJson,
+} from '../lib';
 import { runCli } from './helpers/cli-run';
 import { missingUError } from './helpers/errors';
 
@@ -13,6 +24,82 @@ describe('the public API', () => {
   let tmp: string;
   beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-u-api-'))));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('exports these values from the package root (types are checked by npm run docs)', () => {
+    expect(Object.keys(missingU).sort()).toEqual([
+      'CHECKPOINT_FORMAT',
+      'DTYPES',
+      'Generator',
+      'IMAGE_EXTENSIONS',
+      'ImageGrid',
+      'MissingUError',
+      'PREPARED_FORMAT',
+      'SAMPLERS',
+      'Scheduler',
+      'Tensor',
+      'data',
+      'denoise',
+      'diffusionFileFor',
+      'disposeStepImages',
+      'disposeTrainerState',
+      'distributedAvailable',
+      'distributedFromEnv',
+      'eval',
+      'evaluation',
+      'findCheckpoint',
+      'imageFormatFor',
+      'importOfficial',
+      'info',
+      'isCheckpointFolder',
+      'jit',
+      'loadCheckpoint',
+      'loadCheckpointAsync',
+      'loadImageFolder',
+      'loadMnistIdx',
+      'loadMnistIdxAsync',
+      'loadMnistPackage',
+      'loadMnistPackageAsync',
+      'loadTrainConfig',
+      'loadTrainerState',
+      'lossWeights',
+      'memory',
+      'models',
+      'noiseSchedule',
+      'ode',
+      'parseTrainConfig',
+      'qSample',
+      'randn',
+      'readSafetensors',
+      'readSafetensorsAsync',
+      'resolveDiffusion',
+      'sample',
+      'sampleBatches',
+      'saveCheckpoint',
+      'setNumThreads',
+      'tensor',
+      'train',
+      'trainingTarget',
+      'writeImageGrid',
+      'writeSafetensors',
+    ]);
+  });
+
+  it('exports the helpers around denoise traces and image files', async () => {
+    using model = models.create({ preset: 'unet-mnist', imageSize: 8, seed: 0 });
+    using image = tensor(new Float32Array(64), [1, 1, 8, 8]);
+    const trace = await missingU.denoise(model, image, { noiseStep: 2, trace: 'images' });
+    const kept: DenoiseStep[] = trace.steps.filter((step) => step.image);
+    expect(kept).toHaveLength(3);
+    trace.steps.forEach(disposeStepImages);
+    trace.noisy.dispose();
+    const format: ImageFormat = missingU.imageFormatFor('grid.webp');
+    expect(format).toBe('webp');
+    expect(missingU.IMAGE_EXTENSIONS).toEqual(['.png', '.jpg', '.jpeg', '.webp']);
+    const grid = new missingU.ImageGrid(2, [1, 8, 8], { columns: 2, scale: 1 });
+    grid.add(new Float32Array(2 * 64), 0);
+    await grid.write(path.join(tmp, 'batched.jpg'));
+    expect(fs.readFileSync(path.join(tmp, 'batched.jpg'))[0]).toBe(0xff);
+  });
 
   it('exports the safetensors reader and writer, the image-grid writer, config types and evaluation', async () => {
     const file = path.join(tmp, 'x.safetensors');

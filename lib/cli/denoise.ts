@@ -9,8 +9,10 @@ import { DenoiseSchema } from '../schemas/diffusion-options';
 import { tensor } from '../tensor';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
+import { imageFile, scaleFlag } from './image-flags';
 import { writeOut } from './output';
 import { count } from './parse';
+import { progressPrinter } from './progress';
 import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface DenoiseCliOptions extends DiffusionFlags, ReverseFlagValues {
@@ -18,8 +20,12 @@ interface DenoiseCliOptions extends DiffusionFlags, ReverseFlagValues {
   noiseStep: number;
   n: number;
   out?: string;
+  scale?: number;
   json?: boolean;
 }
+
+/** The rows of denoise's grid, top to bottom. */
+const DENOISE_ROWS = ['clean', 'noisy', 'denoised'];
 
 export function denoiseCommand(): Command {
   const command = new Command('denoise')
@@ -31,9 +37,12 @@ export function denoiseCommand(): Command {
   reverseFlags(command, ['seed', 'sampler', 'device', 'precision'], {
     descriptions: { seed: 'seed of the noise and the sampler' },
     defaults: { seed: seed.parse(undefined), sampler: sampler.parse(undefined) },
-  })
-    .option('--out <file.png>', 'write clean, noisy and denoised images as a grid (three rows)')
-    .option('--json', 'print the whole trace as JSON');
+  }).option(
+    '--out <file.png>',
+    'write clean, noisy and denoised images as a grid of three labelled rows: .png, .jpg, .jpeg or .webp',
+    imageFile('--out'),
+  );
+  scaleFlag(command).option('--json', 'print the whole trace as JSON');
   diffusionFlags(command);
   withExample(command, 'missing-u denoise --checkpoint runs/mnist-cunet --noise-step 400 --n 8 --out denoised.png');
   return command.action(async (opts: DenoiseCliOptions) => {
@@ -41,6 +50,7 @@ export function denoiseCommand(): Command {
     const data = await loadDataset(checkpoint.config.data);
     const n = Math.max(1, Math.min(opts.n, data.shape[0]));
     using clean = imageRange(data.data, data.shape, 0, n);
+    const show = progressPrinter('denoise', 0, { every: 10 });
     const trace = await denoise(checkpoint.denoiser, clean, {
       ...diffusionFromFlags(opts),
       noiseStep: opts.noiseStep,
@@ -48,6 +58,7 @@ export function denoiseCommand(): Command {
       sampler: opts.sampler,
       precision: opts.precision,
       trace: opts.out ? 'images' : 'metrics',
+      onProgress: (p) => show(p.step, '', p.total),
     });
     const best = trace.steps.reduce((a, b) => (b.psnr > a.psnr ? b : a));
     const bestPredicted = trace.steps.reduce((a, b) => (b.predictedPsnr > a.predictedPsnr ? b : a));
@@ -57,7 +68,7 @@ export function denoiseCommand(): Command {
       const all = new Float32Array(rows.reduce((s, r) => s + r.length, 0));
       rows.reduce((at, r) => (all.set(r, at), at + r.length), 0);
       using grid = tensor(all, [3 * n, ...clean.shape.slice(1)]);
-      await writeImageGrid(grid, opts.out, { columns: n });
+      await writeImageGrid(grid, opts.out, { columns: n, scale: opts.scale, rowLabels: DENOISE_ROWS });
     }
     trace.steps.forEach(disposeStepImages);
     trace.noisy.dispose();

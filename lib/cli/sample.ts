@@ -10,6 +10,7 @@ import { gridTooLarge, ImageGrid, imageGridLayout } from '../report/image-grid';
 import { DEFAULT_SAMPLE_STEPS, SampleSectionSchema } from '../schemas/sample-section';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
+import { imageFile, scaleFlag } from './image-flags';
 import { imageShape, positiveCount } from './parse';
 import { writeOut } from './output';
 import { progressPrinter } from './progress';
@@ -22,6 +23,7 @@ interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
   n?: number;
   batchSize?: number;
   out: string;
+  scale?: number;
   tensorOut?: string;
   json?: boolean;
 }
@@ -61,8 +63,13 @@ export function sampleCommand(): Command {
       eta: fromConfig(defaults.eta),
       seed: fromConfig(defaults.seed),
     },
-  })
-    .option('--out <file.png>', 'where to write the image grid', 'samples.png')
+  }).option(
+    '--out <file.png>',
+    'where to write the image grid: .png, .jpg, .jpeg or .webp',
+    imageFile('--out'),
+    'samples.png',
+  );
+  scaleFlag(command)
     .option('--tensor-out <file.safetensors>', 'also write the raw samples (N, C, H, W) in [-1, 1]')
     .option('--json', 'print the result as JSON');
   diffusionFlags(command);
@@ -91,13 +98,13 @@ export function sampleCommand(): Command {
     const n = opts.n ?? settings.n;
     const tile = shape ?? modelShape(denoiser as Denoiser);
     // The grid is the output that must fit in memory; refused before any sampling.
-    const tooLarge = gridTooLarge(imageGridLayout(n, tile));
+    const gridOptions = { scale: opts.scale };
+    const tooLarge = gridTooLarge(imageGridLayout(n, tile, gridOptions));
     if (tooLarge) {
-      throw new MissingUError(
-        `${tooLarge}: lower --n${shape ? ' or --shape' : ''} (or sample in several runs, one --seed each)`,
-      );
+      const lower = ['--n', ...(shape ? ['--shape'] : []), ...(opts.scale ? ['--scale'] : [])];
+      throw new MissingUError(`${tooLarge}: lower ${lower.join(' or ')} (or sample in several runs, one --seed each)`);
     }
-    const grid = new ImageGrid(n, tile);
+    const grid = new ImageGrid(n, tile, gridOptions);
     const tensors = opts.tensorOut ? new SafetensorsSliceWriter(opts.tensorOut, 'samples', [n, ...tile]) : undefined;
     const show = progressPrinter('sample', 0, { every: 10 });
     try {
@@ -127,7 +134,7 @@ export function sampleCommand(): Command {
     } finally {
       denoiser.dispose();
     }
-    const summary = { images: n, shape: [n, ...tile], png: opts.out, tensors: opts.tensorOut ?? null };
+    const summary = { images: n, shape: [n, ...tile], image: opts.out, tensors: opts.tensorOut ?? null };
     writeOut(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${n} images to ${opts.out}\n`);
   });
 }

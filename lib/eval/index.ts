@@ -38,4 +38,4 @@ export type { EfficiencyEntry, EfficiencyOptions, EfficiencyRow } from './effici
 export type { Extractor, ExtractorInput, FidOptions, FidResult } from './fid';
 export type { FidStepsDenoiser, FidStepsOptions, FidStepsProgress, FidStepsResult, FidStepsRow } from './fid-steps';
 export type { OptimalSteps, StepsPoint } from './optimal-steps';
-export type { FeatureStats } from './metrics';
+export type { FeatureStats, FeatureStatsOptions, ImageMetricOptions, LpipsOptions } from './metrics';
