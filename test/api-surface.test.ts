@@ -87,6 +87,7 @@ describe('CLI help and inspect', () => {
     [],
     ['info'],
     ['train'],
+    ['configs'],
     ['sample'],
     ['denoise'],
     ['inspect'],
