@@ -21,3 +21,15 @@ export function loadModule<T>(name: string, neededFor: string): T {
     );
   }
 }
+
+/** Which of `names` cannot be found, without loading any: for a check before work that needs them. */
+export function missingModules(names: readonly string[]): string[] {
+  return names.filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}

@@ -174,6 +174,7 @@ describe('CLI help and inspect', () => {
     [],
     ['info'],
     ['train'],
+    ['configs'],
     ['sample'],
     ['denoise'],
     ['inspect'],

@@ -14,10 +14,10 @@ import {
   loadCheckpoint,
   loadMnistPackage,
   train,
-  type FeatureStats,
   type FidStepsRow,
 } from '../lib';
 import { runCli } from './helpers/cli-run';
+import { placeholderStats } from './helpers/feature-stats';
 
 const TINY_DENOISER = path.join(__dirname, 'fixtures', 'tiny_denoiser.pt');
 const ROW_KEYS = ['checkpoint', 'denoiser', 'extractor', 'fid', 'n', 'sampler', 'secondsPerSample', 'seed', 'steps'];
@@ -170,13 +170,7 @@ describe('eval fid-steps', () => {
     const extractor = evaluate.loadExtractor('mnist');
     using script = jit.load(TINY_DENOISER);
     try {
-      const real: FeatureStats = {
-        count: 2,
-        dim: 1,
-        mean: new Float64Array(1),
-        covariance: new Float64Array(1),
-        extractor: 'other',
-      };
+      const real = placeholderStats('other');
       const options = { real: { ...real, extractor: extractor.name }, extractor, n: 8, steps: [2] };
       await expect(evaluate.fidSteps([], options)).rejects.toThrow('eval.fidSteps needs at least one denoiser');
       await expect(evaluate.fidSteps([{ name: 's', denoiser: script }], options)).rejects.toThrow(

@@ -4,11 +4,13 @@ import { loadDenoiser } from '../checkpoint/load-denoiser';
 import { MissingUError } from '../errors';
 import { fidSteps, type FidStepsDenoiser } from '../eval/fid-steps';
 import { fidStepsReport } from '../eval/fid-steps-report';
+import { probeDenoisers } from '../eval/denoiser-probe';
 import { jit } from '../jit';
 import { info } from '../runtime';
 import { FidStepsSchema } from '../schemas/fid-steps-options';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { emit, named, withOutput, type OutputOptions } from './eval-output';
+import { checkFlagPaths, fidFlagPaths, type FlagPath } from './eval-paths';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
 import { collect, count, imageShape, positiveCount, positiveCounts } from './parse';
 import { progressPrinter } from './progress';
@@ -65,10 +67,27 @@ export function fidStepsCommand(): Command {
     if (opts.checkpoint.length + opts.torchscript.length === 0) {
       throw new MissingUError('eval fid-steps needs at least one --checkpoint NAME=DIR or --torchscript NAME=FILE');
     }
+    checkFlagPaths([
+      ...opts.checkpoint.map((spec): FlagPath => ({
+        flag: '--checkpoint',
+        path: named(spec).file,
+        kind: 'folder',
+        what: 'a checkpoint folder',
+      })),
+      ...opts.torchscript.map((spec): FlagPath => ({
+        flag: '--torchscript',
+        path: named(spec).file,
+        kind: 'file',
+        what: 'a TorchScript file',
+      })),
+      ...fidFlagPaths(opts),
+    ]);
     const denoisers: FidStepsDenoiser[] = [];
     const extractor = extractorFromFlags(opts);
     try {
       loadDenoisers(opts, denoisers);
+      // Before the real features: a denoiser of another image size fails here, not after sampling.
+      await probeDenoisers(denoisers, { caller: 'eval fid-steps', precision: opts.precision });
       const showReal = progressPrinter('real features', opts.n, { every: 500 });
       const real = await realStatsFromFlags(opts, extractor, { n: opts.n, imageSize: opts.imageSize }, (p) =>
         showReal(p.done),

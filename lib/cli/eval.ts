@@ -23,6 +23,7 @@ import { diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { digitsCommand } from './eval-digits';
 import { fidStepsCommand } from './eval-fid-steps';
 import { emit, named, withOutput, type OutputOptions } from './eval-output';
+import { checkFlagPaths, fidFlagPaths } from './eval-paths';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
 import { alternatives, collect, count, counts, positive } from './parse';
 import { progressPrinter } from './progress';
@@ -89,6 +90,7 @@ function fidCommand(): Command {
     .option('--image-size <n>', 'size to load image folders at', count('--image-size'));
   reverseFlags(command, ['sampler', 'steps'], { scope: 'for a checkpoint --fake: ' });
   return withOutput(fidFlags(command)).action(async (opts: FidCliOptions) => {
+    checkFlagPaths([...fidFlagPaths(opts), { flag: '--fake', path: opts.fake, kind: 'images' }]);
     const extractor = extractorFromFlags(opts);
     const show = progressPrinter('features', opts.n, { every: 500 });
     const load = { n: opts.n, imageSize: opts.imageSize, sampler: opts.sampler, steps: opts.steps };

@@ -7,9 +7,10 @@ export function withExample(command: Command, ...lines: string[]): Command {
 
 // One example per command (by its path) that does not add its own with withExample.
 const EXAMPLES: Record<string, string> = {
-  'missing-u': 'missing-u train --config configs/mnist-cunet.json --out runs/mnist-cunet',
+  'missing-u': 'missing-u train --config mnist-cunet --out runs/mnist-cunet',
   info: 'missing-u info --json',
-  train: 'missing-u train --config configs/mnist-cunet.json --out runs/mnist-cunet --checkpoint-every 200',
+  train: 'missing-u train --config mnist-cunet --out runs/mnist-cunet --checkpoint-every 200',
+  configs: 'missing-u configs',
   inspect: 'missing-u inspect --preset cunet-paper --image-size 64',
   eval: 'missing-u eval fid --real mnist --fake runs/mnist-cunet',
   'eval ssim': 'missing-u eval ssim --a real.safetensors --b samples.safetensors',

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 
 import { PACKAGE_VERSION } from '../package-root';
 import { benchCommand } from './bench';
+import { configsCommand } from './configs';
 import { dataCommand } from './data';
 import { denoiseCommand } from './denoise';
 import { evalCommand } from './eval';
@@ -27,6 +28,7 @@ function program(): Command {
     .showHelpAfterError('(run with --help for usage)');
   cli.addCommand(infoCommand());
   cli.addCommand(trainCommand());
+  cli.addCommand(configsCommand());
   cli.addCommand(sampleCommand());
   cli.addCommand(denoiseCommand());
   cli.addCommand(inspectCommand());

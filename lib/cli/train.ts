@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { loadCheckpoint, loadTrainerState, saveCheckpoint, type CheckpointState } from '../checkpoint/checkpoint';
 import { assertSaveTarget, checkpointStep, findCheckpoint, previousOf, realCheckpointPath } from '../checkpoint/folder';
 import { acquireCheckpointLock } from '../checkpoint/lock';
+import { resolveConfigFile } from '../config/bundled-configs';
 import { loadTrainConfig, type TrainConfigJson } from '../config/train-config';
 import { openTrainingImages } from '../data/load';
 import type { Device } from '../device';
@@ -59,7 +60,7 @@ function resolveRun(opts: TrainOptions): Run {
   }
   let config: TrainConfigJson;
   if (opts.config) {
-    config = loadTrainConfig(opts.config);
+    config = loadTrainConfig(resolveConfigFile(opts.config));
   } else if (resumeFrom) {
     config = loadTrainConfig(path.join(resumeFrom, 'config.json'));
   } else if (resumeDir !== undefined) {
@@ -138,7 +139,10 @@ function integerOption(name: string, min: number) {
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a model from a JSON config; checkpoints periodically, and Ctrl-C or SIGTERM saves and exits')
-    .option('--config <file>', 'a training config (see configs/); default with --resume: the checkpoint’s')
+    .option(
+      '--config <file>',
+      'a training config: a JSON file or a bundled name (missing-u configs); default with --resume: the checkpoint’s',
+    )
     .option('--out <dir>', 'checkpoint folder (default: the config’s output.dir, or runs/<name>)')
     .option(
       '--steps <n>',

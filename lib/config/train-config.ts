@@ -25,6 +25,8 @@ export const TrainConfigSchema = z
         message: "must be a plain file name (no '/' or '\\', not '.' or '..'): it names the folder runs/<name>",
       })
       .default('run'),
+    /** One line on what the config trains (`missing-u configs` lists it). */
+    description: z.string().max(200).optional(),
     model: ModelSectionSchema,
     data: DataSectionSchema,
     diffusion: TrainDiffusionSchema.default({}),

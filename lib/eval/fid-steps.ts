@@ -6,6 +6,7 @@ import type { Denoiser } from '../models';
 import { FidStepsSchema, type FidStepsInput, type FidStepsSettings } from '../schemas/fid-steps-options';
 import { parseOptions } from '../schemas/parse-options';
 import { tensor } from '../tensor';
+import { denoiserImageShape, probeDenoisers } from './denoiser-probe';
 import { fid, type Extractor } from './fid';
 import type { FeatureStats } from './metrics';
 import { optimalSteps, type OptimalSteps } from './optimal-steps';
@@ -71,12 +72,7 @@ function checkDenoisers(denoisers: FidStepsDenoiser[]): Array<[number, number, n
   if (twice !== undefined) {
     throw new MissingUError(`eval.fidSteps: two denoisers are named '${twice}'; give each its own name`);
   }
-  return denoisers.map(({ name, denoiser, shape }) => {
-    if (shape) return shape;
-    const model = denoiser as Partial<Denoiser>;
-    if (model.channels && model.imageSize) return [model.channels, model.imageSize, model.imageSize];
-    throw new MissingUError(`eval.fidSteps: denoiser '${name}' is a TorchScript module: give its shape [C, H, W]`);
-  });
+  return denoisers.map((entry) => denoiserImageShape(entry, 'eval.fidSteps'));
 }
 
 /** x_T as torch.manual_seed(seed); torch.randn(shape) draws it. */
@@ -153,14 +149,15 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
         'compute them with the same extractor',
     );
   }
+  const sized = denoisers.map((entry, i) => ({ ...entry, shape: shapes[i] }));
+  await probeDenoisers(sized, { caller: 'eval.fidSteps', precision: settings.precision, signal });
   const stepCounts = [...new Set(settings.steps)].sort((a, b) => a - b);
   const total = denoisers.length * stepCounts.length;
   const rows: FidStepsRow[] = [];
   for (const [i, entry] of denoisers.entries()) {
     const shape = [settings.n, ...shapes[i]];
     const xT = { data: startingNoise(shape, settings.seed), shape };
-    const sized = { ...entry, shape: shapes[i] };
-    await warmUp(sized, settings, signal);
+    await warmUp(sized[i], settings, signal);
     for (const steps of stepCounts) {
       const progress = (imagesDone: number) =>
         onProgress?.({
@@ -171,7 +168,7 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
           imagesDone,
           images: settings.n,
         });
-      const { images, seconds } = await sampleRow(sized, xT, steps, settings, signal, progress);
+      const { images, seconds } = await sampleRow(sized[i], xT, steps, settings, signal, progress);
       using fake = tensor(images, shape);
       const result = await fid(extractor, real, fake, { signal });
       rows.push({

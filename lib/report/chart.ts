@@ -4,7 +4,15 @@ import type * as Vega from 'vega';
 import type * as VegaLite from 'vega-lite';
 
 import { writeFileAtomic } from '../io/atomic';
-import { loadModule } from '../optional-module';
+import { loadModule, missingModules } from '../optional-module';
+
+/** The optional packages that draw charts (peer dependencies an install may leave out). */
+export const CHART_PACKAGES = ['vega', 'vega-lite'] as const;
+
+/** The chart packages that are not installed: charts are drawn only when this is empty. */
+export function missingChartPackages(): string[] {
+  return missingModules(CHART_PACKAGES);
+}
 
 export type ChartRow = Record<string, string | number | null>;
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { writeFileAtomic } from '../io/atomic';
-import { writeChart, type Chart } from './chart';
+import { CHART_PACKAGES, writeChart, type Chart } from './chart';
 
 export interface Report {
   /** File stem: <name>.json and <name>.md. */
@@ -15,16 +15,33 @@ export interface Report {
   charts: Record<string, Chart>;
 }
 
-/** Writes a report folder: JSON, Markdown that embeds the charts, and the charts as PNG + SVG. Returns the files. */
-export async function writeReport(dir: string, report: Report): Promise<string[]> {
+export interface WriteReportOptions {
+  /** False: the JSON and Markdown alone, with a note in the Markdown on what draws the charts (default true). */
+  charts?: boolean;
+}
+
+/** What the Markdown of a report says in place of the charts it left out. */
+export const CHARTS_LEFT_OUT = `Charts left out: they need the optional packages ${CHART_PACKAGES.join(
+  ' and ',
+)} (npm install ${CHART_PACKAGES.join(' ')}).`;
+
+/**
+ * Writes a report folder: JSON, Markdown that embeds the charts, and the charts as PNG + SVG (or, with
+ * `charts: false`, a note in their place). Returns the files.
+ */
+export async function writeReport(dir: string, report: Report, opts: WriteReportOptions = {}): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   let markdown = report.markdown;
-  for (const [key, chart] of Object.entries(report.charts)) {
-    const png = path.join(dir, `${report.name}-${key}.png`);
-    await writeChart(chart, png);
-    markdown += `\n![${chart.title}](${path.basename(png)})\n`;
-    files.push(png);
+  if (opts.charts === false) {
+    if (Object.keys(report.charts).length > 0) markdown += `\n${CHARTS_LEFT_OUT}\n`;
+  } else {
+    for (const [key, chart] of Object.entries(report.charts)) {
+      const png = path.join(dir, `${report.name}-${key}.png`);
+      await writeChart(chart, png);
+      markdown += `\n![${chart.title}](${path.basename(png)})\n`;
+      files.push(png);
+    }
   }
   const json = path.join(dir, `${report.name}.json`);
   const md = path.join(dir, `${report.name}.md`);
