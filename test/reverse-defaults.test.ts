@@ -245,4 +245,21 @@ describe('the CLI', () => {
     const expected = await evaluation.digitConfidence(samples);
     expect(JSON.parse(digitsRun.stdout)).toMatchObject({ n: 2, confident: expected.confident, share: expected.share });
   });
+
+  it('sample --torchscript prints the settings it applied on one stderr line, and --json carries them', async () => {
+    const out = path.join(tmp, 'script.png');
+    const model = path.join(FIXTURES, 'tiny_denoiser.pt');
+    const args = ['sample', '--torchscript', model, '--shape', '1,8,8', '--n', '1', '--out', out];
+    const { code, stdout, stderr } = await runCli([...args, '--steps', '2', '--objective', 'v', '--json']);
+    expect(code).toBe(0);
+    const settings = { ...TRAINED, objective: 'v', sampler: 'ddim', steps: 2, eta: 0, seed: 0 };
+    expect(JSON.parse(stdout).settings).toEqual(settings);
+    const lines = stderr.split('\n').filter((line) => line.startsWith('missing-u: sampling with'));
+    expect(lines).toEqual([
+      'missing-u: sampling with schedule linear, diffusion steps 1000, objective v; sampler ddim, steps 2, eta 0, seed 0',
+    ]);
+    // Left out: the defaults, as the library resolves them for that module.
+    const plain = await runCli([...args, '--json']);
+    expect(JSON.parse(plain.stdout).settings).toEqual({ ...TRAINED, ...DEFAULT_REVERSE });
+  });
 });

@@ -2,17 +2,17 @@ import { Command } from 'commander';
 
 import { loadDenoiser } from '../checkpoint/load-denoiser';
 import { SafetensorsSliceWriter } from '../io/safetensors-slices';
-import { resolveDiffusion, sampleBatches } from '../diffusion';
+import { resolveDiffusion, sampleBatches, type DiffusionSettings } from '../diffusion';
 import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { gridTooLarge, ImageGrid, imageGridLayout } from '../report/image-grid';
-import { resolveReverse, samplingOf } from '../schemas/reverse-defaults';
+import { resolveReverse, samplingOf, type ReverseSettings } from '../schemas/reverse-defaults';
 import { SampleSectionSchema } from '../schemas/sample-section';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
 import { imageShape, positiveCount } from './parse';
-import { writeOut } from './output';
+import { writeErr, writeOut } from './output';
 import { progressPrinter } from './progress';
 import { checkpointFallbacks, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
@@ -25,6 +25,15 @@ interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
   out: string;
   tensorOut?: string;
   json?: boolean;
+}
+
+/** The diffusion and reverse-process settings a run applied, as one stderr line says them. */
+function settingsLine(settings: DiffusionSettings & ReverseSettings): string {
+  const { schedule, diffusionSteps, objective, sampler, steps, eta, seed } = settings;
+  return (
+    `missing-u: sampling with schedule ${schedule}, diffusion steps ${diffusionSteps}, objective ${objective}; ` +
+    `sampler ${sampler}, steps ${steps}, eta ${eta}, seed ${seed}\n`
+  );
 }
 
 function modelShape(model: Denoiser): [number, number, number] {
@@ -90,6 +99,7 @@ export function sampleCommand(): Command {
     }
     const grid = new ImageGrid(n, tile);
     const tensors = opts.tensorOut ? new SafetensorsSliceWriter(opts.tensorOut, 'samples', [n, ...tile]) : undefined;
+    if (opts.torchscript) writeErr(settingsLine(applied));
     const show = progressPrinter('sample', 0, { every: 10 });
     try {
       const batches = sampleBatches(denoiser, {
