@@ -123,9 +123,12 @@ function denoiseStudyCommand(): Command {
     )
     .option('--n <n>', 'how many images (the paper used 300)', count('--n'), 16)
     .option('--noise-steps <list>', 'noise steps (default 50,100,150,200,250,400,600,800)', counts('--noise-steps'));
-  const fallbacks = checkpointFallbacks('the noise step + 1 (the paper: every step, --sampler ddpm --steps 1000)');
+  const fallbacks = checkpointFallbacks(null);
   reverseFlags(command, ['sampler', 'steps', 'seed'], {
-    descriptions: { seed: 'seed of the noise', steps: 'reverse steps from each noise step' },
+    descriptions: {
+      seed: 'seed of the noise',
+      steps: 'reverse steps from each noise step, at most it + 1 (the paper: --sampler ddpm --steps 1000, every step)',
+    },
     fallbacks: { sampler: fallbacks.sampler, steps: fallbacks.steps, seed: '0' },
   })
     .option('--lpips <file>', 'an LPIPS v0.1 TorchScript file (docs/lpips.md); without it: SSIM and PSNR only')

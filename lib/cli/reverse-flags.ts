@@ -63,14 +63,14 @@ export interface ReverseFlagOptions {
 
 /**
  * Where sampler, steps, eta and seed left out come from, for the help: the checkpoint's `sample`
- * section, else DEFAULT_REVERSE (steps at most `stepsLimit`).
+ * section, else DEFAULT_REVERSE (steps at most `stepsLimit`, unless null: the description says it).
  */
-export function checkpointFallbacks(stepsLimit = 'T'): Partial<Record<ReverseFlag, string>> {
+export function checkpointFallbacks(stepsLimit: string | null = 'T'): Partial<Record<ReverseFlag, string>> {
   const { sampler, steps, eta, seed } = DEFAULT_REVERSE;
   const fromConfig = (value: unknown) => `the checkpoint config’s, else ${value}`;
   return {
     sampler: fromConfig(sampler),
-    steps: `${fromConfig(steps)}; at most ${stepsLimit}`,
+    steps: stepsLimit === null ? fromConfig(steps) : `${fromConfig(steps)}; at most ${stepsLimit}`,
     eta: fromConfig(eta),
     seed: fromConfig(seed),
   };
