@@ -11,7 +11,7 @@ checkpoint.model.dispose();
 using model = checkpoint.ema;
 
 // The model's own objective, schedule and T, then the reverse process: DDIM over 20 of the T steps.
-const settings = { ...model.diffusion, sampler: 'ddim', steps: 20, seed: 0 } as const;
+const settings = { ...model.diffusion, sampler: 'ddim', steps: 20, eta: 0, seed: 0 } as const;
 using scheduler = new Scheduler(settings);
 let x: Tensor = scheduler.initialNoise([8, model.channels, model.imageSize, model.imageSize]);
 for (const t of scheduler.timesteps) {

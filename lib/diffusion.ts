@@ -19,6 +19,7 @@ import {
 } from './schemas/diffusion-options';
 import type { Schedule } from './schemas/names';
 import { parseOptions } from './schemas/parse-options';
+import { resolveReverse, samplingOf } from './schemas/reverse-defaults';
 import { tensor, type Tensor } from './tensor';
 
 export type { SampleBatch } from './sample-batches';
@@ -31,6 +32,7 @@ export {
   type Schedule,
 } from './diffusion-settings';
 export { SAMPLERS, type Sampler } from './schemas/names';
+export { DEFAULT_REVERSE, resolveReverse, type GivenReverse, type ReverseSettings } from './schemas/reverse-defaults';
 export type { StepSettings } from './schemas/diffusion-options';
 
 /** Cancellation and progress, beside the options the schemas hold. */
@@ -67,8 +69,9 @@ export interface DenoiseTrace {
 type AnyDenoiser = Denoiser | ScriptModule;
 
 /**
- * The options but the callbacks, validated once by `schema`, with its defaults, and the diffusion
- * settings the denoiser was trained with where the options leave them out: what native code reads.
+ * The options but the callbacks, validated once by `schema`, with its defaults, the diffusion settings
+ * the denoiser was trained with and the reverse process (resolveReverse) where the options leave them
+ * out: what native code reads.
  */
 function nativeOptions(
   schema: typeof SampleSchema | typeof DenoiseSchema,
@@ -85,7 +88,9 @@ function nativeOptions(
       `${where}: steps must be an integer >= 1, got ${options.steps} (leave it out to run all T)`,
     );
   }
-  return { ...options, ...resolveDiffusion(denoiser, options) };
+  const diffusion = resolveDiffusion(denoiser, options);
+  const available = 'noiseStep' in options ? options.noiseStep + 1 : diffusion.diffusionSteps;
+  return { ...options, ...diffusion, ...resolveReverse(samplingOf(denoiser), options, available) };
 }
 
 /** The schedule's betas and cumulative alphas (abar_t), computed in float64; defaults DiffusionSchema's. */
@@ -121,7 +126,8 @@ export function randn(shape: number[], seed: number): Tensor {
 /**
  * Generates `n` images with the reverse process, off the event loop, in batches of `batchSize` (default:
  * as many as fit about 512 MB, see sampleBatches). The objective, schedule and T are the denoiser's
- * (`denoiser.diffusion`) unless given.
+ * (`denoiser.diffusion`) unless given; sampler, steps, eta and seed its checkpoint's (`denoiser.sampling`),
+ * else DDIM, 50 steps, eta 0, seed 0 (docs/guide.md, "The reverse process").
  */
 export async function sample(denoiser: AnyDenoiser, opts: SampleOptions): Promise<Tensor> {
   const { options, plan } = await planSample(denoiser, opts, true);
@@ -162,7 +168,8 @@ async function planSample(denoiser: AnyDenoiser, opts: SampleOptions, holdAll: b
 
 /**
  * The denoising study: noise `image` (B, C, H, W) to `noiseStep`, reverse to 0, trace every step.
- * The objective, schedule and T are the denoiser's (`denoiser.diffusion`) unless given.
+ * The objective, schedule and T are the denoiser's (`denoiser.diffusion`) unless given; the reverse
+ * process as sample's (at most noiseStep + 1 steps when they are left out).
  */
 export async function denoise(denoiser: AnyDenoiser, image: Tensor, opts: DenoiseOptions): Promise<DenoiseTrace> {
   const result = await runAbortable(

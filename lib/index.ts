@@ -23,6 +23,7 @@ export {
 } from './data/prepared';
 export type { Device } from './device';
 export {
+  DEFAULT_REVERSE,
   denoise,
   disposeStepImages,
   lossWeights,
@@ -30,6 +31,7 @@ export {
   qSample,
   randn,
   resolveDiffusion,
+  resolveReverse,
   sample,
   sampleBatches,
   trainingTarget,
@@ -38,9 +40,11 @@ export {
   type DenoiseTrace,
   type DiffusionOptions,
   type DiffusionSettings,
+  type GivenReverse,
   type LossWeightOptions,
   type Objective,
   type ReverseOptions,
+  type ReverseSettings,
   type SampleBatch,
   type SampleOptions,
   type Sampler,
@@ -54,7 +58,14 @@ export { distributedAvailable, distributedFromEnv, type DistributedOptions } fro
 export { MissingUError, type MissingUErrorCode, type MissingUErrorOptions } from './errors';
 export { diffusionFileFor, jit, type JitLoadOptions, type ScriptModule } from './jit';
 export { memory, type MemoryStats } from './memory';
-export { models, type Denoiser, type FlopCount, type ModelOptions, type ModelPreset } from './models';
+export {
+  models,
+  type Denoiser,
+  type FlopCount,
+  type ModelOptions,
+  type ModelPreset,
+  type SampleSection,
+} from './models';
 export {
   ode,
   type FirstOrderSolution,

@@ -3,9 +3,11 @@ import { resolveDiffusion, type DiffusionSettings } from './diffusion-settings';
 import { native, type NativeFlopCount, type NativeModel, type NativePreset } from './native';
 import { parseOptions } from './schemas/parse-options';
 import { ModelCreateSchema, type ModelOptions, type ModelPreset } from './schemas/model-options';
+import type { SampleSection } from './schemas/sample-section';
 import type { Tensor } from './tensor';
 
 export type { ModelOptions, ModelPreset, ModelSection } from './schemas/model-options';
+export type { SampleSection } from './schemas/sample-section';
 
 export type FlopCount = NativeFlopCount;
 
@@ -17,6 +19,12 @@ export interface Denoiser extends NativeModel {
    * told otherwise. Assignable.
    */
   diffusion?: DiffusionSettings;
+  /**
+   * How the model is sampled (sampler, steps, eta, seed, n), when known: loadCheckpoint sets it from
+   * the config's `sample` section. sample, denoise and eval take what their options leave out from it
+   * (docs/guide.md, "The reverse process"). Assignable.
+   */
+  sampling?: SampleSection;
   /** Runs on a native thread without gradients. x: (B, C, H, W); t: (B,) diffusion steps. */
   forward(x: Tensor, t: Tensor): Promise<Tensor>;
   /** Cost of one forward pass on inputs of `shape` = [batch, channels, height, width]. */

@@ -6,9 +6,13 @@ import { requireTensorMemory } from './memory';
 import { native } from './native';
 import { SchedulerSchema } from './schemas/diffusion-options';
 import { parseOptions } from './schemas/parse-options';
+import { resolveReverse } from './schemas/reverse-defaults';
 import type { Tensor } from './tensor';
 
-/** The step settings (sample's, with its defaults) and the generator's seed. */
+/**
+ * The step settings (sample's) and the generator's seed; left out, the reverse process's defaults
+ * (docs/guide.md, "The reverse process"): DDIM, 50 steps (at most T), eta 0, seed 0.
+ */
 export type SchedulerOptions = z.input<typeof SchedulerSchema>;
 
 export interface StepOptions {
@@ -50,10 +54,12 @@ export class Scheduler {
 
   constructor(opts: SchedulerOptions = {}) {
     const { seed, steps, ...settings } = parseOptions(SchedulerSchema, opts, 'Scheduler');
-    this.#settings = settings;
+    const given = { sampler: settings.sampler, steps, eta: settings.eta, seed };
+    const reverse = resolveReverse(undefined, given, settings.diffusionSteps);
+    this.#settings = { ...settings, sampler: reverse.sampler, eta: reverse.eta };
     this.diffusionSteps = settings.diffusionSteps;
-    this.#generator = new Generator(seed);
-    this.setTimesteps(steps ?? this.diffusionSteps);
+    this.#generator = new Generator(reverse.seed);
+    this.setTimesteps(reverse.steps);
   }
 
   /** The steps the loop visits, descending from T - 1 (or near it) to 0. */

@@ -63,6 +63,6 @@ mv "$out/fid-steps.md" "$out/table1.md"
 "${cli[@]}" eval denoise-study \
   --checkpoint "cU-Net (ours)=$out/checkpoints/cunet-ours" \
   --checkpoint "U-Net=$out/checkpoints/unet" \
-  --n 300 --noise-steps 50,150,400,800 --sampler ddpm --seed 0 --chunk 150 --precision bf16 \
+  --n 300 --noise-steps 50,150,400,800 --sampler ddpm --steps 1000 --seed 0 --chunk 150 --precision bf16 \
   --report "$out/denoise-study" --json >/dev/null
 echo "wrote $out/table1.json, $out/table1.md, $out/paper-text/, $out/ddpm/, $out/denoise-study/ and the plots"

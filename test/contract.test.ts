@@ -5,6 +5,7 @@ import { denoise, loadMnistPackage, models, ode, sample, tensor, train, jit } fr
 import type { DenoiseOptions, ModelOptions, SampleOptions, SolveOptions, TrainConfig } from '../lib';
 import { native } from '../lib/native';
 import { DenoiseSchema, SampleSchema } from '../lib/schemas/diffusion-options';
+import { DEFAULT_REVERSE } from '../lib/schemas/reverse-defaults';
 import path from 'node:path';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -68,13 +69,18 @@ describe('native code checks the same contract on its own side', () => {
     expect(() =>
       native.diffusionSample(
         model,
-        { ...SampleSchema.parse({ n: 1 }), ...DEFAULT_DIFFUSION, stepz: 3 },
+        { ...SampleSchema.parse({ n: 1 }), ...DEFAULT_DIFFUSION, ...DEFAULT_REVERSE, stepz: 3 },
         undefined,
         flag,
       ),
     ).toThrow("sample: unknown option 'stepz' (known: ");
     using image = tensor(new Float32Array(64), [1, 1, 8, 8]);
-    const denoiseOptions = { ...DenoiseSchema.parse({ noiseStep: 2 }), ...DEFAULT_DIFFUSION, extra: true };
+    const denoiseOptions = {
+      ...DenoiseSchema.parse({ noiseStep: 2 }),
+      ...DEFAULT_DIFFUSION,
+      ...DEFAULT_REVERSE,
+      extra: true,
+    };
     expect(() => native.diffusionDenoise(model, image, denoiseOptions, undefined, flag)).toThrow(
       "denoise: unknown option 'extra'",
     );

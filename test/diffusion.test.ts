@@ -180,7 +180,7 @@ describe('denoising', () => {
   it('noises an image to step t, reverses to 0 and traces every step', async () => {
     using model = jit.load(path.join(FIXTURES, 'tiny_denoiser.pt'));
     using image = sineImage();
-    const trace = await denoise(model, image, { noiseStep: 50, seed: 4, trace: 'images' });
+    const trace = await denoise(model, image, { noiseStep: 50, sampler: 'ddpm', steps: 51, seed: 4, trace: 'images' });
     expect(trace.steps).toHaveLength(51);
     // Each entry is labelled with the step its reverse step started from: 50 first, 0 once, last.
     expect(trace.steps.map((s) => s.t)).toEqual(Array.from({ length: 51 }, (_, i) => 50 - i));

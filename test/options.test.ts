@@ -5,6 +5,7 @@ import { count, positiveCount } from '../lib/cli/parse';
 import { parseTrainConfig } from '../lib/config/train-config';
 import { native } from '../lib/native';
 import { SampleSchema } from '../lib/schemas/diffusion-options';
+import { DEFAULT_REVERSE } from '../lib/schemas/reverse-defaults';
 
 const SAFE = '2^53 - 1';
 
@@ -39,7 +40,7 @@ describe('native integer options', () => {
   it('refuse steps 0 in the native sampler itself (it used to run all T steps)', () => {
     using model = models.create({ preset: 'unet-mnist', imageSize: 8, seed: 0 });
     // Every other option as the schema fills it in: native code requires each key it reads.
-    const options = { ...SampleSchema.parse({ n: 1 }), ...DEFAULT_DIFFUSION, steps: 0 };
+    const options = { ...SampleSchema.parse({ n: 1 }), ...DEFAULT_DIFFUSION, ...DEFAULT_REVERSE, steps: 0 };
     expect(() => native.diffusionSample(model, options, undefined, new Int32Array(1))).toThrow(
       'sample: steps must be an integer in [1, 100000] (got 0)',
     );

@@ -8,6 +8,7 @@ import { DataSectionSchema } from '../lib/schemas/data-options';
 import { parseDiffusionSettings, SampleSchema, SchedulerSchema } from '../lib/schemas/diffusion-options';
 import { FidStepsSchema } from '../lib/schemas/fid-steps-options';
 import { ModelSectionSchema } from '../lib/schemas/model-options';
+import { resolveReverse } from '../lib/schemas/reverse-defaults';
 import { TrainSectionSchema } from '../lib/schemas/train-options';
 
 // Hoisted above the imports by ts-jest: every module here sees a node-gyp-build that cannot load the addon.
@@ -34,19 +35,13 @@ describe('without the addon', () => {
   });
 
   it('the schemas parse, filling in their defaults', () => {
-    expect(SampleSchema.parse({ n: 2 })).toEqual({
-      n: 2,
-      seed: 0,
-      sampler: 'ddpm',
-      eta: 0,
-      variance: 'fixedlarge',
-      clip: true,
-      cudaGraph: false,
-    });
+    // The reverse process's settings stay unset: resolveReverse fills them in from the denoiser or its defaults.
+    expect(SampleSchema.parse({ n: 2 })).toEqual({ n: 2, variance: 'fixedlarge', clip: true, cudaGraph: false });
+    expect(resolveReverse(undefined, {})).toEqual({ sampler: 'ddim', steps: 50, eta: 0, seed: 0 });
     expect(SchedulerSchema.parse({})).toMatchObject({ schedule: 'linear', diffusionSteps: 1000, objective: 'eps' });
     expect(parseDiffusionSettings({ objective: 'v' }, 'x')).toEqual({ objective: 'v' });
     expect(ModelSectionSchema.parse({ preset: 'cunet-mnist', norm: 'group' })).toMatchObject({ device: 'cpu' });
-    expect(FidStepsSchema.parse({}).sampler).toBe('ddim');
+    expect(FidStepsSchema.parse({}).sampler).toBeUndefined();
     expect(DataSectionSchema.parse(undefined)).toEqual({ source: 'mnist-package', horizontalFlip: false });
     expect(TrainSectionSchema.parse({ steps: 1, batchSize: 1 }).precision).toBe('fp32');
     const config = parseTrainConfig({

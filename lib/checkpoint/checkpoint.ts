@@ -259,15 +259,18 @@ function loadWeights(model: Denoiser, file: string, tensors: Record<string, Stor
   }
 }
 
-/** The models a checkpoint describes (weights not yet loaded), with the diffusion settings it was trained with. */
+/**
+ * The models a checkpoint describes (weights not yet loaded), with the diffusion settings it was
+ * trained with and its config's `sample` section.
+ */
 function createModels(
   config: TrainConfigJson,
   state: CheckpointState,
   opts: { device?: Device },
 ): [Denoiser, Denoiser] {
-  const create = () =>
+  const create = () => {
     // The config's model section (preset and layer options) builds the network that was trained.
-    models.create({
+    const created = models.create({
       ...config.model,
       device: opts.device ?? 'cpu',
       imageSize: state.imageSize,
@@ -278,6 +281,9 @@ function createModels(
         objective: config.diffusion.objective,
       },
     });
+    created.sampling = { ...config.sample };
+    return created;
+  };
   const model = create();
   try {
     return [model, create()];
@@ -373,8 +379,8 @@ function outcomeOf(load: () => LoadedCheckpoint): Outcome {
 
 /**
  * Loads a checkpoint folder: its models (`ema` is usually the one to sample from), config and
- * state. Both models carry the run's diffusion settings (`diffusion`: objective, schedule, T),
- * which sample, denoise and eval then use. A link to a checkpoint folder is followed. Each weights file
+ * state. Both models carry the run's diffusion settings (`diffusion`: objective, schedule, T) and
+ * its config's `sample` section (`sampling`), which sample, denoise and eval then use. A link to a checkpoint folder is followed. Each weights file
  * is checked against the model (names, shapes) from its header before its data is read. A save that
  * replaces the folder meanwhile makes it read again. The event loop waits for the reads: see
  * loadCheckpointAsync.

@@ -5,7 +5,6 @@ import { imageRange } from '../data/image-range';
 import { loadDataset } from '../data/load';
 import { denoise, disposeStepImages } from '../diffusion';
 import { writeImageGrid } from '../report/image-grid';
-import { DenoiseSchema } from '../schemas/diffusion-options';
 import { tensor } from '../tensor';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
@@ -13,7 +12,7 @@ import { imageFile, scaleFlag } from './image-flags';
 import { writeOut } from './output';
 import { count } from './parse';
 import { progressPrinter } from './progress';
-import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
+import { checkpointFallbacks, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface DenoiseCliOptions extends DiffusionFlags, ReverseFlagValues {
   checkpoint: string;
@@ -33,10 +32,9 @@ export function denoiseCommand(): Command {
     .requiredOption('--checkpoint <dir>', 'a folder written by missing-u train')
     .option('--noise-step <t>', 'the diffusion step to noise to', count('--noise-step'), 400)
     .option('--n <n>', 'how many images', count('--n'), 8);
-  const { seed, sampler } = DenoiseSchema.shape;
-  reverseFlags(command, ['seed', 'sampler', 'device', 'precision'], {
-    descriptions: { seed: 'seed of the noise and the sampler' },
-    defaults: { seed: seed.parse(undefined), sampler: sampler.parse(undefined) },
+  reverseFlags(command, ['seed', 'sampler', 'steps', 'eta', 'device', 'precision'], {
+    descriptions: { seed: 'seed of the noise and the sampler', steps: 'reverse steps from the noise step to 0' },
+    fallbacks: checkpointFallbacks('the noise step + 1'),
   }).option(
     '--out <file.png>',
     'write clean, noisy and denoised images as a grid of three labelled rows: .png, .jpg, .jpeg or .webp',
@@ -56,6 +54,8 @@ export function denoiseCommand(): Command {
       noiseStep: opts.noiseStep,
       seed: opts.seed,
       sampler: opts.sampler,
+      steps: opts.steps,
+      eta: opts.eta,
       precision: opts.precision,
       trace: opts.out ? 'images' : 'metrics',
       onProgress: (p) => show(p.step, '', p.total),

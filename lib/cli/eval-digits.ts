@@ -2,11 +2,10 @@ import { Command } from 'commander';
 
 import { digitConfidence } from '../eval/digit-confidence';
 import { loadImageSource } from '../eval/image-source';
-import { SampleSchema } from '../schemas/diffusion-options';
 import { withExample } from './help';
 import { positiveCount } from './parse';
 import { progressPrinter } from './progress';
-import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
+import { checkpointFallbacks, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface DigitsCliOptions extends Omit<ReverseFlagValues, 'device'> {
   images: string;
@@ -21,12 +20,10 @@ export function digitsCommand(): Command {
     .description('share of images the bundled MNIST classifier recognises as a digit with probability >= threshold')
     .requiredOption('--images <source>', 'a checkpoint folder (sampled), .safetensors, an image folder or mnist')
     .option('--n <n>', 'how many images (a checkpoint draws this many)', positiveCount('--n'), 256);
-  const config = 'the checkpoint config’s';
-  const sampleSeed = SampleSchema.shape.seed.parse(undefined);
   reverseFlags(command, ['sampler', 'steps', 'eta', 'seed', 'precision'], {
     scope: 'for a checkpoint: ',
     descriptions: { seed: 'the sampling seed' },
-    fallbacks: { sampler: config, steps: config, eta: config, seed: String(sampleSeed) },
+    fallbacks: checkpointFallbacks(),
   })
     .option('--threshold <p>', 'the top-class probability that counts as a digit', Number, 0.9)
     .option('--json', 'print the result as JSON');

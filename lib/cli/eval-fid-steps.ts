@@ -14,7 +14,7 @@ import { checkFlagPaths, fidFlagPaths, type FlagPath } from './eval-paths';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
 import { collect, count, imageShape, positiveCount, positiveCounts } from './parse';
 import { progressPrinter } from './progress';
-import { DENOISERS_PRECISION, reverseFlags, type ReverseFlagValues } from './reverse-flags';
+import { checkpointFallbacks, DENOISERS_PRECISION, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface FidStepsCliOptions extends OutputOptions, FidFlags, DiffusionFlags, Omit<ReverseFlagValues, 'steps' | 'eta'> {
   checkpoint: string[];
@@ -57,8 +57,8 @@ export function fidStepsCommand(): Command {
     .option('--batch-size <n>', 'images per sampling call', positiveCount('--batch-size'), defaults.batchSize);
   reverseFlags(command, ['sampler', 'seed', 'precision', 'device'], {
     descriptions: { seed: 'seed of x_T, the same for every row', precision: DENOISERS_PRECISION },
-    defaults: { sampler: defaults.sampler, seed: defaults.seed },
-    fallbacks: { precision: 'their own' },
+    defaults: { seed: defaults.seed },
+    fallbacks: { sampler: checkpointFallbacks().sampler, precision: 'their own' },
   })
     .option('--real <source>', "real images ('mnist', a folder, .safetensors) or cached .stats.safetensors", 'mnist')
     .option('--image-size <n>', 'size to load an image-folder --real at', count('--image-size'));

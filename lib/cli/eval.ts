@@ -16,7 +16,6 @@ import { pairReport } from '../eval/pair-report';
 import { jit, type ScriptModule } from '../jit';
 import { models, type ModelPreset } from '../models';
 import { info } from '../runtime';
-import { DenoiseSchema } from '../schemas/diffusion-options';
 import { OBJECTIVES, SAMPLERS, SCHEDULES } from '../schemas/names';
 import { tensor, type Tensor } from '../tensor';
 import { diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
@@ -27,7 +26,7 @@ import { checkFlagPaths, fidFlagPaths } from './eval-paths';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
 import { alternatives, collect, count, counts, positive } from './parse';
 import { progressPrinter } from './progress';
-import { DENOISERS_PRECISION, reverseFlags, type ReverseFlagValues } from './reverse-flags';
+import { checkpointFallbacks, DENOISERS_PRECISION, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface PairOptions extends OutputOptions {
   a: string;
@@ -88,7 +87,7 @@ function fidCommand(): Command {
     .requiredOption('--fake <source>', 'generated images: a checkpoint folder (sampled), .safetensors or a folder')
     .option('--n <n>', 'images per side', count('--n'), 1000)
     .option('--image-size <n>', 'size to load image folders at', count('--image-size'));
-  reverseFlags(command, ['sampler', 'steps'], { scope: 'for a checkpoint --fake: ' });
+  reverseFlags(command, ['sampler', 'steps'], { scope: 'for a checkpoint --fake: ', fallbacks: checkpointFallbacks() });
   return withOutput(fidFlags(command)).action(async (opts: FidCliOptions) => {
     checkFlagPaths([...fidFlagPaths(opts), { flag: '--fake', path: opts.fake, kind: 'images' }]);
     const extractor = extractorFromFlags(opts);
@@ -104,7 +103,7 @@ function fidCommand(): Command {
 }
 
 interface StudyCliOptions
-  extends OutputOptions, Pick<DiffusionFlags, 'schedule' | 'objective'>, Omit<ReverseFlagValues, 'steps' | 'eta'> {
+  extends OutputOptions, Pick<DiffusionFlags, 'schedule' | 'objective'>, Omit<ReverseFlagValues, 'eta'> {
   checkpoint: string[];
   torchscript: string[];
   data?: string;
@@ -116,7 +115,6 @@ interface StudyCliOptions
 }
 
 function denoiseStudyCommand(): Command {
-  const { seed, sampler } = DenoiseSchema.shape;
   const command = new Command('denoise-study')
     .description('the paper’s denoising study: best SSIM/LPIPS per noise step, where it peaked and how long it took')
     .option('--checkpoint <name=dir>', 'a trained checkpoint (repeat for several)', collect, [])
@@ -127,9 +125,13 @@ function denoiseStudyCommand(): Command {
     )
     .option('--n <n>', 'how many images (the paper used 300)', count('--n'), 16)
     .option('--noise-steps <list>', 'noise steps (default 50,100,150,200,250,400,600,800)', counts('--noise-steps'));
-  reverseFlags(command, ['sampler', 'seed'], {
-    descriptions: { seed: 'seed of the noise' },
-    defaults: { sampler: sampler.parse(undefined), seed: seed.parse(undefined) },
+  const fallbacks = checkpointFallbacks(null);
+  reverseFlags(command, ['sampler', 'steps', 'seed'], {
+    descriptions: {
+      seed: 'seed of the noise',
+      steps: 'reverse steps from each noise step, at most it + 1 (the paper: --sampler ddpm --steps 1000, every step)',
+    },
+    fallbacks: { sampler: fallbacks.sampler, steps: fallbacks.steps, seed: '0' },
   })
     .option('--lpips <file>', 'an LPIPS v0.1 TorchScript file (docs/lpips.md); without it: SSIM and PSNR only')
     .option('--no-baseline', 'leave out the Gaussian-blur baseline')
@@ -185,6 +187,7 @@ function denoiseStudyCommand(): Command {
       const study = await denoiseStudy(denoisers, images, {
         noiseSteps: opts.noiseSteps,
         sampler: opts.sampler,
+        steps: opts.steps,
         seed: opts.seed,
         lpips: lpipsModule,
         baseline: opts.baseline,
@@ -218,6 +221,7 @@ function efficiencyCommand(): Command {
   reverseFlags(command, ['sampler', 'steps'], {
     scope: 'override every model’s ',
     descriptions: { sampler: `sampler: ${alternatives(SAMPLERS)}`, steps: 'reverse step count' },
+    fallbacks: checkpointFallbacks(),
   })
     .option('--batch <n>', 'images per timing run', count('--batch'), 4)
     .option('--repeats <n>', 'timing runs per model (median kept)', count('--repeats'), 1);
@@ -237,14 +241,8 @@ function efficiencyCommand(): Command {
       }
       for (const spec of opts.checkpoint) {
         const { name, file } = named(spec);
-        const { denoiser, config, diffusion } = loadDenoiser(file);
-        entries.push({
-          name,
-          model: denoiser,
-          diffusion,
-          sampler: opts.sampler ?? config.sample.sampler,
-          steps: opts.steps ?? config.sample.steps ?? config.diffusion.diffusionSteps,
-        });
+        const { denoiser, diffusion } = loadDenoiser(file);
+        entries.push({ name, model: denoiser, diffusion, sampler: opts.sampler, steps: opts.steps });
       }
       const rows = await efficiency(entries, { batch: opts.batch, repeats: opts.repeats });
       const runtime = info();

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type { Device } from '../device';
 import { PRECISIONS, SAMPLERS, type Sampler } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
+import { DEFAULT_REVERSE } from '../schemas/reverse-defaults';
 import { alternatives, count, oneOf, positiveCount } from './parse';
 
 /** The reverse-process flags that sample, denoise and the eval commands share. */
@@ -58,6 +59,21 @@ export interface ReverseFlagOptions {
   fallbacks?: Partial<Record<ReverseFlag, string>>;
   /** Values commander fills in for a flag left out (shown in the help as its default). */
   defaults?: Partial<Omit<ReverseFlagValues, 'device'>>;
+}
+
+/**
+ * Where sampler, steps, eta and seed left out come from, for the help: the checkpoint's `sample`
+ * section, else DEFAULT_REVERSE (steps at most `stepsLimit`, unless null: the description says it).
+ */
+export function checkpointFallbacks(stepsLimit: string | null = 'T'): Partial<Record<ReverseFlag, string>> {
+  const { sampler, steps, eta, seed } = DEFAULT_REVERSE;
+  const fromConfig = (value: unknown) => `the checkpoint config’s, else ${value}`;
+  return {
+    sampler: fromConfig(sampler),
+    steps: stepsLimit === null ? fromConfig(steps) : `${fromConfig(steps)}; at most ${stepsLimit}`,
+    eta: fromConfig(eta),
+    seed: fromConfig(seed),
+  };
 }
 
 /** Adds `flags` to `command` in that order: their parsers refuse any value but the names lib/schemas lists. */

@@ -2,19 +2,20 @@ import { Command } from 'commander';
 
 import { loadDenoiser } from '../checkpoint/load-denoiser';
 import { SafetensorsSliceWriter } from '../io/safetensors-slices';
-import { sampleBatches } from '../diffusion';
+import { resolveDiffusion, sampleBatches, type DiffusionSettings } from '../diffusion';
 import { MissingUError } from '../errors';
 import { jit, type ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { gridTooLarge, ImageGrid, imageGridLayout } from '../report/image-grid';
-import { DEFAULT_SAMPLE_STEPS, SampleSectionSchema } from '../schemas/sample-section';
+import { resolveReverse, samplingOf, type ReverseSettings } from '../schemas/reverse-defaults';
+import { SampleSectionSchema } from '../schemas/sample-section';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
 import { imageFile, scaleFlag } from './image-flags';
 import { imageShape, positiveCount } from './parse';
-import { writeOut } from './output';
+import { writeErr, writeOut } from './output';
 import { progressPrinter } from './progress';
-import { reverseFlags, type ReverseFlagValues } from './reverse-flags';
+import { checkpointFallbacks, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
   checkpoint?: string;
@@ -28,19 +29,21 @@ interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
   json?: boolean;
 }
 
-/** How a denoiser without a config is sampled: the sample section's defaults, DEFAULT_SAMPLE_STEPS steps. */
-function withoutConfig() {
-  return { ...SampleSectionSchema.parse({}), steps: DEFAULT_SAMPLE_STEPS as number | undefined };
+/** The diffusion and reverse-process settings a run applied, as one stderr line says them. */
+function settingsLine(settings: DiffusionSettings & ReverseSettings): string {
+  const { schedule, diffusionSteps, objective, sampler, steps, eta, seed } = settings;
+  return (
+    `missing-u: sampling with schedule ${schedule}, diffusion steps ${diffusionSteps}, objective ${objective}; ` +
+    `sampler ${sampler}, steps ${steps}, eta ${eta}, seed ${seed}\n`
+  );
 }
-
-const fromConfig = (value: unknown) => `the checkpoint config’s, else ${value}`;
 
 function modelShape(model: Denoiser): [number, number, number] {
   return [model.channels, model.imageSize, model.imageSize];
 }
 
 export function sampleCommand(): Command {
-  const defaults = withoutConfig();
+  const defaultN = SampleSectionSchema.shape.n.parse(undefined);
   const command = new Command('sample')
     .description('generate images from a checkpoint (its EMA weights) or a TorchScript denoiser')
     .option('--checkpoint <dir>', 'a folder written by missing-u train (or import-official)')
@@ -49,7 +52,7 @@ export function sampleCommand(): Command {
       'a torch.jit.save file with forward(x, t); its diffusion settings from the flags below or <name>.diffusion.json beside it',
     )
     .option('--shape <c,h,w>', 'image shape, for --torchscript')
-    .option('--n <n>', `number of images (default: ${fromConfig(defaults.n)})`, positiveCount('--n'))
+    .option('--n <n>', `number of images (default: the checkpoint config’s, else ${defaultN})`, positiveCount('--n'))
     .option(
       '--batch-size <n>',
       'images sampled at once (default: as many as fit about 512 MB by the model’s measured memory per image; ' +
@@ -57,12 +60,7 @@ export function sampleCommand(): Command {
       positiveCount('--batch-size'),
     );
   reverseFlags(command, ['sampler', 'steps', 'eta', 'seed', 'device', 'precision'], {
-    fallbacks: {
-      sampler: fromConfig(defaults.sampler),
-      steps: fromConfig(defaults.steps),
-      eta: fromConfig(defaults.eta),
-      seed: fromConfig(defaults.seed),
-    },
+    fallbacks: checkpointFallbacks(),
   }).option(
     '--out <file.png>',
     'where to write the image grid: .png, .jpg, .jpeg or .webp',
@@ -83,19 +81,21 @@ export function sampleCommand(): Command {
       throw new MissingUError('give either --checkpoint DIR or --torchscript FILE (with --shape C,H,W)');
     }
     const { device } = opts;
-    let settings = defaults;
     const diffusion = diffusionFromFlags(opts);
     let shape: [number, number, number] | undefined;
     let denoiser: Denoiser | ScriptModule;
+    let n = opts.n ?? defaultN;
     if (opts.checkpoint) {
       const checkpoint = loadDenoiser(opts.checkpoint, { device });
       denoiser = checkpoint.denoiser;
-      settings = { ...settings, ...checkpoint.config.sample };
+      n = opts.n ?? checkpoint.config.sample.n;
     } else {
       shape = imageShape(opts.shape);
       denoiser = jit.load(String(opts.torchscript), { device, diffusion });
     }
-    const n = opts.n ?? settings.n;
+    // What sample() would resolve, resolved here so that the run can say what it applied.
+    const trained = resolveDiffusion(denoiser, diffusion);
+    const applied = { ...trained, ...resolveReverse(samplingOf(denoiser), opts, trained.diffusionSteps) };
     const tile = shape ?? modelShape(denoiser as Denoiser);
     // The grid is the output that must fit in memory; refused before any sampling.
     const gridOptions = { scale: opts.scale };
@@ -106,17 +106,14 @@ export function sampleCommand(): Command {
     }
     const grid = new ImageGrid(n, tile, gridOptions);
     const tensors = opts.tensorOut ? new SafetensorsSliceWriter(opts.tensorOut, 'samples', [n, ...tile]) : undefined;
+    if (opts.torchscript) writeErr(settingsLine(applied));
     const show = progressPrinter('sample', 0, { every: 10 });
     try {
       const batches = sampleBatches(denoiser, {
-        ...diffusion,
+        ...applied,
         n,
         shape,
         batchSize: opts.batchSize,
-        sampler: opts.sampler ?? settings.sampler,
-        steps: opts.steps ?? settings.steps,
-        eta: opts.eta ?? settings.eta,
-        seed: opts.seed ?? settings.seed,
         precision: opts.precision,
         onProgress: (p) => show(p.step, '', p.total),
       });
@@ -134,7 +131,13 @@ export function sampleCommand(): Command {
     } finally {
       denoiser.dispose();
     }
-    const summary = { images: n, shape: [n, ...tile], image: opts.out, tensors: opts.tensorOut ?? null };
+    const summary = {
+      images: n,
+      shape: [n, ...tile],
+      image: opts.out,
+      tensors: opts.tensorOut ?? null,
+      settings: applied,
+    };
     writeOut(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${n} images to ${opts.out}\n`);
   });
 }

@@ -40,7 +40,7 @@ export function denoiseStudyReport(study: DenoiseStudy, title = 'Denoising study
     : '';
   const markdown =
     `# ${title}\n\n` +
-    `${study.images} images of shape ${study.imageShape.join('x')}, ${study.sampler} reverse process, seed ${study.seed}; ` +
+    `${study.images} images of shape ${study.imageShape.join('x')}, ${study.sampler ?? 'each denoiser’s own'} reverse process, seed ${study.seed}; ` +
     `values are means over the images at each reverse step, "best" is the best step of that mean. ` +
     'Two traces per denoiser: x_t, the reverse process itself, and x0-hat, the clean image the denoiser predicted at that step. ' +
     (lp

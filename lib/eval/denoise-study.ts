@@ -10,8 +10,8 @@ import {
 import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
-import { DenoiseSchema } from '../schemas/diffusion-options';
 import type { Precision } from '../schemas/precision';
+import { resolveReverse, samplingOf } from '../schemas/reverse-defaults';
 import { tensor, type Tensor } from '../tensor';
 import { IMAGES_WHY, requireFinite } from './finite';
 import { gaussianBlur } from './gaussian-blur';
@@ -31,8 +31,14 @@ export interface StudyDenoiser {
 export interface DenoiseStudyOptions {
   /** Default: the paper's {50, 100, 150, 200, 250, 400, 600, 800}. */
   noiseSteps?: number[];
-  /** Reverse sampler (default denoise's, 'ddpm': the paper's). */
+  /**
+   * The reverse process of every denoiser: each setting left out is its checkpoint's, else denoise's
+   * default (docs/guide.md, "The reverse process"). The paper's study is `sampler: 'ddpm'` with steps
+   * of T or more: every step from each noise step.
+   */
   sampler?: Sampler;
+  /** Reverse steps from each noise step, at most the noise step + 1 (so a count of T or more takes every step). */
+  steps?: number;
   /** Seeds the noise; the same for every denoiser, so they all start from the same noisy images. */
   seed?: number;
   /** An LPIPS v0.1 TorchScript file (docs/lpips.md); without it the study reports SSIM and PSNR only. */
@@ -60,6 +66,10 @@ export interface StudyRow {
   denoiser: string;
   noiseStep: number;
   trace: StudyTrace;
+  /** The sampler this denoiser's reverse process ran. */
+  sampler: Sampler;
+  /** Reverse steps from the noise step to 0. */
+  steps: number;
   /** Mean over the images at each reverse step; the best step of that mean. */
   bestSsim: number;
   /** The diffusion step t at which the mean SSIM peaked (0 is the end of the reverse process). */
@@ -104,7 +114,8 @@ export interface DenoiseStudy {
   images: number;
   imageShape: number[];
   noiseSteps: number[];
-  sampler: Sampler;
+  /** The sampler given for every denoiser; null: each denoiser's own (its rows say which). */
+  sampler: Sampler | null;
   seed: number;
   lpips: boolean;
   /** Rows for each denoiser and noise step: the x_t trace, then the x0-hat trace. */
@@ -167,7 +178,8 @@ async function traceChunk(
     ...entry.diffusion,
     noiseStep,
     seed,
-    sampler: DenoiseSchema.shape.sampler.parse(opts.sampler),
+    sampler: opts.sampler,
+    steps: opts.steps === undefined ? undefined : Math.min(opts.steps, noiseStep + 1),
     precision: opts.precision,
     trace: 'images',
     signal: opts.signal,
@@ -202,7 +214,7 @@ function argBest(values: number[], better: (a: number, b: number) => boolean): n
 // The curve and the row of one trace of one denoiser at one noise step, from its sums over the images.
 function summarize(
   study: DenoiseStudy,
-  denoiser: string,
+  { denoiser, sampler }: { denoiser: string; sampler: Sampler },
   noiseStep: number,
   trace: StudyTrace,
   totals: StepTotals,
@@ -232,6 +244,8 @@ function summarize(
     denoiser,
     noiseStep,
     trace,
+    sampler,
+    steps: totals.t.length,
     bestSsim: ssims[s],
     ssimPeakT: totals.t[s],
     ssimPeakSteps: s + 1,
@@ -305,7 +319,7 @@ export async function denoiseStudy(
     images: n,
     imageShape: images.shape.slice(1),
     noiseSteps,
-    sampler: DenoiseSchema.shape.sampler.parse(opts.sampler),
+    sampler: opts.sampler ?? null,
     seed,
     lpips: opts.lpips !== undefined,
     rows: [],
@@ -336,8 +350,9 @@ export async function denoiseStudy(
           done += cleanChunks[c].shape[0];
           opts.onProgress?.({ denoiser: entry.name, noiseStep, imagesDone: done, images: n });
         }
+        const { sampler } = resolveReverse(samplingOf(entry.denoiser), opts);
         for (const traceName of STUDY_TRACES) {
-          summarize(study, entry.name, noiseStep, traceName, totals, opts.lpips !== undefined);
+          summarize(study, { denoiser: entry.name, sampler }, noiseStep, traceName, totals, opts.lpips !== undefined);
         }
       }
       if (opts.baseline ?? true) {

@@ -1,12 +1,15 @@
 import { resolveDiffusion, sample, type DiffusionOptions, type Sampler } from '../diffusion';
 import type { Denoiser } from '../models';
-import { SampleSchema } from '../schemas/diffusion-options';
+import { resolveReverse } from '../schemas/reverse-defaults';
 import { modelCost, type ModelCost } from './model-cost';
 
 export interface EfficiencyEntry {
   name: string;
   model: Denoiser;
-  /** The model's chosen reverse process: sampler and step count (default sample's: ddpm, all T steps). */
+  /**
+   * The model's reverse process: sampler and step count; each left out is the model's checkpoint's,
+   * else sample's default (docs/guide.md, "The reverse process").
+   */
   sampler?: Sampler;
   steps?: number;
   diffusion?: DiffusionOptions;
@@ -44,8 +47,8 @@ export async function efficiency(entries: EfficiencyEntry[], opts: EfficiencyOpt
   const repeats = Math.max(1, opts.repeats ?? 1);
   const rows: EfficiencyRow[] = [];
   for (const entry of entries) {
-    const sampler = SampleSchema.shape.sampler.parse(entry.sampler);
-    const steps = entry.steps ?? resolveDiffusion(entry.model, entry.diffusion).diffusionSteps;
+    const { diffusionSteps } = resolveDiffusion(entry.model, entry.diffusion);
+    const { sampler, steps } = resolveReverse(entry.model.sampling, entry, diffusionSteps);
     const times: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const started = process.hrtime.bigint();

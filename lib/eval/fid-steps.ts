@@ -5,6 +5,7 @@ import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { FidStepsSchema, type FidStepsInput, type FidStepsSettings } from '../schemas/fid-steps-options';
 import { parseOptions } from '../schemas/parse-options';
+import { resolveReverse, samplingOf } from '../schemas/reverse-defaults';
 import { tensor } from '../tensor';
 import { denoiserImageShape, probeDenoisers } from './denoiser-probe';
 import { fid, type Extractor } from './fid';
@@ -81,6 +82,11 @@ function startingNoise(shape: number[], seed: number): Float32Array {
   return noise.toFloat32Array();
 }
 
+/** The sampler of a denoiser's rows: the one given, else its checkpoint's, else the default. */
+function samplerOf(entry: FidStepsDenoiser, settings: FidStepsSettings): Sampler {
+  return resolveReverse(samplingOf(entry.denoiser), { sampler: settings.sampler }).sampler;
+}
+
 /**
  * The n images of one row, sampled batch by batch from the rows' shared x_T; and the seconds the
  * sampling took. Batch b starts from images [b * batchSize, ...) of x_T and its sampler noise (DDPM)
@@ -95,6 +101,7 @@ async function sampleRow(
   onBatch: (done: number) => void,
 ): Promise<{ images: Float32Array; seconds: number }> {
   const { n, batchSize } = settings;
+  const sampler = samplerOf(entry, settings);
   const per = xT.data.length / n;
   const images = new Float32Array(xT.data.length);
   let seconds = 0;
@@ -108,7 +115,7 @@ async function sampleRow(
       shape: entry.shape,
       xT: batchXT,
       seed: settings.seed + b,
-      sampler: settings.sampler,
+      sampler,
       steps,
       precision: settings.precision,
       signal,
@@ -174,7 +181,7 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
       rows.push({
         denoiser: entry.name,
         checkpoint: entry.checkpoint ?? null,
-        sampler: settings.sampler,
+        sampler: samplerOf(entry, settings),
         steps,
         n: settings.n,
         seed: settings.seed,

@@ -11,7 +11,6 @@ import { sample } from '../diffusion';
 import { MissingUError } from '../errors';
 import type { Sampler } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
-import { DEFAULT_SAMPLE_STEPS } from '../schemas/sample-section';
 import type { Tensor } from '../tensor';
 import { IMAGES_WHY, requireFinite } from './finite';
 
@@ -21,12 +20,10 @@ export interface ImageSourceOptions {
   /** For image folders: the side and channels to load them at (default: 64 and 3). */
   imageSize?: number;
   channels?: 1 | 3;
-  /** For checkpoints: how to sample (default: the checkpoint config's sample section). */
+  /** For checkpoints: how to sample; each left out as sample() leaves it (docs/guide.md, "The reverse process"). */
   sampler?: Sampler;
   steps?: number;
-  /** DDIM's noise (default: the checkpoint config's). */
   eta?: number;
-  /** Default: sample's (0), not the config's. */
   seed?: number;
   precision?: Precision;
   device?: Device;
@@ -74,13 +71,12 @@ export async function loadImageSource(source: string, opts: ImageSourceOptions =
   if (fs.existsSync(path.join(source, 'config.json')) && fs.existsSync(path.join(source, 'ema.safetensors'))) {
     const { denoiser, config, diffusion } = loadDenoiser(source, { device: opts.device });
     try {
-      const settings = config.sample;
       return await sample(denoiser, {
         ...diffusion,
-        n: opts.n ?? settings.n,
-        sampler: opts.sampler ?? settings.sampler,
-        steps: opts.steps ?? settings.steps ?? DEFAULT_SAMPLE_STEPS,
-        eta: opts.eta ?? settings.eta,
+        n: opts.n ?? config.sample.n,
+        sampler: opts.sampler,
+        steps: opts.steps,
+        eta: opts.eta,
         seed: opts.seed,
         precision: opts.precision,
         onProgress: opts.onProgress,

@@ -62,14 +62,21 @@ export const DiffusionSchema = z
  */
 export type DiffusionOptions = z.input<typeof DiffusionSchema>;
 
-/** How each reverse step updates x_t, beside the diffusion settings. */
+/**
+ * How each reverse step updates x_t, beside the diffusion settings. sampler, steps and eta left out
+ * come from the denoiser's checkpoint, else DDIM, 50 steps, eta 0 (resolveReverse, docs/guide.md
+ * "The reverse process").
+ */
 const stepShape = {
-  /** 'ddpm' (ancestral, default) or 'ddim'. */
-  sampler: nativeName<Sampler>().default('ddpm'),
-  /** Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Default: all. */
+  /** 'ddim' or 'ddpm' (ancestral). Left out: the checkpoint's, else 'ddim'. */
+  sampler: nativeName<Sampler>().optional(),
+  /**
+   * Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Left out: the
+   * checkpoint's, else 50; at most T (for denoise, noiseStep + 1).
+   */
   steps: z.number().optional(),
-  /** DDIM noise: 0 (default) is deterministic. */
-  eta: z.number().default(0),
+  /** DDIM noise: 0 is deterministic. Left out: the checkpoint's, else 0. */
+  eta: z.number().optional(),
   /** DDPM variance: 'fixedlarge' (beta_t, default) or 'fixedsmall' (the posterior's). */
   variance: nativeName<DdpmVariance>().default('fixedlarge'),
   /** Clip the predicted x_0 to [-1, 1] (default true). */
@@ -83,8 +90,8 @@ export type StepSettings = z.input<typeof StepSettingsSchema>;
 
 /** The step-wise Scheduler's options. */
 export const SchedulerSchema = StepSettingsSchema.extend({
-  /** Seeds the scheduler's generator as `sample`'s seed does: its first draw is x_T (default 0). */
-  seed: z.number().default(0),
+  /** Seeds the scheduler's generator as `sample`'s seed does: its first draw is x_T (left out: 0). */
+  seed: z.number().optional(),
 }).strict();
 
 const reverse = {
@@ -106,8 +113,11 @@ export const SampleSchema = z
     ...reverse,
     /** Number of images. */
     n: z.number(),
-    /** Seeds x_T exactly as torch.manual_seed(seed); torch.randn([n, ...shape]) does in Python (default 0). */
-    seed: z.number().default(0),
+    /**
+     * Seeds x_T exactly as torch.manual_seed(seed); torch.randn([n, ...shape]) does in Python. Left
+     * out: the checkpoint's, else 0.
+     */
+    seed: z.number().optional(),
     /** [C, H, W]; required for a TorchScript denoiser, taken from a built-in model otherwise. */
     shape: z.tuple([z.number(), z.number(), z.number()]).optional(),
     /**
@@ -131,8 +141,8 @@ export const DenoiseSchema = z
     ...reverse,
     /** The step t the clean image is noised to before the reverse process runs from t to 0. */
     noiseStep: z.number(),
-    /** Seeds the noise (the generator's first draw) and the reverse process's draws (default 0). */
-    seed: z.number().default(0),
+    /** Seeds the noise (the generator's first draw) and the reverse process's draws. Left out: the checkpoint's, else 0. */
+    seed: z.number().optional(),
     /** Keep x_t and the predicted x0 after every step ('images') or only their metrics ('metrics', default). */
     trace: nativeName<TraceKind>().default('metrics'),
   })

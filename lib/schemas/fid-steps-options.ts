@@ -11,8 +11,11 @@ export const FidStepsSchema = z
   .object({
     /** Reverse step counts, each respacing the schedule (default 5, 10, 20, 50, 100); measured in ascending order. */
     steps: z.array(z.number().int().min(1)).min(1).default(DEFAULT_FID_STEPS),
-    /** 'ddim' (default, eta 0) or 'ddpm' (ancestral). */
-    sampler: z.enum(SAMPLERS).default('ddim'),
+    /**
+     * 'ddim' or 'ddpm' (ancestral). Left out: each denoiser's checkpoint's, else 'ddim' (with its eta,
+     * else 0; docs/guide.md, "The reverse process").
+     */
+    sampler: z.enum(SAMPLERS).optional(),
     /** Samples per row (default 1000); FID is biased by n, so compare rows of the same n only. */
     n: z.number().int().min(2).default(1000),
     /** Seeds x_T, the same for every row: torch.manual_seed(seed); torch.randn([n, C, H, W]) (default 0). */

@@ -1,24 +1,26 @@
 import { z } from 'zod';
 
 import { SAMPLERS } from './names';
+import { DEFAULT_REVERSE } from './reverse-defaults';
 import { positiveInt, seed } from './train-options';
 
 /**
- * A training config's `sample` section: how the CLI and eval sample the checkpoint, and (with every
- * default) how they sample a denoiser that has no config.
+ * A training config's `sample` section: how sample, denoise, eval and the CLI run the checkpoint's
+ * reverse process where their options leave a setting out (docs/guide.md, "The reverse process").
  */
 export const SampleSectionSchema = z
   .object({
-    sampler: z.enum(SAMPLERS).default('ddim'),
-    /** Reverse steps; left out: DEFAULT_SAMPLE_STEPS where the CLI samples, all T in eval efficiency. */
+    /** 'ddim' or 'ddpm' (default 'ddim'). */
+    sampler: z.enum(SAMPLERS).default(DEFAULT_REVERSE.sampler),
+    /** Reverse steps; left out: 50, at most T. */
     steps: positiveInt.optional(),
-    eta: z.number().nonnegative().default(0),
+    /** DDIM noise: 0 (default) is deterministic. */
+    eta: z.number().nonnegative().default(DEFAULT_REVERSE.eta),
+    /** Images the CLI samples (default 64). */
     n: positiveInt.default(64),
+    /** Seeds x_T and the sampler's draws (default 0). */
     seed,
   })
   .strict();
 
 export type SampleSection = z.output<typeof SampleSectionSchema>;
-
-/** The reverse steps `sample` and the image sources take when neither the flags nor the config say. */
-export const DEFAULT_SAMPLE_STEPS = 50;
