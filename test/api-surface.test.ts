@@ -28,6 +28,7 @@ describe('the public API', () => {
   it('exports these values from the package root (types are checked by npm run docs)', () => {
     expect(Object.keys(missingU).sort()).toEqual([
       'CHECKPOINT_FORMAT',
+      'DEFAULT_REVERSE',
       'DTYPES',
       'Generator',
       'IMAGE_EXTENSIONS',
@@ -72,6 +73,7 @@ describe('the public API', () => {
       'readSafetensors',
       'readSafetensorsAsync',
       'resolveDiffusion',
+      'resolveReverse',
       'sample',
       'sampleBatches',
       'saveCheckpoint',
