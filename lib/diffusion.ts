@@ -31,7 +31,7 @@ export {
   type Objective,
   type Schedule,
 } from './diffusion-settings';
-export { SAMPLERS, type Sampler } from './schemas/names';
+export { SAMPLERS, SPACINGS, type Sampler, type Spacing } from './schemas/names';
 export { DEFAULT_REVERSE, resolveReverse, type GivenReverse, type ReverseSettings } from './schemas/reverse-defaults';
 export type { StepSettings } from './schemas/diffusion-options';
 

@@ -49,8 +49,10 @@ export {
   type SampleOptions,
   type Sampler,
   type Schedule,
+  type Spacing,
   type StepSettings,
   SAMPLERS,
+  SPACINGS,
 } from './diffusion';
 export { Generator } from './generator';
 export { Scheduler, type SchedulerOptions, type StepOptions, type StepOutput } from './scheduler';

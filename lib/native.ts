@@ -143,6 +143,7 @@ export interface NativePreset {
 /** The names native code parses, one list per enum, in its order (lib/schemas/names.ts holds the same). */
 export interface NativeChoices {
   samplers: string[];
+  spacings: string[];
   schedules: string[];
   objectives: string[];
   precisions: string[];
@@ -259,7 +260,12 @@ export interface NativeBinding {
   diffusionSchedule(kind: string, steps: number): { betas: Float64Array; alphasCumprod: Float64Array };
   diffusionQSample(x0: NativeTensor, t: NativeTensor, noise: NativeTensor, options: object): NativeTensor;
   randn(shape: number[], seed: number): NativeTensor;
-  diffusionTimesteps(diffusionSteps: number, count: number): number[];
+  /** The steps a reverse process of `count` steps visits, in order, and where each lands (-1: x_0). */
+  diffusionReverseSteps(
+    diffusionSteps: number,
+    count: number,
+    spacing: string,
+  ): { timesteps: number[]; previous: number[] };
   diffusionTimestepTensor(t: number, like: NativeTensor): NativeTensor;
   diffusionTarget(x0: NativeTensor, noise: NativeTensor, t: NativeTensor, options: object): NativeTensor;
   diffusionLossWeights(t: NativeTensor, options: object): Float64Array;

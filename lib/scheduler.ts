@@ -6,7 +6,7 @@ import { requireTensorMemory } from './memory';
 import { native } from './native';
 import { SchedulerSchema } from './schemas/diffusion-options';
 import { parseOptions } from './schemas/parse-options';
-import { resolveReverse } from './schemas/reverse-defaults';
+import { resolveReverse, type ReverseSettings } from './schemas/reverse-defaults';
 import type { Tensor } from './tensor';
 
 /**
@@ -48,15 +48,17 @@ export class Scheduler {
   /** T, the number of diffusion steps of the schedule. */
   readonly diffusionSteps: number;
   /** Every setting native code reads, parsed once with its default. */
-  readonly #settings: Omit<z.output<typeof SchedulerSchema>, 'seed' | 'steps'>;
+  readonly #settings: Omit<z.output<typeof SchedulerSchema>, 'seed' | 'steps' | keyof ReverseSettings> &
+    Pick<ReverseSettings, 'sampler' | 'spacing' | 'eta'>;
   readonly #generator: Generator;
   #timesteps: readonly number[] = [];
+  #previous: readonly number[] = [];
 
   constructor(opts: SchedulerOptions = {}) {
     const { seed, steps, ...settings } = parseOptions(SchedulerSchema, opts, 'Scheduler');
-    const given = { sampler: settings.sampler, steps, eta: settings.eta, seed };
+    const given = { sampler: settings.sampler, steps, spacing: settings.spacing, eta: settings.eta, seed };
     const reverse = resolveReverse(undefined, given, settings.diffusionSteps);
-    this.#settings = { ...settings, sampler: reverse.sampler, eta: reverse.eta };
+    this.#settings = { ...settings, sampler: reverse.sampler, spacing: reverse.spacing, eta: reverse.eta };
     this.diffusionSteps = settings.diffusionSteps;
     this.#generator = new Generator(reverse.seed);
     this.setTimesteps(reverse.steps);
@@ -67,22 +69,27 @@ export class Scheduler {
     return this.#timesteps;
   }
 
-  /** Spreads `count` steps over the T steps (improved-diffusion's respacing rule) and returns them, descending. */
+  /** Spreads `count` steps over the T steps (the scheduler's `spacing`) and returns them, in loop order. */
   setTimesteps(count: number): readonly number[] {
     if (!(Number.isSafeInteger(count) && count >= 1)) {
       throw new MissingUError(`setTimesteps: count must be an integer >= 1, got ${count}`);
     }
-    this.#timesteps = Object.freeze(native.diffusionTimesteps(this.diffusionSteps, count).reverse());
+    const { timesteps, previous } = native.diffusionReverseSteps(this.diffusionSteps, count, this.#settings.spacing);
+    this.#timesteps = Object.freeze(timesteps);
+    this.#previous = Object.freeze(previous);
     return this.#timesteps;
   }
 
-  /** The step after `t` in this loop, or -1 after the last (t = 0). */
+  /**
+   * Where the update from `t` lands: the next step of the loop for 'improved' and 'official' spacing,
+   * t - T // n for diffusers' spacings; -1 (the clean image) after the last.
+   */
   previousTimestep(t: number): number {
     const index = this.#timesteps.indexOf(t);
     if (index < 0) {
       throw new MissingUError(`step: t = ${t} is not one of the scheduler's timesteps (see scheduler.timesteps)`);
     }
-    return this.#timesteps[index + 1] ?? -1;
+    return this.#previous[index];
   }
 
   /** x_T of `shape`: the generator's next draw (its first, as in `sample`, when called first). */

@@ -36,6 +36,7 @@ describe('the public API', () => {
       'MissingUError',
       'PREPARED_FORMAT',
       'SAMPLERS',
+      'SPACINGS',
       'Scheduler',
       'Tensor',
       'data',

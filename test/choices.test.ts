@@ -15,11 +15,13 @@ import {
   PRECISIONS,
   SAMPLERS,
   SCHEDULES,
+  SPACINGS,
   TRACE_KINDS,
 } from '../lib/schemas/names';
 
 const LISTS: Record<keyof ReturnType<typeof native.choices>, readonly string[]> = {
   samplers: SAMPLERS,
+  spacings: SPACINGS,
   schedules: SCHEDULES,
   objectives: OBJECTIVES,
   precisions: PRECISIONS,

@@ -20,7 +20,18 @@ import { runCli } from './helpers/cli-run';
 import { placeholderStats } from './helpers/feature-stats';
 
 const TINY_DENOISER = path.join(__dirname, 'fixtures', 'tiny_denoiser.pt');
-const ROW_KEYS = ['checkpoint', 'denoiser', 'extractor', 'fid', 'n', 'sampler', 'secondsPerSample', 'seed', 'steps'];
+const ROW_KEYS = [
+  'checkpoint',
+  'denoiser',
+  'extractor',
+  'fid',
+  'n',
+  'sampler',
+  'secondsPerSample',
+  'seed',
+  'spacing',
+  'steps',
+];
 
 let dir: string;
 let checkpoint: string;
@@ -106,7 +117,13 @@ describe('eval fid-steps', () => {
     expect(result.rows.map((r) => `${r.denoiser}@${r.steps}`)).toEqual(['tiny@2', 'tiny@4', 'script@2', 'script@4']);
     for (const r of result.rows) {
       expect(Object.keys(r).sort()).toEqual(ROW_KEYS);
-      expect(r).toMatchObject({ sampler: 'ddim', n: 48, seed: 3, extractor: 'missing-u-mnist-features-v1' });
+      expect(r).toMatchObject({
+        sampler: 'ddim',
+        spacing: 'improved',
+        n: 48,
+        seed: 3,
+        extractor: 'missing-u-mnist-features-v1',
+      });
       expect(r.checkpoint).toBe(r.denoiser === 'tiny' ? checkpoint : TINY_DENOISER);
       expect(Number.isFinite(r.fid)).toBe(true);
       expect(r.secondsPerSample).toBeGreaterThan(0);
@@ -122,7 +139,7 @@ describe('eval fid-steps', () => {
       ]),
     );
     const markdown = fs.readFileSync(path.join(report, 'fid-steps.md'), 'utf8');
-    expect(markdown).toContain('| denoiser | sampler | steps | FID ↓ | s / sample |');
+    expect(markdown).toContain('| denoiser | sampler | steps | spacing | FID ↓ | s / sample |');
     expect(markdown).toContain('![FID against seconds per sample](fid-steps-time.png)');
 
     // The API with the same settings (and the cached real statistics) gives the same FIDs to the digit;

@@ -114,6 +114,7 @@ describe('sampler updates', () => {
           objective: c.objective,
           clip: c.clip,
           eta: 0,
+          spacing: 'improved',
           variance: 'fixedlarge',
           ...u.options,
         };

@@ -31,7 +31,7 @@ import { tinyState } from './helpers/checkpoint';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 /** A checkpoint's sample section unlike the defaults in every setting. */
-const SECTION = { sampler: 'ddim', steps: 3, eta: 0.5, n: 2, seed: 7 } as const;
+const SECTION = { sampler: 'ddim', steps: 3, spacing: 'official', eta: 0.5, n: 2, seed: 7 } as const;
 const TRAINED = { schedule: 'linear', diffusionSteps: 1000, objective: 'eps' } as const;
 
 const values = (t: { toFloat32Array(): Float32Array }) => Array.from(t.toFloat32Array());
@@ -80,11 +80,12 @@ afterAll(() => {
 
 describe('resolveReverse', () => {
   it('takes each setting from the options, else the denoiser, else DDIM, 50 steps, eta 0, seed 0', () => {
-    expect(DEFAULT_REVERSE).toEqual({ sampler: 'ddim', steps: 50, eta: 0, seed: 0 });
+    expect(DEFAULT_REVERSE).toEqual({ sampler: 'ddim', steps: 50, spacing: 'improved', eta: 0, seed: 0 });
     expect(resolveReverse(undefined, {})).toEqual(DEFAULT_REVERSE);
     expect(resolveReverse({ sampler: 'ddpm', steps: 10, eta: 1 }, { steps: 4, seed: 2 })).toEqual({
       sampler: 'ddpm',
       steps: 4,
+      spacing: 'improved',
       eta: 1,
       seed: 2,
     });
@@ -210,7 +211,7 @@ describe('the CLI', () => {
     ]);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(summary.settings).toEqual({ ...TRAINED, sampler: 'ddim', steps: 3, eta: 0.5, seed: 7 });
+    expect(summary.settings).toEqual({ ...TRAINED, sampler: 'ddim', steps: 3, spacing: 'official', eta: 0.5, seed: 7 });
     expect(summary.images).toBe(SECTION.n);
     using library = await sample(ema, { n: SECTION.n });
     expect(Array.from(readSafetensors(file).tensors.samples.data)).toEqual(values(library));
@@ -252,11 +253,11 @@ describe('the CLI', () => {
     const args = ['sample', '--torchscript', model, '--shape', '1,8,8', '--n', '1', '--out', out];
     const { code, stdout, stderr } = await runCli([...args, '--steps', '2', '--objective', 'v', '--json']);
     expect(code).toBe(0);
-    const settings = { ...TRAINED, objective: 'v', sampler: 'ddim', steps: 2, eta: 0, seed: 0 };
+    const settings = { ...TRAINED, objective: 'v', sampler: 'ddim', steps: 2, spacing: 'improved', eta: 0, seed: 0 };
     expect(JSON.parse(stdout).settings).toEqual(settings);
     const lines = stderr.split('\n').filter((line) => line.startsWith('missing-u: sampling with'));
     expect(lines).toEqual([
-      'missing-u: sampling with schedule linear, diffusion steps 1000, objective v; sampler ddim, steps 2, eta 0, seed 0',
+      'missing-u: sampling with schedule linear, diffusion steps 1000, objective v; sampler ddim, steps 2 (improved spacing), eta 0, seed 0',
     ]);
     // Left out: the defaults, as the library resolves them for that module.
     const plain = await runCli([...args, '--json']);

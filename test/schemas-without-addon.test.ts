@@ -37,7 +37,7 @@ describe('without the addon', () => {
   it('the schemas parse, filling in their defaults', () => {
     // The reverse process's settings stay unset: resolveReverse fills them in from the denoiser or its defaults.
     expect(SampleSchema.parse({ n: 2 })).toEqual({ n: 2, variance: 'fixedlarge', clip: true, cudaGraph: false });
-    expect(resolveReverse(undefined, {})).toEqual({ sampler: 'ddim', steps: 50, eta: 0, seed: 0 });
+    expect(resolveReverse(undefined, {})).toEqual({ sampler: 'ddim', steps: 50, spacing: 'improved', eta: 0, seed: 0 });
     expect(SchedulerSchema.parse({})).toMatchObject({ schedule: 'linear', diffusionSteps: 1000, objective: 'eps' });
     expect(parseDiffusionSettings({ objective: 'v' }, 'x')).toEqual({ objective: 'v' });
     expect(ModelSectionSchema.parse({ preset: 'cunet-mnist', norm: 'group' })).toMatchObject({ device: 'cpu' });
@@ -49,7 +49,7 @@ describe('without the addon', () => {
       data: { source: 'prepared', path: 'digits' },
       train: { steps: 1, batchSize: 1 },
     });
-    expect(config.sample).toEqual({ sampler: 'ddim', eta: 0, n: 64, seed: 0 });
+    expect(config.sample).toEqual({ sampler: 'ddim', spacing: 'improved', eta: 0, n: 64, seed: 0 });
   });
 
   it('checking an image size against a preset says the addon could not be loaded', () => {

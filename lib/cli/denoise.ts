@@ -32,7 +32,7 @@ export function denoiseCommand(): Command {
     .requiredOption('--checkpoint <dir>', 'a folder written by missing-u train')
     .option('--noise-step <t>', 'the diffusion step to noise to', count('--noise-step'), 400)
     .option('--n <n>', 'how many images', count('--n'), 8);
-  reverseFlags(command, ['seed', 'sampler', 'steps', 'eta', 'device', 'precision'], {
+  reverseFlags(command, ['seed', 'sampler', 'steps', 'spacing', 'eta', 'device', 'precision'], {
     descriptions: { seed: 'seed of the noise and the sampler', steps: 'reverse steps from the noise step to 0' },
     fallbacks: checkpointFallbacks('the noise step + 1'),
   }).option(
@@ -55,6 +55,7 @@ export function denoiseCommand(): Command {
       seed: opts.seed,
       sampler: opts.sampler,
       steps: opts.steps,
+      spacing: opts.spacing,
       eta: opts.eta,
       precision: opts.precision,
       trace: opts.out ? 'images' : 'metrics',

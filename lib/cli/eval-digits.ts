@@ -20,7 +20,7 @@ export function digitsCommand(): Command {
     .description('share of images the bundled MNIST classifier recognises as a digit with probability >= threshold')
     .requiredOption('--images <source>', 'a checkpoint folder (sampled), .safetensors, an image folder or mnist')
     .option('--n <n>', 'how many images (a checkpoint draws this many)', positiveCount('--n'), 256);
-  reverseFlags(command, ['sampler', 'steps', 'eta', 'seed', 'precision'], {
+  reverseFlags(command, ['sampler', 'steps', 'spacing', 'eta', 'seed', 'precision'], {
     scope: 'for a checkpoint: ',
     descriptions: { seed: 'the sampling seed' },
     fallbacks: checkpointFallbacks(),
@@ -34,6 +34,7 @@ export function digitsCommand(): Command {
       n: opts.n,
       sampler: opts.sampler,
       steps: opts.steps,
+      spacing: opts.spacing,
       eta: opts.eta,
       seed: opts.seed,
       precision: opts.precision,

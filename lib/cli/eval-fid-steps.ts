@@ -55,10 +55,14 @@ export function fidStepsCommand(): Command {
     ])
     .option('--n <n>', 'samples per row, and real images (FID is biased by n)', positiveCount('--n'), defaults.n)
     .option('--batch-size <n>', 'images per sampling call', positiveCount('--batch-size'), defaults.batchSize);
-  reverseFlags(command, ['sampler', 'seed', 'precision', 'device'], {
+  reverseFlags(command, ['sampler', 'spacing', 'seed', 'precision', 'device'], {
     descriptions: { seed: 'seed of x_T, the same for every row', precision: DENOISERS_PRECISION },
     defaults: { seed: defaults.seed },
-    fallbacks: { sampler: checkpointFallbacks().sampler, precision: 'their own' },
+    fallbacks: {
+      sampler: checkpointFallbacks().sampler,
+      spacing: checkpointFallbacks().spacing,
+      precision: 'their own',
+    },
   })
     .option('--real <source>', "real images ('mnist', a folder, .safetensors) or cached .stats.safetensors", 'mnist')
     .option('--image-size <n>', 'size to load an image-folder --real at', count('--image-size'));
@@ -99,6 +103,7 @@ export function fidStepsCommand(): Command {
         extractor,
         steps: opts.steps,
         sampler: opts.sampler,
+        spacing: opts.spacing,
         n: opts.n,
         seed: opts.seed,
         batchSize: opts.batchSize,

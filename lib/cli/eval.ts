@@ -71,7 +71,7 @@ function pairCommand(name: 'ssim' | 'psnr' | 'lpips', description: string): Comm
   });
 }
 
-interface FidCliOptions extends OutputOptions, FidFlags, Pick<ReverseFlagValues, 'sampler' | 'steps'> {
+interface FidCliOptions extends OutputOptions, FidFlags, Pick<ReverseFlagValues, 'sampler' | 'steps' | 'spacing'> {
   fake: string;
   n: number;
   imageSize?: number;
@@ -87,12 +87,21 @@ function fidCommand(): Command {
     .requiredOption('--fake <source>', 'generated images: a checkpoint folder (sampled), .safetensors or a folder')
     .option('--n <n>', 'images per side', count('--n'), 1000)
     .option('--image-size <n>', 'size to load image folders at', count('--image-size'));
-  reverseFlags(command, ['sampler', 'steps'], { scope: 'for a checkpoint --fake: ', fallbacks: checkpointFallbacks() });
+  reverseFlags(command, ['sampler', 'steps', 'spacing'], {
+    scope: 'for a checkpoint --fake: ',
+    fallbacks: checkpointFallbacks(),
+  });
   return withOutput(fidFlags(command)).action(async (opts: FidCliOptions) => {
     checkFlagPaths([...fidFlagPaths(opts), { flag: '--fake', path: opts.fake, kind: 'images' }]);
     const extractor = extractorFromFlags(opts);
     const show = progressPrinter('features', opts.n, { every: 500 });
-    const load = { n: opts.n, imageSize: opts.imageSize, sampler: opts.sampler, steps: opts.steps };
+    const load = {
+      n: opts.n,
+      imageSize: opts.imageSize,
+      sampler: opts.sampler,
+      steps: opts.steps,
+      spacing: opts.spacing,
+    };
     const real = await realStatsFromFlags(opts, extractor, load, (p) => show(p.done));
     using fake = await loadImageSource(opts.fake, load);
     const result = await fid(extractor, real.stats, fake, { onProgress: (p) => show(p.done) });

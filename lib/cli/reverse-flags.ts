@@ -1,18 +1,19 @@
 import { Option, type Command } from 'commander';
 
 import type { Device } from '../device';
-import { PRECISIONS, SAMPLERS, type Sampler } from '../schemas/names';
+import { PRECISIONS, SAMPLERS, SPACINGS, type Sampler, type Spacing } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
 import { DEFAULT_REVERSE } from '../schemas/reverse-defaults';
 import { alternatives, count, oneOf, positiveCount } from './parse';
 
 /** The reverse-process flags that sample, denoise and the eval commands share. */
-export type ReverseFlag = 'sampler' | 'steps' | 'eta' | 'seed' | 'precision' | 'device';
+export type ReverseFlag = 'sampler' | 'steps' | 'spacing' | 'eta' | 'seed' | 'precision' | 'device';
 
 /** The values those flags give (each absent when left out and without a default). */
 export interface ReverseFlagValues {
   sampler?: Sampler;
   steps?: number;
+  spacing?: Spacing;
   eta?: number;
   seed?: number;
   precision?: Precision;
@@ -37,6 +38,11 @@ const FLAGS: Record<ReverseFlag, FlagSpec> = {
     flags: '--steps <n>',
     description: 'reverse steps, respaced when fewer than T',
     parse: positiveCount('--steps'),
+  },
+  spacing: {
+    flags: '--spacing <name>',
+    description: `which steps a respaced process visits: ${alternatives(SPACINGS)}`,
+    parse: oneOf('--spacing', SPACINGS),
   },
   eta: { flags: '--eta <x>', description: 'DDIM noise, 0 deterministic', parse: Number },
   seed: { flags: '--seed <n>', description: 'seed of x_T and the sampler noise', parse: count('--seed') },
@@ -66,11 +72,12 @@ export interface ReverseFlagOptions {
  * section, else DEFAULT_REVERSE (steps at most `stepsLimit`, unless null: the description says it).
  */
 export function checkpointFallbacks(stepsLimit: string | null = 'T'): Partial<Record<ReverseFlag, string>> {
-  const { sampler, steps, eta, seed } = DEFAULT_REVERSE;
+  const { sampler, steps, spacing, eta, seed } = DEFAULT_REVERSE;
   const fromConfig = (value: unknown) => `the checkpoint config’s, else ${value}`;
   return {
     sampler: fromConfig(sampler),
     steps: stepsLimit === null ? fromConfig(steps) : `${fromConfig(steps)}; at most ${stepsLimit}`,
+    spacing: fromConfig(spacing),
     eta: fromConfig(eta),
     seed: fromConfig(seed),
   };

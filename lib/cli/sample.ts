@@ -31,10 +31,10 @@ interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
 
 /** The diffusion and reverse-process settings a run applied, as one stderr line says them. */
 function settingsLine(settings: DiffusionSettings & ReverseSettings): string {
-  const { schedule, diffusionSteps, objective, sampler, steps, eta, seed } = settings;
+  const { schedule, diffusionSteps, objective, sampler, steps, spacing, eta, seed } = settings;
   return (
     `missing-u: sampling with schedule ${schedule}, diffusion steps ${diffusionSteps}, objective ${objective}; ` +
-    `sampler ${sampler}, steps ${steps}, eta ${eta}, seed ${seed}\n`
+    `sampler ${sampler}, steps ${steps} (${spacing} spacing), eta ${eta}, seed ${seed}\n`
   );
 }
 
@@ -59,7 +59,7 @@ export function sampleCommand(): Command {
         'DDPM’s images depend on it, DDIM’s with --eta 0 do not)',
       positiveCount('--batch-size'),
     );
-  reverseFlags(command, ['sampler', 'steps', 'eta', 'seed', 'device', 'precision'], {
+  reverseFlags(command, ['sampler', 'steps', 'spacing', 'eta', 'seed', 'device', 'precision'], {
     fallbacks: checkpointFallbacks(),
   }).option(
     '--out <file.png>',

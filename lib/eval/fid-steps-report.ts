@@ -36,6 +36,7 @@ export function fidStepsReport(result: FidStepsResult, context: FidStepsContext)
     { title: 'denoiser', value: (r) => r.denoiser },
     { title: 'sampler', value: (r) => r.sampler },
     { title: 'steps', value: (r) => r.steps },
+    { title: 'spacing', value: (r) => r.spacing },
     { title: 'FID ↓', value: (r) => r.fid, digits: 3 },
     { title: 's / sample', value: (r) => r.secondsPerSample, digits: 4 },
   ]);

@@ -4,6 +4,7 @@ import { MissingUError } from '../errors';
 import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { FidStepsSchema, type FidStepsInput, type FidStepsSettings } from '../schemas/fid-steps-options';
+import type { Spacing } from '../schemas/names';
 import { parseOptions } from '../schemas/parse-options';
 import { resolveReverse, samplingOf } from '../schemas/reverse-defaults';
 import { tensor } from '../tensor';
@@ -49,6 +50,8 @@ export interface FidStepsRow {
   checkpoint: string | null;
   sampler: Sampler;
   steps: number;
+  /** Which of the T steps the row's reverse process visited. */
+  spacing: Spacing;
   n: number;
   seed: number;
   fid: number;
@@ -82,9 +85,11 @@ function startingNoise(shape: number[], seed: number): Float32Array {
   return noise.toFloat32Array();
 }
 
-/** The sampler of a denoiser's rows: the one given, else its checkpoint's, else the default. */
-function samplerOf(entry: FidStepsDenoiser, settings: FidStepsSettings): Sampler {
-  return resolveReverse(samplingOf(entry.denoiser), { sampler: settings.sampler }).sampler;
+/** The sampler and spacing of a denoiser's rows: the ones given, else its checkpoint's, else the defaults. */
+function reverseOf(entry: FidStepsDenoiser, settings: FidStepsSettings): { sampler: Sampler; spacing: Spacing } {
+  const given = { sampler: settings.sampler, spacing: settings.spacing };
+  const { sampler, spacing } = resolveReverse(samplingOf(entry.denoiser), given);
+  return { sampler, spacing };
 }
 
 /**
@@ -101,7 +106,7 @@ async function sampleRow(
   onBatch: (done: number) => void,
 ): Promise<{ images: Float32Array; seconds: number }> {
   const { n, batchSize } = settings;
-  const sampler = samplerOf(entry, settings);
+  const { sampler, spacing } = reverseOf(entry, settings);
   const per = xT.data.length / n;
   const images = new Float32Array(xT.data.length);
   let seconds = 0;
@@ -117,6 +122,7 @@ async function sampleRow(
       seed: settings.seed + b,
       sampler,
       steps,
+      spacing,
       precision: settings.precision,
       signal,
     });
@@ -181,7 +187,7 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
       rows.push({
         denoiser: entry.name,
         checkpoint: entry.checkpoint ?? null,
-        sampler: samplerOf(entry, settings),
+        ...reverseOf(entry, settings),
         steps,
         n: settings.n,
         seed: settings.seed,

@@ -9,7 +9,7 @@ import { loadMnistPackage } from '../data/mnist-package';
 import type { Device } from '../device';
 import { sample } from '../diffusion';
 import { MissingUError } from '../errors';
-import type { Sampler } from '../schemas/names';
+import type { Sampler, Spacing } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
 import type { Tensor } from '../tensor';
 import { IMAGES_WHY, requireFinite } from './finite';
@@ -23,6 +23,7 @@ export interface ImageSourceOptions {
   /** For checkpoints: how to sample; each left out as sample() leaves it (docs/guide.md, "The reverse process"). */
   sampler?: Sampler;
   steps?: number;
+  spacing?: Spacing;
   eta?: number;
   seed?: number;
   precision?: Precision;
@@ -76,6 +77,7 @@ export async function loadImageSource(source: string, opts: ImageSourceOptions =
         n: opts.n ?? config.sample.n,
         sampler: opts.sampler,
         steps: opts.steps,
+        spacing: opts.spacing,
         eta: opts.eta,
         seed: opts.seed,
         precision: opts.precision,

@@ -7,6 +7,7 @@ import {
   type DdpmVariance,
   type Objective,
   type Sampler,
+  type Spacing,
   type Schedule,
   type TraceKind,
 } from './names';
@@ -75,6 +76,11 @@ const stepShape = {
    * checkpoint's, else 50; at most T (for denoise, noiseStep + 1).
    */
   steps: z.number().optional(),
+  /**
+   * Which of the T steps a respaced process visits: 'improved', 'official', 'leading', 'trailing' or
+   * 'linspace' (SPACINGS). Left out: the checkpoint's, else 'improved'.
+   */
+  spacing: nativeName<Spacing>().optional(),
   /** DDIM noise: 0 is deterministic. Left out: the checkpoint's, else 0. */
   eta: z.number().optional(),
   /** DDPM variance: 'fixedlarge' (beta_t, default) or 'fixedsmall' (the posterior's). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { SAMPLERS } from './names';
+import { SAMPLERS, SPACINGS } from './names';
 import { PrecisionSchema } from './precision';
 
 /** The step counts eval.fidSteps measures when none are given. */
@@ -16,6 +16,8 @@ export const FidStepsSchema = z
      * else 0; docs/guide.md, "The reverse process").
      */
     sampler: z.enum(SAMPLERS).optional(),
+    /** Which steps each respaced row visits (SPACINGS). Left out: each checkpoint's, else 'improved'. */
+    spacing: z.enum(SPACINGS).optional(),
     /** Samples per row (default 1000); FID is biased by n, so compare rows of the same n only. */
     n: z.number().int().min(2).default(1000),
     /** Seeds x_T, the same for every row: torch.manual_seed(seed); torch.randn([n, C, H, W]) (default 0). */

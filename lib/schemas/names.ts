@@ -6,6 +6,14 @@
 export const SAMPLERS = ['ddpm', 'ddim'] as const;
 export type Sampler = (typeof SAMPLERS)[number];
 
+/**
+ * Which steps a reverse process of n steps visits: 'improved' (improved-diffusion's space_timesteps),
+ * 'official' (the official code's ddim_sample grid, linspace(-1, T - 1, n + 1)), and diffusers'
+ * DDIMScheduler 'leading', 'trailing' and 'linspace' (each step landing on t - T // n).
+ */
+export const SPACINGS = ['improved', 'official', 'leading', 'trailing', 'linspace'] as const;
+export type Spacing = (typeof SPACINGS)[number];
+
 /** Noise schedules: 'linear' (1e-4..0.02, Ho et al.), 'cosine' (Nichol & Dhariwal) and 'sigmoid' (lucidrains'). */
 export const SCHEDULES = ['linear', 'cosine', 'sigmoid'] as const;
 export type Schedule = (typeof SCHEDULES)[number];

@@ -1,14 +1,16 @@
 // The one rule for the reverse process's settings a call leaves out (docs/guide.md, "The reverse
 // process"): sample, denoise, Scheduler, eval, the CLI and configs' `sample` section all resolve here.
 
-import type { Sampler } from './names';
+import type { Sampler, Spacing } from './names';
 
 /** How the reverse process runs: the sampler, its step count, DDIM's noise and the seed. */
 export interface ReverseSettings {
   /** 'ddim' or 'ddpm'. */
   sampler: Sampler;
-  /** Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). */
+  /** Reverse steps; fewer than T respaces the schedule by `spacing`. */
   steps: number;
+  /** Which steps a respaced process visits (SPACINGS). */
+  spacing: Spacing;
   /** DDIM noise: 0 is deterministic. */
   eta: number;
   /** Seeds x_T (or the noise of denoise) and the sampler's draws. */
@@ -17,11 +19,12 @@ export interface ReverseSettings {
 
 /**
  * What a call runs with where neither its options nor the denoiser say: DDIM (Song et al. 2020a),
- * 50 steps, eta 0 (deterministic), seed 0.
+ * 50 steps spaced as improved-diffusion does, eta 0 (deterministic), seed 0.
  */
 export const DEFAULT_REVERSE: Readonly<ReverseSettings> = Object.freeze({
   sampler: 'ddim',
   steps: 50,
+  spacing: 'improved',
   eta: 0,
   seed: 0,
 });
@@ -45,6 +48,7 @@ export function resolveReverse(
   return {
     sampler: given.sampler ?? own?.sampler ?? DEFAULT_REVERSE.sampler,
     steps: given.steps ?? (capped ? Math.min(steps, available) : steps),
+    spacing: given.spacing ?? own?.spacing ?? DEFAULT_REVERSE.spacing,
     eta: given.eta ?? own?.eta ?? DEFAULT_REVERSE.eta,
     seed: given.seed ?? own?.seed ?? DEFAULT_REVERSE.seed,
   };

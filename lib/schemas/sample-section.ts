@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { SAMPLERS } from './names';
+import { SAMPLERS, SPACINGS } from './names';
 import { DEFAULT_REVERSE } from './reverse-defaults';
 import { positiveInt, seed } from './train-options';
 
@@ -14,6 +14,8 @@ export const SampleSectionSchema = z
     sampler: z.enum(SAMPLERS).default(DEFAULT_REVERSE.sampler),
     /** Reverse steps; left out: 50, at most T. */
     steps: positiveInt.optional(),
+    /** Which steps a respaced process visits (SPACINGS; default 'improved'). */
+    spacing: z.enum(SPACINGS).default(DEFAULT_REVERSE.spacing),
     /** DDIM noise: 0 (default) is deterministic. */
     eta: z.number().nonnegative().default(DEFAULT_REVERSE.eta),
     /** Images the CLI samples (default 64). */

@@ -35,7 +35,7 @@ DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, co
   trace.noisy = qSample(schedule, x0, t, noise);
   // Each entry is labelled with the step its reverse step started from: noiseStep first, 0 last (whose
   // result is the final clean estimate), each step once.
-  const std::vector<int64_t> timesteps = reverseTimesteps(noiseStep, options.steps);
+  const std::vector<ReverseStep> steps = reverseSteps(noiseStep, options.steps, options.spacing);
   const auto closeness = [&x0](const at::Tensor& x) {
     const double mse = (x - x0).square().mean().item<double>();
     return Closeness{mse, mse > 0 ? 10 * std::log10(4.0 / mse) : std::numeric_limits<double>::infinity()};
@@ -46,7 +46,7 @@ DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, co
       denoiser, schedule, trace.noisy, noiseStep, options, generator,
       [&](int64_t done, int64_t total, const at::Tensor& x) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        trace.steps.push_back({timesteps[total - done], closeness(x), closeness(predicted), seconds,
+        trace.steps.push_back({steps[done - 1].t, closeness(x), closeness(predicted), seconds,
                                keepImages ? x.clone() : at::Tensor(), keepImages ? predicted : at::Tensor()});
         return !onStep || onStep(done, total, x);
       },

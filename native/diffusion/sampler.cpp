@@ -11,10 +11,6 @@
 
 namespace missingu::diffusion {
 
-std::vector<int64_t> reverseTimesteps(int64_t fromStep, int64_t steps) {
-  return spacedTimesteps(fromStep + 1, steps == 0 ? fromStep + 1 : steps);
-}
-
 at::Tensor drawNormal(at::Generator& generator, at::IntArrayRef shape) {
   return at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
 }
@@ -37,13 +33,12 @@ ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Te
                                 std::to_string(schedule.steps() - 1) + "], got " + std::to_string(fromStep));
   }
   if (options.eta < 0) throw std::invalid_argument("eta must be >= 0, got " + std::to_string(options.eta));
-  const std::vector<int64_t> timesteps = reverseTimesteps(fromStep, options.steps);
-  const auto n = static_cast<int64_t>(timesteps.size());
+  const std::vector<ReverseStep> steps = reverseSteps(fromStep, options.steps, options.spacing);
+  const auto n = static_cast<int64_t>(steps.size());
 
   at::NoGradGuard noGrad;
   ReverseResult result;
-  for (int64_t i = n - 1; i >= 0; --i) {
-    const int64_t t = timesteps[i], tPrev = i > 0 ? timesteps[i - 1] : -1;
+  for (const auto [t, tPrev] : steps) {
     const at::Tensor output =
         denoiser(x, at::full({x.size(0)}, t, at::TensorOptions().dtype(at::kLong).device(x.device())));
     const at::Tensor noise = stepNeedsNoise(schedule, options, t, tPrev) ? drawNoise(generator, x) : at::Tensor();

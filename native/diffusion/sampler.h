@@ -1,6 +1,6 @@
 #pragma once
-// The reverse process: one loop over any subset of the T steps (respacing, improved-diffusion's rule)
-// that calls the denoiser and then a sampler's pure update (steps.h). One call runs the whole loop.
+// The reverse process: one loop over any subset of the T steps (respacing, spacing.h) that calls the
+// denoiser and then a sampler's pure update (steps.h). One call runs the whole loop.
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
@@ -11,12 +11,14 @@
 
 #include "diffusion/denoiser.h"
 #include "diffusion/schedule.h"
+#include "diffusion/spacing.h"
 #include "diffusion/steps.h"
 
 namespace missingu::diffusion {
 
 struct SamplerOptions : StepOptions {
   int64_t steps = 0;  // reverse steps; 0 = every step from `fromStep` down (no respacing)
+  Spacing spacing = Spacing::Improved;
 };
 
 // Sees the clean image each reverse step predicted (clipped as its update used it), labelled with the
@@ -28,10 +30,6 @@ struct ReverseResult {
   int64_t stepsDone = 0;
   bool stopped = false;  // the callback asked to stop
 };
-
-// The steps the reverse process from `fromStep` visits, ascending: all of [0, fromStep] for steps = 0,
-// else improved-diffusion's spacing of `steps` over them.
-std::vector<int64_t> reverseTimesteps(int64_t fromStep, int64_t steps);
 
 // Standard normal float32 values of `shape` on the CPU: torch.randn(shape, generator=generator).
 at::Tensor drawNormal(at::Generator& generator, at::IntArrayRef shape);

@@ -75,7 +75,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("diffusionSchedule", Napi::Function::New<diffusionSchedule>(env, "diffusionSchedule"));
   exports.Set("diffusionQSample", Napi::Function::New<diffusionQSample>(env, "diffusionQSample"));
   exports.Set("randn", Napi::Function::New<seededRandn>(env, "randn"));
-  exports.Set("diffusionTimesteps", Napi::Function::New<diffusionTimesteps>(env, "diffusionTimesteps"));
+  exports.Set("diffusionReverseSteps", Napi::Function::New<diffusionReverseSteps>(env, "diffusionReverseSteps"));
   exports.Set("diffusionTimestepTensor", Napi::Function::New<diffusionTimestepTensor>(env, "diffusionTimestepTensor"));
   exports.Set("diffusionStep", Napi::Function::New<diffusionStep>(env, "diffusionStep"));
   exports.Set("diffusionTarget", Napi::Function::New<diffusionTarget>(env, "diffusionTarget"));

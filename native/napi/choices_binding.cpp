@@ -6,6 +6,7 @@
 #include "diffusion/denoise.h"
 #include "diffusion/objective.h"
 #include "diffusion/schedule.h"
+#include "diffusion/spacing.h"
 #include "diffusion/steps.h"
 #include "metrics/features.h"
 #include "models/activation.h"
@@ -29,6 +30,7 @@ Napi::Value choices(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
   out.Set("samplers", stringArray(env, diffusion::samplerNames()));
+  out.Set("spacings", stringArray(env, diffusion::spacingNames()));
   out.Set("schedules", stringArray(env, diffusion::scheduleNames()));
   out.Set("objectives", stringArray(env, diffusion::objectiveNames()));
   out.Set("precisions", stringArray(env, precisionNames()));

@@ -38,6 +38,7 @@ DiffusionSetup readDiffusion(const OptionReader& opts) {
   setup.sampler.kind = diffusion::samplerNamed(opts.string("sampler"));
   // Absent: every step of T (0 inside); given, at least 1.
   setup.sampler.steps = opts.optionalInteger("steps", 1, diffusion::kMaxDiffusionSteps).value_or(0);
+  setup.sampler.spacing = diffusion::spacingNamed(opts.oneOf("spacing", diffusion::spacingNames()));
   setup.sampler.eta = opts.number("eta");
   setup.sampler.variance = diffusion::ddpmVarianceNamed(opts.oneOf("variance", diffusion::ddpmVarianceNames()));
   setup.sampler.clip = opts.boolean("clip");
@@ -223,14 +224,22 @@ Napi::Value seededRandn(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value diffusionTimesteps(const Napi::CallbackInfo& info) {
+Napi::Value diffusionReverseSteps(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const int64_t total = integerArgument(info[0], "timesteps: diffusionSteps", 2, diffusion::kMaxDiffusionSteps);
     const int64_t count = integerArgument(info[1], "timesteps: steps", 1, diffusion::kMaxDiffusionSteps);
-    const std::vector<int64_t> steps = diffusion::spacedTimesteps(total, count);
-    Napi::Array out = Napi::Array::New(env, steps.size());
-    for (size_t i = 0; i < steps.size(); ++i) out.Set(static_cast<uint32_t>(i), static_cast<double>(steps[i]));
+    if (!info[2].IsString()) throwTypeError(env, "timesteps: spacing must be a string");
+    const diffusion::Spacing spacing = diffusion::spacingNamed(info[2].As<Napi::String>().Utf8Value());
+    const std::vector<diffusion::ReverseStep> steps = diffusion::reverseSteps(total - 1, count, spacing);
+    Napi::Array timesteps = Napi::Array::New(env, steps.size()), previous = Napi::Array::New(env, steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) {
+      timesteps.Set(static_cast<uint32_t>(i), static_cast<double>(steps[i].t));
+      previous.Set(static_cast<uint32_t>(i), static_cast<double>(steps[i].tPrev));
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("timesteps", timesteps);
+    out.Set("previous", previous);
     return out;
   });
 }
