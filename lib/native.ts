@@ -212,6 +212,8 @@ export interface NativeGenerator {
 export interface NativeStepResult {
   prev: NativeTensor;
   x0: NativeTensor;
+  /** For multistep samplers: the x0 again, as a handle of its own for the next step. */
+  history?: NativeTensor;
 }
 
 export interface NativeBinding {
@@ -265,6 +267,7 @@ export interface NativeBinding {
     diffusionSteps: number,
     count: number,
     spacing: string,
+    sampler: string,
   ): { timesteps: number[]; previous: number[] };
   diffusionTimestepTensor(t: number, like: NativeTensor): NativeTensor;
   diffusionTarget(x0: NativeTensor, noise: NativeTensor, t: NativeTensor, options: object): NativeTensor;
@@ -277,6 +280,7 @@ export interface NativeBinding {
     noise: NativeTensor | undefined,
     generator: NativeGenerator | undefined,
     options: object,
+    history: { x0: NativeTensor; t: number } | undefined,
   ): NativeStepResult;
   dataDrawBatch(
     data: Float32Array | { file: string },

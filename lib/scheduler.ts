@@ -53,6 +53,8 @@ export class Scheduler {
   readonly #generator: Generator;
   #timesteps: readonly number[] = [];
   #previous: readonly number[] = [];
+  /** A multistep sampler's memory: the x_0 its last step predicted, at that step's t. */
+  #history: { x0: Tensor; t: number } | undefined;
 
   constructor(opts: SchedulerOptions = {}) {
     const { seed, steps, ...settings } = parseOptions(SchedulerSchema, opts, 'Scheduler');
@@ -74,15 +76,18 @@ export class Scheduler {
     if (!(Number.isSafeInteger(count) && count >= 1)) {
       throw new MissingUError(`setTimesteps: count must be an integer >= 1, got ${count}`);
     }
-    const { timesteps, previous } = native.diffusionReverseSteps(this.diffusionSteps, count, this.#settings.spacing);
+    const { spacing, sampler } = this.#settings;
+    const { timesteps, previous } = native.diffusionReverseSteps(this.diffusionSteps, count, spacing, sampler);
+    this.#forget();
     this.#timesteps = Object.freeze(timesteps);
     this.#previous = Object.freeze(previous);
     return this.#timesteps;
   }
 
   /**
-   * Where the update from `t` lands: the next step of the loop for 'improved' and 'official' spacing,
-   * t - T // n for diffusers' spacings; -1 (the clean image) after the last.
+   * Where the update from `t` lands: the next step of the loop for 'improved' and 'official' spacing
+   * and for multistep samplers, t - T // n for DDPM and DDIM on diffusers' spacings; -1 (the clean
+   * image) after the last.
    */
   previousTimestep(t: number): number {
     const index = this.#timesteps.indexOf(t);
@@ -103,14 +108,27 @@ export class Scheduler {
     return native.diffusionTimestepTensor(t, x) as Tensor;
   }
 
-  /** One reverse update from x = x_t with the network's `prediction` at (x_t, t). */
+  /**
+   * One reverse update from x = x_t with the network's `prediction` at (x_t, t). A multistep sampler
+   * ('dpmpp-2m') also uses the x_0 predicted at the step before; the loop's first step starts afresh.
+   */
   step(prediction: Tensor, t: number, x: Tensor, opts: StepOptions = {}): StepOutput {
     const tPrev = this.previousTimestep(t);
-    const out = native.diffusionStep(prediction, t, tPrev, x, opts.noise, this.#generator, this.#settings);
+    if (t === this.#timesteps[0]) this.#forget();
+    const history = this.#history;
+    const out = native.diffusionStep(prediction, t, tPrev, x, opts.noise, this.#generator, this.#settings, history);
+    this.#forget();
+    if (out.history) this.#history = { x0: out.history as Tensor, t };
     return { prev: out.prev as Tensor, x0: out.x0 as Tensor };
   }
 
+  #forget(): void {
+    this.#history?.x0.dispose();
+    this.#history = undefined;
+  }
+
   dispose(): void {
+    this.#forget();
     this.#generator.dispose();
   }
 

@@ -118,7 +118,7 @@ describe('sampler updates', () => {
           variance: 'fixedlarge',
           ...u.options,
         };
-        const out = native.diffusionStep(output, c.t, c.tPrev, xt, noise, undefined, options);
+        const out = native.diffusionStep(output, c.t, c.tPrev, xt, noise, undefined, options, undefined);
         const label = { ...options, t: c.t, tPrev: c.tPrev };
         // Relative above 1: an unclipped x_0 at t = 999 is x_t / sqrt(abar), thousands for the cosine schedule.
         expect({ ...label, prev: maxRelativeDifference(out.prev.toFloat32Array(), u.prev) < TOL }).toEqual({

@@ -30,6 +30,12 @@ describe('step-wise scheduler', () => {
     ['ddim eta 0', { sampler: 'ddim', steps: 10 }],
     ['ddim eta 0.5', { sampler: 'ddim', steps: 10, eta: 0.5 }],
     ['ddpm fixedlarge', { sampler: 'ddpm', steps: 12 }],
+    ["ddim on diffusers' trailing spacing", { sampler: 'ddim', steps: 7, spacing: 'trailing' }],
+    ['dpmpp-2m', { sampler: 'dpmpp-2m', steps: 10 }],
+    [
+      "dpmpp-2m on diffusers' trailing spacing, x0 objective",
+      { sampler: 'dpmpp-2m', steps: 7, spacing: 'trailing', objective: 'x0' },
+    ],
     [
       'ddpm fixedsmall, v objective, no clipping',
       { sampler: 'ddpm', steps: 12, variance: 'fixedsmall', objective: 'v', clip: false },

@@ -2,8 +2,11 @@
 // and help text are made from these lists. Native code parses the same names with its own table per enum
 // (native.choices(), napi/choices_binding.cpp); test/choices.test.ts checks that each list equals native's.
 
-/** Reverse-process samplers: 'ddpm' (ancestral, Ho et al. 2020) and 'ddim' (Song et al. 2021). */
-export const SAMPLERS = ['ddpm', 'ddim'] as const;
+/**
+ * Reverse-process samplers: 'ddpm' (ancestral, Ho et al. 2020), 'ddim' (Song et al. 2021) and
+ * 'dpmpp-2m' (DPM-Solver++(2M), Lu et al. 2022: multistep, deterministic).
+ */
+export const SAMPLERS = ['ddpm', 'ddim', 'dpmpp-2m'] as const;
 export type Sampler = (typeof SAMPLERS)[number];
 
 /**

@@ -35,7 +35,7 @@ DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, co
   trace.noisy = qSample(schedule, x0, t, noise);
   // Each entry is labelled with the step its reverse step started from: noiseStep first, 0 last (whose
   // result is the final clean estimate), each step once.
-  const std::vector<ReverseStep> steps = reverseSteps(noiseStep, options.steps, options.spacing);
+  const std::vector<ReverseStep> steps = samplerSteps(noiseStep, options);
   const auto closeness = [&x0](const at::Tensor& x) {
     const double mse = (x - x0).square().mean().item<double>();
     return Closeness{mse, mse > 0 ? 10 * std::log10(4.0 / mse) : std::numeric_limits<double>::infinity()};

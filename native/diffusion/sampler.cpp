@@ -11,6 +11,14 @@
 
 namespace missingu::diffusion {
 
+std::vector<ReverseStep> samplerSteps(int64_t fromStep, const SamplerOptions& options) {
+  std::vector<ReverseStep> steps = reverseSteps(fromStep, options.steps, options.spacing);
+  if (chainsSteps(options)) {
+    for (size_t i = 0; i < steps.size(); ++i) steps[i].tPrev = i + 1 < steps.size() ? steps[i + 1].t : -1;
+  }
+  return steps;
+}
+
 at::Tensor drawNormal(at::Generator& generator, at::IntArrayRef shape) {
   return at::randn(shape, generator, at::TensorOptions().dtype(at::kFloat));
 }
@@ -33,17 +41,19 @@ ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Te
                                 std::to_string(schedule.steps() - 1) + "], got " + std::to_string(fromStep));
   }
   if (options.eta < 0) throw std::invalid_argument("eta must be >= 0, got " + std::to_string(options.eta));
-  const std::vector<ReverseStep> steps = reverseSteps(fromStep, options.steps, options.spacing);
+  const std::vector<ReverseStep> steps = samplerSteps(fromStep, options);
   const auto n = static_cast<int64_t>(steps.size());
 
   at::NoGradGuard noGrad;
   ReverseResult result;
+  StepHistory history;
   for (const auto [t, tPrev] : steps) {
     const at::Tensor output =
         denoiser(x, at::full({x.size(0)}, t, at::TensorOptions().dtype(at::kLong).device(x.device())));
     const at::Tensor noise = stepNeedsNoise(schedule, options, t, tPrev) ? drawNoise(generator, x) : at::Tensor();
-    StepResult stepped = step(schedule, options, output, t, tPrev, x, noise);
+    StepResult stepped = step(schedule, options, output, t, tPrev, x, noise, history);
     if (onPrediction) onPrediction(t, stepped.x0);
+    history = {stepped.x0, t};
     x = std::move(stepped.prev);
     ++result.stepsDone;
     if (onStep && !onStep(result.stepsDone, n, x)) {

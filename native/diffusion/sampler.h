@@ -31,6 +31,10 @@ struct ReverseResult {
   bool stopped = false;  // the callback asked to stop
 };
 
+// The (t, t_prev) pairs the loop runs: the spacing's, each landing on the next visited step for
+// samplers that chain their steps (multistep ones).
+std::vector<ReverseStep> samplerSteps(int64_t fromStep, const SamplerOptions& options);
+
 // Standard normal float32 values of `shape` on the CPU: torch.randn(shape, generator=generator).
 at::Tensor drawNormal(at::Generator& generator, at::IntArrayRef shape);
 

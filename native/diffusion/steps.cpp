@@ -13,7 +13,8 @@ namespace missingu::diffusion {
 namespace {
 
 const NameTable<SamplerKind>& samplers() {
-  static const NameTable<SamplerKind> table{{"ddpm", SamplerKind::Ddpm}, {"ddim", SamplerKind::Ddim}};
+  static const NameTable<SamplerKind> table{
+      {"ddpm", SamplerKind::Ddpm}, {"ddim", SamplerKind::Ddim}, {"dpmpp-2m", SamplerKind::DpmSolverPP2M}};
   return table;
 }
 
@@ -75,6 +76,7 @@ bool stepNeedsNoise(const Schedule& schedule, const StepOptions& options, int64_
   switch (options.kind) {
     case SamplerKind::Ddpm: return tPrev >= 0;
     case SamplerKind::Ddim: return ddimSigma(c, options.eta) > 0;
+    case SamplerKind::DpmSolverPP2M: return false;
   }
   throw std::logic_error("stepNeedsNoise: a sampler without a case");
 }
@@ -108,12 +110,39 @@ StepResult ddimStep(const Schedule& schedule, const StepOptions& options, const 
   return {prev, p.x0};
 }
 
+bool chainsSteps(const StepOptions& options) { return options.kind == SamplerKind::DpmSolverPP2M; }
+
+StepResult dpmpp2mStep(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
+                       int64_t tPrev, const at::Tensor& xt, const StepHistory& previous) {
+  const Coefficients c = coefficients(schedule, t, tPrev);
+  const Prediction p = predicted(schedule, options, output, t, xt);
+  if (tPrev < 0) return {p.x0, p.x0};
+  const auto lambda = [](double abar) { return 0.5 * (std::log(abar) - std::log1p(-abar)); };
+  const double alphaPrev = std::sqrt(c.abarPrev), sigmaPrev = std::sqrt(1 - c.abarPrev);
+  const double sigma = std::sqrt(1 - c.abar);
+  const double h = lambda(c.abarPrev) - lambda(c.abar);
+  const double decay = std::expm1(-h);  // exp(-h) - 1
+  at::Tensor prev = xt * (sigmaPrev / sigma) - p.x0 * (alphaPrev * decay);
+  if (previous.x0.defined()) {
+    if (previous.t <= t || previous.t >= schedule.steps()) {
+      throw std::invalid_argument("step: the step before must be at a t in (" + std::to_string(t) + ", " +
+                                  std::to_string(schedule.steps() - 1) + "], got " + std::to_string(previous.t));
+    }
+    if (previous.x0.sizes() != xt.sizes()) throw std::invalid_argument("step: the history's x0 must have x_t's shape");
+    const auto abar = schedule.alphasCumprod.accessor<double, 1>();
+    const double r = (lambda(c.abar) - lambda(abar[previous.t])) / h;
+    prev = prev - (p.x0 - previous.x0) * (0.5 * alphaPrev * decay / r);
+  }
+  return {prev, p.x0};
+}
+
 StepResult step(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
-                int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise) {
+                int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise, const StepHistory& previous) {
   // A switch without a default: -Wall names a sampler added to SamplerKind but not here.
   switch (options.kind) {
     case SamplerKind::Ddpm: return ddpmStep(schedule, options, output, t, tPrev, xt, noise);
     case SamplerKind::Ddim: return ddimStep(schedule, options, output, t, tPrev, xt, noise);
+    case SamplerKind::DpmSolverPP2M: return dpmpp2mStep(schedule, options, output, t, tPrev, xt, previous);
   }
   throw std::logic_error("step: a sampler without a case");
 }

@@ -13,7 +13,7 @@
 
 namespace missingu::diffusion {
 
-enum class SamplerKind { Ddpm, Ddim };
+enum class SamplerKind { Ddpm, Ddim, DpmSolverPP2M };
 SamplerKind samplerNamed(const std::string& name);  // std::invalid_argument naming the samplers otherwise
 std::vector<std::string> samplerNames();            // the names steps.cpp's table gives them
 
@@ -35,6 +35,17 @@ struct StepResult {
   at::Tensor x0;    // the predicted clean image (clipped when clipping is on)
 };
 
+// What a multistep sampler keeps of the step before: the clean image it predicted at step t.
+// Undefined x0: no step before (the first step, or a sampler that keeps nothing).
+struct StepHistory {
+  at::Tensor x0;
+  int64_t t = -1;
+};
+
+// Whether the sampler steps from each visited t to the next one visited (multistep solvers must:
+// their history is taken on the path), whatever landing the spacing gives DDIM.
+bool chainsSteps(const StepOptions& options);
+
 // Whether the update from t to tPrev adds noise (and so needs `noise` of x_t's shape).
 bool stepNeedsNoise(const Schedule& schedule, const StepOptions& options, int64_t t, int64_t tPrev);
 
@@ -47,8 +58,18 @@ StepResult ddpmStep(const Schedule& schedule, const StepOptions& options, const 
 StepResult ddimStep(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
                     int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise);
 
-// The step of options.kind. `noise` may be undefined when stepNeedsNoise is false.
+// DPM-Solver++(2M) (Lu et al. 2022, algorithm 2; diffusers' DPMSolverMultistepScheduler with
+// algorithm_type 'dpmsolver++', solver_order 2) on the discrete schedule's continuous-time view:
+// alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t), lambda_t = log(alpha_t / sigma_t). First order
+// (DDIM's update) without history; second order (the midpoint form) with the x_0 predicted at the step
+// before; the last step (t_prev = -1, sigma 0) is the predicted x_0 itself, as the lower-order final
+// step with a zero final sigma gives it.
+StepResult dpmpp2mStep(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
+                       int64_t tPrev, const at::Tensor& xt, const StepHistory& previous);
+
+// The step of options.kind. `noise` may be undefined when stepNeedsNoise is false; `previous` is read
+// by multistep samplers only.
 StepResult step(const Schedule& schedule, const StepOptions& options, const at::Tensor& output, int64_t t,
-                int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise);
+                int64_t tPrev, const at::Tensor& xt, const at::Tensor& noise, const StepHistory& previous = {});
 
 }  // namespace missingu::diffusion

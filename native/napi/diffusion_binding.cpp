@@ -229,9 +229,12 @@ Napi::Value diffusionReverseSteps(const Napi::CallbackInfo& info) {
   return rethrowAsJs(env, [&]() -> Napi::Value {
     const int64_t total = integerArgument(info[0], "timesteps: diffusionSteps", 2, diffusion::kMaxDiffusionSteps);
     const int64_t count = integerArgument(info[1], "timesteps: steps", 1, diffusion::kMaxDiffusionSteps);
-    if (!info[2].IsString()) throwTypeError(env, "timesteps: spacing must be a string");
-    const diffusion::Spacing spacing = diffusion::spacingNamed(info[2].As<Napi::String>().Utf8Value());
-    const std::vector<diffusion::ReverseStep> steps = diffusion::reverseSteps(total - 1, count, spacing);
+    if (!info[2].IsString() || !info[3].IsString()) throwTypeError(env, "timesteps: spacing and sampler are names");
+    diffusion::SamplerOptions options;
+    options.steps = count;
+    options.spacing = diffusion::spacingNamed(info[2].As<Napi::String>().Utf8Value());
+    options.kind = diffusion::samplerNamed(info[3].As<Napi::String>().Utf8Value());
+    const std::vector<diffusion::ReverseStep> steps = diffusion::samplerSteps(total - 1, options);
     Napi::Array timesteps = Napi::Array::New(env, steps.size()), previous = Napi::Array::New(env, steps.size());
     for (size_t i = 0; i < steps.size(); ++i) {
       timesteps.Set(static_cast<uint32_t>(i), static_cast<double>(steps[i].t));
@@ -268,17 +271,26 @@ Napi::Value diffusionStep(const Napi::CallbackInfo& info) {
     std::optional<at::Generator> generator;
     if (!info[5].IsUndefined()) generator = GeneratorWrap::unwrap(info[5], "step: generator");
     const DiffusionSetup setup = readDiffusion(OptionReader(info[6], "step"));
+    diffusion::StepHistory history;
+    if (!info[7].IsUndefined()) {
+      const OptionReader before(info[7], "step: history");
+      history.t = before.integer("t", 0, diffusion::kMaxDiffusionSteps - 1);
+      history.x0 = before.tensor("x0");
+      before.finish();
+    }
     diffusion::StepResult result;
     runOnComputeThread([&] {
       at::NoGradGuard noGrad;
       if (!noise.defined() && generator && diffusion::stepNeedsNoise(setup.schedule, setup.sampler, t, tPrev)) {
         noise = diffusion::drawNoise(*generator, x);
       }
-      result = diffusion::step(setup.schedule, setup.sampler, output, t, tPrev, x, noise);
+      result = diffusion::step(setup.schedule, setup.sampler, output, t, tPrev, x, noise, history);
     });
     Napi::Object out = Napi::Object::New(env);
     out.Set("prev", TensorWrap::wrap(env, result.prev));
     out.Set("x0", TensorWrap::wrap(env, result.x0));
+    // A handle of its own for the caller's next step, apart from the x0 it hands the user.
+    if (diffusion::chainsSteps(setup.sampler)) out.Set("history", TensorWrap::wrap(env, result.x0));
     return out;
   });
 }

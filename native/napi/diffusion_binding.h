@@ -13,8 +13,9 @@ Napi::Value diffusionSchedule(const Napi::CallbackInfo& info);
 Napi::Value diffusionQSample(const Napi::CallbackInfo& info);
 // randn(shape, seed) -> what torch.manual_seed(seed); torch.randn(shape) gives
 Napi::Value seededRandn(const Napi::CallbackInfo& info);
-// diffusionReverseSteps(T, count, spacing) -> { timesteps, previous }: the steps a reverse process of
-// `count` steps over T visits, in the order it visits them, and where each one lands (-1: the clean image)
+// diffusionReverseSteps(T, count, spacing, sampler) -> { timesteps, previous }: the steps a reverse
+// process of `count` steps over T visits, in the order it visits them, and where each one lands (-1:
+// the clean image)
 Napi::Value diffusionReverseSteps(const Napi::CallbackInfo& info);
 // diffusionTimestepTensor(t, x) -> (B,) int64 filled with t on x's device: what the loop gives the denoiser
 Napi::Value diffusionTimestepTensor(const Napi::CallbackInfo& info);
