@@ -26,11 +26,14 @@ const ROW_KEYS = [
   'extractor',
   'fid',
   'n',
+  'nfe',
+  'precision',
   'sampler',
   'secondsPerSample',
   'seed',
   'spacing',
   'steps',
+  'trainingSeed',
 ];
 
 let dir: string;
@@ -120,11 +123,14 @@ describe('eval fid-steps', () => {
       expect(r).toMatchObject({
         sampler: 'ddim',
         spacing: 'improved',
+        nfe: r.steps,
+        precision: 'fp32',
         n: 48,
         seed: 3,
         extractor: 'missing-u-mnist-features-v1',
       });
       expect(r.checkpoint).toBe(r.denoiser === 'tiny' ? checkpoint : TINY_DENOISER);
+      expect(r.trainingSeed).toBe(r.denoiser === 'tiny' ? 0 : null); // the checkpoint config's train.seed
       expect(Number.isFinite(r.fid)).toBe(true);
       expect(r.secondsPerSample).toBeGreaterThan(0);
     }
@@ -139,7 +145,7 @@ describe('eval fid-steps', () => {
       ]),
     );
     const markdown = fs.readFileSync(path.join(report, 'fid-steps.md'), 'utf8');
-    expect(markdown).toContain('| denoiser | sampler | steps | spacing | FID ↓ | s / sample |');
+    expect(markdown).toContain('| denoiser | sampler | steps | spacing | NFE | FID ↓ | s / sample |');
     expect(markdown).toContain('![FID against seconds per sample](fid-steps-time.png)');
 
     // The API with the same settings (and the cached real statistics) gives the same FIDs to the digit;

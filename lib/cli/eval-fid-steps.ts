@@ -31,8 +31,8 @@ function loadDenoisers(opts: FidStepsCliOptions, into: FidStepsDenoiser[]): void
   const { device } = opts;
   for (const spec of opts.checkpoint) {
     const { name, file } = named(spec);
-    const { denoiser, diffusion } = loadDenoiser(file, { device });
-    into.push({ name, denoiser, diffusion, checkpoint: file });
+    const { denoiser, diffusion, config } = loadDenoiser(file, { device });
+    into.push({ name, denoiser, diffusion, checkpoint: file, trainingSeed: config.train.seed });
   }
   if (opts.torchscript.length === 0) return;
   const shape = imageShape(opts.shape);

@@ -37,6 +37,7 @@ export function fidStepsReport(result: FidStepsResult, context: FidStepsContext)
     { title: 'sampler', value: (r) => r.sampler },
     { title: 'steps', value: (r) => r.steps },
     { title: 'spacing', value: (r) => r.spacing },
+    { title: 'NFE', value: (r) => r.nfe },
     { title: 'FID ↓', value: (r) => r.fid, digits: 3 },
     { title: 's / sample', value: (r) => r.secondsPerSample, digits: 4 },
   ]);

@@ -5,6 +5,7 @@ import type { ScriptModule } from '../jit';
 import type { Denoiser } from '../models';
 import { FidStepsSchema, type FidStepsInput, type FidStepsSettings } from '../schemas/fid-steps-options';
 import type { Spacing } from '../schemas/names';
+import type { Precision } from '../schemas/precision';
 import { parseOptions } from '../schemas/parse-options';
 import { resolveReverse, samplingOf } from '../schemas/reverse-defaults';
 import { tensor } from '../tensor';
@@ -23,6 +24,8 @@ export interface FidStepsDenoiser {
   diffusion?: DiffusionOptions;
   /** Where it came from (a checkpoint folder or TorchScript file), recorded in its rows; default null. */
   checkpoint?: string | null;
+  /** The seed it was trained with (a checkpoint config's train.seed), recorded in its rows; default null. */
+  trainingSeed?: number | null;
 }
 
 export interface FidStepsProgress {
@@ -52,6 +55,12 @@ export interface FidStepsRow {
   steps: number;
   /** Which of the T steps the row's reverse process visited. */
   spacing: Spacing;
+  /** Network evaluations per image, as the sampler counted them. */
+  nfe: number;
+  /** What the denoiser ran in: the option given, else the model's own (fp32 for TorchScript). */
+  precision: Precision;
+  /** The denoiser's training seed, where known. */
+  trainingSeed: number | null;
   n: number;
   seed: number;
   fid: number;
@@ -85,6 +94,11 @@ function startingNoise(shape: number[], seed: number): Float32Array {
   return noise.toFloat32Array();
 }
 
+/** What a denoiser runs in when not told: a built-in model's own precision, fp32 for TorchScript. */
+function ownPrecision(denoiser: Denoiser | ScriptModule): Precision {
+  return 'precision' in denoiser ? denoiser.precision : 'fp32';
+}
+
 /** The sampler and spacing of a denoiser's rows: the ones given, else its checkpoint's, else the defaults. */
 function reverseOf(entry: FidStepsDenoiser, settings: FidStepsSettings): { sampler: Sampler; spacing: Spacing } {
   const given = { sampler: settings.sampler, spacing: settings.spacing };
@@ -104,12 +118,13 @@ async function sampleRow(
   settings: FidStepsSettings,
   signal: AbortSignal | undefined,
   onBatch: (done: number) => void,
-): Promise<{ images: Float32Array; seconds: number }> {
+): Promise<{ images: Float32Array; seconds: number; nfe: number }> {
   const { n, batchSize } = settings;
   const { sampler, spacing } = reverseOf(entry, settings);
   const per = xT.data.length / n;
   const images = new Float32Array(xT.data.length);
   let seconds = 0;
+  let nfe = 0;
   for (let start = 0, b = 0; start < n; start += batchSize, b++) {
     const end = Math.min(n, start + batchSize);
     using batchXT = imageRange(xT.data, xT.shape, start, end);
@@ -125,12 +140,13 @@ async function sampleRow(
       spacing,
       precision: settings.precision,
       signal,
+      onProgress: (p) => (nfe = p.total),
     });
     seconds += Number(process.hrtime.bigint() - started) / 1e9;
     images.set(batch.toFloat32Array(), start * per);
     onBatch(end);
   }
-  return { images, seconds };
+  return { images, seconds, nfe };
 }
 
 /** One untimed step on one batch, so that the first row's time leaves out one-off setup (allocations, kernels). */
@@ -181,7 +197,7 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
           imagesDone,
           images: settings.n,
         });
-      const { images, seconds } = await sampleRow(sized[i], xT, steps, settings, signal, progress);
+      const { images, seconds, nfe } = await sampleRow(sized[i], xT, steps, settings, signal, progress);
       using fake = tensor(images, shape);
       const result = await fid(extractor, real, fake, { signal });
       rows.push({
@@ -189,6 +205,9 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
         checkpoint: entry.checkpoint ?? null,
         ...reverseOf(entry, settings),
         steps,
+        nfe,
+        precision: settings.precision ?? ownPrecision(entry.denoiser),
+        trainingSeed: entry.trainingSeed ?? null,
         n: settings.n,
         seed: settings.seed,
         fid: result.fid,
