@@ -20,6 +20,10 @@ const SLOW_TESTS = [
   'eval.test.ts', // every eval command end to end from the CLI, 16 processes
   'train.test.ts', // 300 steps of cunet-mnist must lower the loss
   'precision.test.ts', // 2 x 120 steps of cunet-mnist, bf16 against fp32
+  'checkpoint-folder.test.ts', // 13 CLI runs: training resumed and recovered from the command line
+  'image-output.test.ts', // every image format and refusal through sample and denoise processes
+  'inspect.test.ts', // inspect processes over a config, the committed checkpoints and a table of several
+  'report-charts.test.ts', // eval processes with the chart packages hidden by a preload hook
 ];
 
 for (const file of SLOW_TESTS) {
