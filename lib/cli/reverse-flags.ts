@@ -1,21 +1,16 @@
 import { Option, type Command } from 'commander';
 
 import type { Device } from '../device';
-import { PRECISIONS, SAMPLERS, SPACINGS, type Sampler, type Spacing } from '../schemas/names';
+import { PRECISIONS, SAMPLERS, SPACINGS } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
-import { DEFAULT_REVERSE } from '../schemas/reverse-defaults';
+import { DEFAULT_REVERSE, type ReverseSettings } from '../schemas/reverse-defaults';
 import { alternatives, count, oneOf, positiveCount } from './parse';
 
 /** The reverse-process flags that sample, denoise and the eval commands share. */
 export type ReverseFlag = 'sampler' | 'steps' | 'spacing' | 'eta' | 'seed' | 'precision' | 'device';
 
 /** The values those flags give (each absent when left out and without a default). */
-export interface ReverseFlagValues {
-  sampler?: Sampler;
-  steps?: number;
-  spacing?: Spacing;
-  eta?: number;
-  seed?: number;
+export interface ReverseFlagValues extends Partial<ReverseSettings> {
   precision?: Precision;
   device: Device;
 }

@@ -9,23 +9,21 @@ import { loadMnistPackage } from '../data/mnist-package';
 import type { Device } from '../device';
 import { sample } from '../diffusion';
 import { MissingUError } from '../errors';
-import type { Sampler, Spacing } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
+import type { ReverseSettings } from '../schemas/reverse-defaults';
 import type { Tensor } from '../tensor';
 import { IMAGES_WHY, requireFinite } from './finite';
 
-export interface ImageSourceOptions {
+/**
+ * Where images come from and, for a checkpoint, how to sample them: sampler, steps, spacing, eta and
+ * seed left out as sample() leaves them (docs/guide.md, "The reverse process").
+ */
+export interface ImageSourceOptions extends Partial<ReverseSettings> {
   /** At most this many images (a checkpoint generates exactly this many; default 64 there). */
   n?: number;
   /** For image folders: the side and channels to load them at (default: 64 and 3). */
   imageSize?: number;
   channels?: 1 | 3;
-  /** For checkpoints: how to sample; each left out as sample() leaves it (docs/guide.md, "The reverse process"). */
-  sampler?: Sampler;
-  steps?: number;
-  spacing?: Spacing;
-  eta?: number;
-  seed?: number;
   precision?: Precision;
   device?: Device;
   onProgress?: (p: { step: number; total: number }) => void;
