@@ -29,6 +29,7 @@ interface TrainOptions {
   resume?: string | true;
   checkpointEvery?: number;
   precision?: Precision;
+  seed?: number;
   json?: boolean;
   nproc?: number;
   distTimeout?: number;
@@ -75,6 +76,15 @@ function resolveRun(opts: TrainOptions): Run {
   if (opts.steps !== undefined) config.train.steps = opts.steps;
   if (opts.checkpointEvery !== undefined) config.train.checkpointEvery = opts.checkpointEvery;
   if (opts.precision !== undefined) config.train.precision = opts.precision;
+  if (opts.seed !== undefined) {
+    const saved = resumeFrom ? loadTrainConfig(path.join(resumeFrom, 'config.json')).train.seed : undefined;
+    if (saved !== undefined && saved !== opts.seed) {
+      throw new MissingUError(
+        `--seed ${opts.seed}: ${resumeFrom} was trained with seed ${saved}, and a resumed run keeps its seed; drop --seed or start a new run`,
+      );
+    }
+    config.train.seed = opts.seed;
+  }
   const out = realCheckpointPath(opts.out ?? resumeDir ?? config.output?.dir ?? path.join('runs', config.name));
   return { config, out, resumeFrom };
 }
@@ -162,6 +172,11 @@ export function trainCommand(): Command {
       '--precision <p>',
       `override train.precision: ${alternatives(PRECISIONS)} (bf16 on CPUs with avx512_bf16/AMX and CUDA; fp16 on CUDA, with loss scaling)`,
       precisionOption('--precision'),
+    )
+    .option(
+      '--seed <n>',
+      'override train.seed (initial weights, batches and noise): train the same recipe again with another seed',
+      integerOption('--seed', 0),
     )
     .option('--json', 'print the result as JSON')
     .option('--overwrite', 'start this run in --out even though it holds a checkpoint (replaced at the first save)')
