@@ -97,11 +97,13 @@ export {
 export {
   loadCheckpoint,
   loadCheckpointAsync,
+  loadCheckpointEma,
   loadTrainerState,
   saveCheckpoint,
   type CheckpointParts,
   type CheckpointState,
   type LoadedCheckpoint,
+  type LoadedEma,
   type SaveCheckpointOptions,
   type Weights,
 } from './checkpoint/checkpoint';

@@ -56,6 +56,7 @@ describe('the public API', () => {
       'jit',
       'loadCheckpoint',
       'loadCheckpointAsync',
+      'loadCheckpointEma',
       'loadImageFolder',
       'loadMnistIdx',
       'loadMnistIdxAsync',

@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { saveCheckpoint, loadCheckpoint, loadCheckpointAsync, loadTrainerState } from '../lib/checkpoint/checkpoint';
+import {
+  saveCheckpoint,
+  loadCheckpoint,
+  loadCheckpointAsync,
+  loadCheckpointEma,
+  loadTrainerState,
+} from '../lib/checkpoint/checkpoint';
 import type { MissingUError } from '../lib/errors';
 import { readSafetensors, writeSafetensors } from '../lib/io/safetensors';
 import { parseTrainConfig } from '../lib/config/train-config';
@@ -99,6 +105,13 @@ describe('checkpoints', () => {
     expect(Object.keys(readSafetensors(path.join(target, 'model.safetensors')).tensors).sort()).toEqual(names.sort());
     loaded.model.dispose();
     loaded.ema.dispose();
+    // Kept for evaluation, the EMA weights alone load without model.safetensors.
+    fs.rmSync(path.join(target, 'model.safetensors'));
+    const only = loadCheckpointEma(target);
+    expect(tensorsOf(only.ema)).toEqual(tensorsOf(ema));
+    expect(only.state.step).toBe(4);
+    only.ema.dispose();
+    expect(() => loadCheckpoint(target)).toThrow(/model\.safetensors/);
   });
 
   it('refuse a corrupt or mismatched checkpoint with a message', () => {

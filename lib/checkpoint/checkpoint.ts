@@ -259,34 +259,33 @@ function loadWeights(model: Denoiser, file: string, tensors: Record<string, Stor
   }
 }
 
-/**
- * The models a checkpoint describes (weights not yet loaded), with the diffusion settings it was
- * trained with and its config's `sample` section.
- */
+/** A model a checkpoint describes (weights not yet loaded), with its diffusion settings and `sample` section. */
+function createModel(config: TrainConfigJson, state: CheckpointState, opts: { device?: Device }): Denoiser {
+  // The config's model section (preset and layer options) builds the network that was trained.
+  const created = models.create({
+    ...config.model,
+    device: opts.device ?? 'cpu',
+    imageSize: state.imageSize,
+    channels: state.channels,
+    diffusion: {
+      schedule: config.diffusion.schedule,
+      diffusionSteps: config.diffusion.diffusionSteps,
+      objective: config.diffusion.objective,
+    },
+  });
+  created.sampling = { ...config.sample };
+  return created;
+}
+
+/** The model and EMA models a checkpoint describes. */
 function createModels(
   config: TrainConfigJson,
   state: CheckpointState,
   opts: { device?: Device },
 ): [Denoiser, Denoiser] {
-  const create = () => {
-    // The config's model section (preset and layer options) builds the network that was trained.
-    const created = models.create({
-      ...config.model,
-      device: opts.device ?? 'cpu',
-      imageSize: state.imageSize,
-      channels: state.channels,
-      diffusion: {
-        schedule: config.diffusion.schedule,
-        diffusionSteps: config.diffusion.diffusionSteps,
-        objective: config.diffusion.objective,
-      },
-    });
-    created.sampling = { ...config.sample };
-    return created;
-  };
-  const model = create();
+  const model = createModel(config, state, opts);
   try {
-    return [model, create()];
+    return [model, createModel(config, state, opts)];
   } catch (err) {
     model.dispose();
     throw err;
@@ -355,21 +354,24 @@ function beginRead(dir: string, attempt: number) {
   return { root, replaced: () => attempt < READ_ATTEMPTS && stateText(root) !== before };
 }
 
-type Outcome = { ok: true; loaded: LoadedCheckpoint } | { ok: false; error: unknown };
+type Outcome<T = LoadedCheckpoint> = { ok: true; loaded: T } | { ok: false; error: unknown };
 
-/** What a read came to: the checkpoint, or undefined to read again (a save replaced the folder meanwhile). */
-function settle(read: ReturnType<typeof beginRead>, outcome: Outcome): LoadedCheckpoint | undefined {
+/** What a read came to: what it loaded, or undefined to read again (a save replaced the folder meanwhile). */
+function settle<T extends { ema: Denoiser; model?: Denoiser }>(
+  read: ReturnType<typeof beginRead>,
+  outcome: Outcome<T>,
+): T | undefined {
   const again = read.replaced();
   if (!again && outcome.ok) return outcome.loaded;
   if (!again && !outcome.ok) throw outcome.error;
   if (outcome.ok) {
-    outcome.loaded.model.dispose();
+    outcome.loaded.model?.dispose();
     outcome.loaded.ema.dispose();
   }
   return undefined;
 }
 
-function outcomeOf(load: () => LoadedCheckpoint): Outcome {
+function outcomeOf<T>(load: () => T): Outcome<T> {
   try {
     return { ok: true, loaded: load() };
   } catch (error) {
@@ -386,14 +388,44 @@ function outcomeOf(load: () => LoadedCheckpoint): Outcome {
  * loadCheckpointAsync.
  */
 export function loadCheckpoint(dir: string, opts: { device?: Device } = {}): LoadedCheckpoint {
+  return readSettled(dir, (root) => loadFrom(root, opts));
+}
+
+/** `load` of the checkpoint in `dir`, read again while a save replaces the folder under it. */
+function readSettled<T extends { ema: Denoiser; model?: Denoiser }>(dir: string, load: (root: string) => T): T {
   for (let attempt = 1; ; attempt++) {
     const read = beginRead(dir, attempt);
     const loaded = settle(
       read,
-      outcomeOf(() => loadFrom(read.root, opts)),
+      outcomeOf(() => load(read.root)),
     );
     if (loaded) return loaded;
   }
+}
+
+/** A checkpoint's EMA weights (what sampling uses), config and state. */
+export type LoadedEma = Omit<LoadedCheckpoint, 'model'>;
+
+function loadEmaFrom(root: string, opts: { device?: Device }): LoadedEma {
+  const config = parseConfig(readJson(path.join(root, 'config.json')), root);
+  const state = readState(root);
+  const ema = createModel(config, state, opts);
+  try {
+    const file = path.join(root, 'ema.safetensors');
+    loadWeights(ema, file, readSafetensors(file, { check: tensorsOf(ema, file) }).tensors);
+  } catch (err) {
+    ema.dispose();
+    throw err;
+  }
+  return { ema, config, state };
+}
+
+/**
+ * loadCheckpoint's EMA model alone: model.safetensors is never read, so a folder kept for evaluation
+ * may hold only ema.safetensors beside config.json and state.json (such a folder cannot be resumed).
+ */
+export function loadCheckpointEma(dir: string, opts: { device?: Device } = {}): LoadedEma {
+  return readSettled(dir, (root) => loadEmaFrom(root, opts));
 }
 
 /** loadCheckpoint with the files read off the event loop. */

@@ -2,7 +2,7 @@ import type { TrainConfigJson } from '../config/train-config';
 import type { Device } from '../device';
 import type { Denoiser } from '../models';
 import { samplingDiffusion, type DiffusionOptions } from '../schemas/diffusion-options';
-import { loadCheckpoint } from './checkpoint';
+import { loadCheckpointEma } from './checkpoint';
 
 /** A checkpoint as sample, denoise and eval use it: the EMA weights, the config and how it was trained. */
 export interface CheckpointDenoiser {
@@ -12,10 +12,9 @@ export interface CheckpointDenoiser {
   diffusion: DiffusionOptions;
 }
 
-/** Loads a checkpoint folder's EMA weights (what sampling uses) and frees the raw weights at once. */
+/** Loads a checkpoint folder's EMA weights (what sampling uses); the raw weights are not read. */
 export function loadDenoiser(dir: string, opts: { device?: Device } = {}): CheckpointDenoiser {
-  const checkpoint = loadCheckpoint(dir, opts);
-  checkpoint.model.dispose();
+  const checkpoint = loadCheckpointEma(dir, opts);
   return {
     denoiser: checkpoint.ema,
     config: checkpoint.config,
