@@ -9,7 +9,13 @@ import type { ScriptModule } from './jit';
 import { elementCount, requireTensorMemory } from './memory';
 import type { Denoiser } from './models';
 import { native } from './native';
-import { planBatches, runBatches, type SampleBatch, type ValidatedSampleOptions } from './sample-batches';
+import {
+  planBatches,
+  runBatches,
+  type ReverseProgress,
+  type SampleBatch,
+  type ValidatedSampleOptions,
+} from './sample-batches';
 import {
   DenoiseSchema,
   DiffusionSchema,
@@ -19,10 +25,10 @@ import {
 } from './schemas/diffusion-options';
 import type { Schedule } from './schemas/names';
 import { parseOptions } from './schemas/parse-options';
-import { resolveReverse, samplingOf } from './schemas/reverse-defaults';
+import { resolveReverse, samplingOf, type FlowOdeSettings } from './schemas/reverse-defaults';
 import { tensor, type Tensor } from './tensor';
 
-export type { SampleBatch } from './sample-batches';
+export type { ReverseProgress, SampleBatch } from './sample-batches';
 export {
   DEFAULT_DIFFUSION,
   resolveDiffusion,
@@ -32,13 +38,20 @@ export {
   type Schedule,
 } from './diffusion-settings';
 export { SAMPLERS, SPACINGS, type Sampler, type Spacing } from './schemas/names';
-export { DEFAULT_REVERSE, resolveReverse, type GivenReverse, type ReverseSettings } from './schemas/reverse-defaults';
+export {
+  DEFAULT_FLOW_ODE,
+  DEFAULT_REVERSE,
+  resolveReverse,
+  type FlowOdeSettings,
+  type GivenReverse,
+  type ReverseSettings,
+} from './schemas/reverse-defaults';
 export type { StepSettings } from './schemas/diffusion-options';
 
 /** Cancellation and progress, beside the options the schemas hold. */
 interface ReverseCallbacks {
   signal?: AbortSignal;
-  onProgress?: (progress: { step: number; total: number }) => void;
+  onProgress?: (progress: ReverseProgress) => void;
 }
 
 /** The reverse process's options, shared by sample and denoise (their schemas: lib/schemas/diffusion-options.ts). */
@@ -90,7 +103,18 @@ function nativeOptions(
   }
   const diffusion = resolveDiffusion(denoiser, options);
   const available = 'noiseStep' in options ? options.noiseStep + 1 : diffusion.diffusionSteps;
-  return { ...options, ...diffusion, ...resolveReverse(samplingOf(denoiser), options, available) };
+  const reverse = resolveReverse(samplingOf(denoiser), options, available);
+  if (reverse.sampler === 'ode') checkFlowOde(reverse.ode, where);
+  return { ...options, ...diffusion, ...reverse };
+}
+
+/** What native code cannot word as well: a fixed-step method needs its steps. */
+function checkFlowOde(ode: FlowOdeSettings, where: string): void {
+  if (ode.method !== 'dopri5' && ode.steps === undefined) {
+    throw new MissingUError(
+      `${where}: ode.method '${ode.method}' is a fixed-step method: give ode.steps (the solver's steps), or use 'dopri5' with rtol and atol`,
+    );
+  }
 }
 
 /** The schedule's betas and cumulative alphas (abar_t), computed in float64; defaults DiffusionSchema's. */
@@ -172,15 +196,14 @@ async function planSample(denoiser: AnyDenoiser, opts: SampleOptions, holdAll: b
  * process as sample's (at most noiseStep + 1 steps when they are left out).
  */
 export async function denoise(denoiser: AnyDenoiser, image: Tensor, opts: DenoiseOptions): Promise<DenoiseTrace> {
+  const options = nativeOptions(DenoiseSchema, denoiser, opts, 'denoise');
+  if (options.sampler === 'ode') {
+    throw new MissingUError(
+      "denoise: the 'ode' sampler has no reverse steps to trace; use 'ddim', 'ddpm' or 'dpmpp-2m' (sample() runs it)",
+    );
+  }
   const result = await runAbortable(
-    (onProgress, flag) =>
-      native.diffusionDenoise(
-        denoiser,
-        image,
-        nativeOptions(DenoiseSchema, denoiser, opts, 'denoise'),
-        onProgress,
-        flag,
-      ),
+    (onProgress, flag) => native.diffusionDenoise(denoiser, image, options, onProgress, flag),
     opts,
   );
   const steps = result.trace as DenoiseStep[];

@@ -23,6 +23,7 @@ export {
 } from './data/prepared';
 export type { Device } from './device';
 export {
+  DEFAULT_FLOW_ODE,
   DEFAULT_REVERSE,
   denoise,
   disposeStepImages,
@@ -40,10 +41,12 @@ export {
   type DenoiseTrace,
   type DiffusionOptions,
   type DiffusionSettings,
+  type FlowOdeSettings,
   type GivenReverse,
   type LossWeightOptions,
   type Objective,
   type ReverseOptions,
+  type ReverseProgress,
   type ReverseSettings,
   type SampleBatch,
   type SampleOptions,

@@ -34,9 +34,20 @@ export interface BatchPlan {
   batches: number;
 }
 
+/**
+ * How far a reverse process has come: `step` of `total` (over every batch of a sample), and `nfe`, the
+ * network evaluations per image of the batch in progress. The 'ode' sampler has no step count: its
+ * step and total count the share of its time interval integrated, in thousandths per batch.
+ */
+export interface ReverseProgress {
+  step: number;
+  total: number;
+  nfe: number;
+}
+
 interface Callbacks {
   signal?: AbortSignal;
-  onProgress?: (progress: { step: number; total: number }) => void;
+  onProgress?: (progress: ReverseProgress) => void;
 }
 
 function positiveInteger(value: unknown): value is number {
@@ -107,7 +118,7 @@ async function sampleOnce(
   const result = await runAbortable((progress, flag) => native.diffusionSample(denoiser, options, progress, flag), {
     signal: callbacks.signal,
     onProgress: onProgress
-      ? (p: { step: number; total: number }) => onProgress({ step: batch * p.total + p.step, total: batches * p.total })
+      ? (p: ReverseProgress) => onProgress({ step: batch * p.total + p.step, total: batches * p.total, nfe: p.nfe })
       : undefined,
   });
   if (result.aborted) {

@@ -60,6 +60,12 @@ export class Scheduler {
     const { seed, steps, ...settings } = parseOptions(SchedulerSchema, opts, 'Scheduler');
     const given = { sampler: settings.sampler, steps, spacing: settings.spacing, eta: settings.eta, seed };
     const reverse = resolveReverse(undefined, given, settings.diffusionSteps);
+    if (reverse.sampler === 'ode') {
+      throw new MissingUError(
+        "Scheduler: the 'ode' sampler integrates the probability-flow ODE in one call and has no single steps; " +
+          "use sample() for it, or 'ddim' / 'dpmpp-2m' here",
+      );
+    }
     this.#settings = { ...settings, sampler: reverse.sampler, spacing: reverse.spacing, eta: reverse.eta };
     this.diffusionSteps = settings.diffusionSteps;
     this.#generator = new Generator(reverse.seed);

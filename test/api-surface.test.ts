@@ -28,6 +28,7 @@ describe('the public API', () => {
   it('exports these values from the package root (types are checked by npm run docs)', () => {
     expect(Object.keys(missingU).sort()).toEqual([
       'CHECKPOINT_FORMAT',
+      'DEFAULT_FLOW_ODE',
       'DEFAULT_REVERSE',
       'DTYPES',
       'Generator',

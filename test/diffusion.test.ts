@@ -157,7 +157,7 @@ describe('samplers', () => {
   it('rejects bad options clearly', async () => {
     using model = models.create({ preset: 'unet-mnist', imageSize: 16 });
     await expect(sample(model, { n: 1, sampler: 'euler' as 'ddim' })).rejects.toThrow(
-      "unknown sampler 'euler': use ddpm, ddim or dpmpp-2m",
+      "unknown sampler 'euler': use ddpm, ddim, dpmpp-2m or ode",
     );
     await expect(sample(model, { n: 1, steps: 5000 })).rejects.toThrow('sampling steps must be between 1 and T = 1000');
     using scripted = jit.load(path.join(FIXTURES, 'tiny_denoiser.pt'));

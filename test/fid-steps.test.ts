@@ -27,6 +27,7 @@ const ROW_KEYS = [
   'fid',
   'n',
   'nfe',
+  'ode',
   'precision',
   'sampler',
   'secondsPerSample',
@@ -124,6 +125,7 @@ describe('eval fid-steps', () => {
         sampler: 'ddim',
         spacing: 'improved',
         nfe: r.steps,
+        ode: null,
         precision: 'fp32',
         n: 48,
         seed: 3,
@@ -145,7 +147,7 @@ describe('eval fid-steps', () => {
       ]),
     );
     const markdown = fs.readFileSync(path.join(report, 'fid-steps.md'), 'utf8');
-    expect(markdown).toContain('| denoiser | sampler | steps | spacing | NFE | FID ↓ | s / sample |');
+    expect(markdown).toContain('| denoiser | sampler | steps | spacing | NFE | ODE solver | FID ↓ | s / sample |');
     expect(markdown).toContain('![FID against seconds per sample](fid-steps-time.png)');
 
     // The API with the same settings (and the cached real statistics) gives the same FIDs to the digit;
@@ -174,6 +176,28 @@ describe('eval fid-steps', () => {
       // Another seed starts from another x_T.
       const otherSeed = await evaluate.fidSteps(denoisers.slice(1), { ...settings, seed: 4 });
       expect(otherSeed.rows[0].fid).not.toBe(result.rows[2].fid);
+      // The ODE sampler: a row per fixed-step count (3 Euler steps and the clean image: 4 evaluations)
+      // or per dopri5 tolerance, each recording its solver, with its NFE as the row's steps.
+      const euler = await evaluate.fidSteps(denoisers.slice(0, 1), {
+        ...settings,
+        steps: [3],
+        sampler: 'ode',
+        ode: { method: 'euler' },
+      });
+      expect(euler.rows[0]).toMatchObject({ sampler: 'ode', steps: 4, nfe: 4, ode: { method: 'euler', steps: 3 } });
+      const adaptive = await evaluate.fidSteps(denoisers.slice(1), {
+        ...settings,
+        sampler: 'ode',
+        tolerances: [0.1, 0.01],
+      });
+      expect(adaptive.rows.map((r) => [r.ode?.rtol, r.ode?.atol])).toEqual([
+        [0.1, 0.1],
+        [0.01, 0.01],
+      ]);
+      for (const r of adaptive.rows) {
+        expect(r.nfe).toBeGreaterThanOrEqual(8); // dopri5: two evaluations to pick h, six per step, the last one
+        expect(r.steps).toBe(Math.round(r.nfe));
+      }
     } finally {
       loaded.ema.dispose();
       script.dispose();

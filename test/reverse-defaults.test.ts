@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
+  DEFAULT_FLOW_ODE,
   DEFAULT_REVERSE,
   denoise,
   evaluation,
@@ -80,7 +81,15 @@ afterAll(() => {
 
 describe('resolveReverse', () => {
   it('takes each setting from the options, else the denoiser, else DDIM, 50 steps, eta 0, seed 0', () => {
-    expect(DEFAULT_REVERSE).toEqual({ sampler: 'ddim', steps: 50, spacing: 'improved', eta: 0, seed: 0 });
+    expect(DEFAULT_REVERSE).toEqual({
+      sampler: 'ddim',
+      steps: 50,
+      spacing: 'improved',
+      eta: 0,
+      seed: 0,
+      ode: DEFAULT_FLOW_ODE,
+    });
+    expect(DEFAULT_FLOW_ODE).toEqual({ method: 'dopri5', rtol: 1e-3, atol: 1e-3, epsilon: 1e-3, maxSteps: 10000 });
     expect(resolveReverse(undefined, {})).toEqual(DEFAULT_REVERSE);
     expect(resolveReverse({ sampler: 'ddpm', steps: 10, eta: 1 }, { steps: 4, seed: 2 })).toEqual({
       sampler: 'ddpm',
@@ -88,6 +97,17 @@ describe('resolveReverse', () => {
       spacing: 'improved',
       eta: 1,
       seed: 2,
+      ode: DEFAULT_FLOW_ODE,
+    });
+  });
+
+  it("merges the 'ode' sampler's solver setting by setting: options, else the denoiser's, else the default", () => {
+    const own = { sampler: 'ode' as const, ode: { method: 'rk4' as const, steps: 8, epsilon: 0.01 } };
+    expect(resolveReverse(own, { ode: { steps: 4, rtol: undefined } }).ode).toEqual({
+      ...DEFAULT_FLOW_ODE,
+      method: 'rk4',
+      steps: 4,
+      epsilon: 0.01,
     });
   });
 
@@ -261,6 +281,18 @@ describe('the CLI', () => {
     ]);
     // Left out: the defaults, as the library resolves them for that module.
     const plain = await runCli([...args, '--json']);
-    expect(JSON.parse(plain.stdout).settings).toEqual({ ...TRAINED, ...DEFAULT_REVERSE });
+    const { sampler, steps, spacing, eta, seed } = DEFAULT_REVERSE;
+    expect(JSON.parse(plain.stdout).settings).toEqual({ ...TRAINED, sampler, steps, spacing, eta, seed });
+    // The ODE sampler's solver, from its flags; the settings then carry it.
+    const odeArgs = ['--sampler', 'ode', '--ode-method', 'euler', '--ode-steps', '2', '--ode-epsilon', '0.01'];
+    const ode = await runCli([...args, ...odeArgs, '--json']);
+    expect(ode.code).toBe(0);
+    expect(JSON.parse(ode.stdout).settings.ode).toEqual({
+      ...DEFAULT_FLOW_ODE,
+      method: 'euler',
+      steps: 2,
+      epsilon: 0.01,
+    });
+    expect(ode.stderr).toContain('sampler ode (euler, 2 steps, down to t = 0.01), seed 0');
   });
 });

@@ -80,7 +80,7 @@ describe('sample in batches', () => {
       images.dispose();
     }
     expect(firsts).toEqual([0, 2, 4]);
-    expect(reports.at(-1)).toEqual({ step: 9, total: 9 });
+    expect(reports.at(-1)).toEqual({ step: 9, total: 9, nfe: 3 }); // nfe: per image, of the batch in progress
   });
 
   it('refuses a bad batchSize, and a set or an image beyond memory before allocating', async () => {

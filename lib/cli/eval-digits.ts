@@ -3,11 +3,12 @@ import { Command } from 'commander';
 import { digitConfidence } from '../eval/digit-confidence';
 import { loadImageSource } from '../eval/image-source';
 import { withExample } from './help';
+import { odeFlags, odeFromFlags, type OdeFlagValues } from './ode-flags';
 import { positiveCount } from './parse';
 import { progressPrinter } from './progress';
 import { checkpointFallbacks, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
-interface DigitsCliOptions extends Omit<ReverseFlagValues, 'device'> {
+interface DigitsCliOptions extends Omit<ReverseFlagValues, 'device'>, OdeFlagValues {
   images: string;
   n: number;
   threshold: number;
@@ -24,7 +25,8 @@ export function digitsCommand(): Command {
     scope: 'for a checkpoint: ',
     descriptions: { seed: 'the sampling seed' },
     fallbacks: checkpointFallbacks(),
-  })
+  });
+  odeFlags(command)
     .option('--threshold <p>', 'the top-class probability that counts as a digit', Number, 0.9)
     .option('--json', 'print the result as JSON');
   withExample(command, 'missing-u eval digits --images runs/mnist-cunet --n 256');
@@ -37,6 +39,7 @@ export function digitsCommand(): Command {
       spacing: opts.spacing,
       eta: opts.eta,
       seed: opts.seed,
+      ode: odeFromFlags(opts),
       precision: opts.precision,
       onProgress: (p) => (show ??= progressPrinter('sample', p.total, { every: 10 }))(p.step),
     });

@@ -12,11 +12,14 @@ import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffu
 import { emit, named, withOutput, type OutputOptions } from './eval-output';
 import { checkFlagPaths, fidFlagPaths, type FlagPath } from './eval-paths';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
-import { collect, count, imageShape, positiveCount, positiveCounts } from './parse';
+import { odeFlags, odeFromFlags, type OdeFlagValues } from './ode-flags';
+import { collect, count, imageShape, positive, positiveCount, positiveCounts } from './parse';
 import { progressPrinter } from './progress';
 import { checkpointFallbacks, DENOISERS_PRECISION, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
-interface FidStepsCliOptions extends OutputOptions, FidFlags, DiffusionFlags, Omit<ReverseFlagValues, 'steps' | 'eta'> {
+interface FidStepsCliOptions
+  extends OutputOptions, FidFlags, DiffusionFlags, OdeFlagValues, Omit<ReverseFlagValues, 'steps' | 'eta'> {
+  tolerances?: number[];
   checkpoint: string[];
   torchscript: string[];
   shape?: string;
@@ -64,8 +67,14 @@ export function fidStepsCommand(): Command {
       precision: 'their own',
     },
   })
+    .option(
+      '--tolerances <list>',
+      '--sampler ode with dopri5: one row per tolerance, rtol = atol = each (in place of --steps)',
+      (v: string) => v.split(',').map((part) => positive('--tolerances')(part.trim())),
+    )
     .option('--real <source>', "real images ('mnist', a folder, .safetensors) or cached .stats.safetensors", 'mnist')
     .option('--image-size <n>', 'size to load an image-folder --real at', count('--image-size'));
+  odeFlags(command);
   diffusionFlags(command);
   return withOutput(fidFlags(command)).action(async (opts: FidStepsCliOptions) => {
     if (opts.checkpoint.length + opts.torchscript.length === 0) {
@@ -96,7 +105,8 @@ export function fidStepsCommand(): Command {
       const real = await realStatsFromFlags(opts, extractor, { n: opts.n, imageSize: opts.imageSize }, (p) =>
         showReal(p.done),
       );
-      const rows = denoisers.length * new Set(opts.steps).size;
+      const perDenoiser = opts.sampler === 'ode' && opts.tolerances ? opts.tolerances : opts.steps;
+      const rows = denoisers.length * new Set(perDenoiser).size;
       const show = progressPrinter('fid-steps', rows * opts.n, { every: opts.n });
       const result = await fidSteps(denoisers, {
         real: real.stats,
@@ -104,11 +114,16 @@ export function fidStepsCommand(): Command {
         steps: opts.steps,
         sampler: opts.sampler,
         spacing: opts.spacing,
+        ode: odeFromFlags(opts),
+        tolerances: opts.tolerances,
         n: opts.n,
         seed: opts.seed,
         batchSize: opts.batchSize,
         precision: opts.precision,
-        onProgress: (p) => show(p.rowsDone * p.images + p.imagesDone, `${p.denoiser} ${p.steps} steps`),
+        onProgress: (p) => {
+          const row = typeof p.steps === 'number' ? `${p.steps} steps` : p.steps;
+          show(p.rowsDone * p.images + p.imagesDone, `${p.denoiser} ${row}`, p.rows * p.images);
+        },
       });
       const runtime = info();
       const machine = { torch: runtime.torch, threads: runtime.threads, cuda: runtime.cuda, device: opts.device };

@@ -26,6 +26,7 @@ import { checkFlagPaths, fidFlagPaths } from './eval-paths';
 import { extractorFromFlags, fidFlags, realStatsFromFlags, type FidFlags } from './fid-flags';
 import { alternatives, collect, count, counts, positive } from './parse';
 import { progressPrinter } from './progress';
+import { odeFlags, odeFromFlags, type OdeFlagValues } from './ode-flags';
 import { checkpointFallbacks, DENOISERS_PRECISION, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
 interface PairOptions extends OutputOptions {
@@ -71,7 +72,8 @@ function pairCommand(name: 'ssim' | 'psnr' | 'lpips', description: string): Comm
   });
 }
 
-interface FidCliOptions extends OutputOptions, FidFlags, Pick<ReverseFlagValues, 'sampler' | 'steps' | 'spacing'> {
+interface FidCliOptions
+  extends OutputOptions, FidFlags, OdeFlagValues, Pick<ReverseFlagValues, 'sampler' | 'steps' | 'spacing'> {
   fake: string;
   n: number;
   imageSize?: number;
@@ -91,6 +93,7 @@ function fidCommand(): Command {
     scope: 'for a checkpoint --fake: ',
     fallbacks: checkpointFallbacks(),
   });
+  odeFlags(command);
   return withOutput(fidFlags(command)).action(async (opts: FidCliOptions) => {
     checkFlagPaths([...fidFlagPaths(opts), { flag: '--fake', path: opts.fake, kind: 'images' }]);
     const extractor = extractorFromFlags(opts);
@@ -101,6 +104,7 @@ function fidCommand(): Command {
       sampler: opts.sampler,
       steps: opts.steps,
       spacing: opts.spacing,
+      ode: odeFromFlags(opts),
     };
     const real = await realStatsFromFlags(opts, extractor, load, (p) => show(p.done));
     using fake = await loadImageSource(opts.fake, load);

@@ -12,12 +12,13 @@ import { SampleSectionSchema } from '../schemas/sample-section';
 import { diffusionFlags, diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { withExample } from './help';
 import { imageFile, scaleFlag } from './image-flags';
+import { odeFlags, odeFromFlags, type OdeFlagValues } from './ode-flags';
 import { imageShape, positiveCount } from './parse';
 import { writeErr, writeOut } from './output';
 import { progressPrinter } from './progress';
 import { checkpointFallbacks, reverseFlags, type ReverseFlagValues } from './reverse-flags';
 
-interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
+interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues, OdeFlagValues {
   checkpoint?: string;
   torchscript?: string;
   shape?: string;
@@ -31,11 +32,25 @@ interface SampleCliOptions extends DiffusionFlags, ReverseFlagValues {
 
 /** The diffusion and reverse-process settings a run applied, as one stderr line says them. */
 function settingsLine(settings: DiffusionSettings & ReverseSettings): string {
-  const { schedule, diffusionSteps, objective, sampler, steps, spacing, eta, seed } = settings;
+  const { schedule, diffusionSteps, objective, sampler, steps, spacing, eta, seed, ode } = settings;
+  const solver =
+    ode.method === 'dopri5' ? `dopri5, rtol ${ode.rtol}, atol ${ode.atol}` : `${ode.method}, ${ode.steps} steps`;
+  const reverse =
+    sampler === 'ode'
+      ? `sampler ode (${solver}, down to t = ${ode.epsilon})`
+      : `sampler ${sampler}, steps ${steps} (${spacing} spacing), eta ${eta}`;
   return (
     `missing-u: sampling with schedule ${schedule}, diffusion steps ${diffusionSteps}, objective ${objective}; ` +
-    `sampler ${sampler}, steps ${steps} (${spacing} spacing), eta ${eta}, seed ${seed}\n`
+    `${reverse}, seed ${seed}\n`
   );
+}
+
+/** The settings a run applied, as --json says them: the ODE solver only for the 'ode' sampler. */
+function shownSettings(settings: DiffusionSettings & ReverseSettings): Partial<ReverseSettings> & DiffusionSettings {
+  if (settings.sampler === 'ode') return settings;
+  const shown: Partial<ReverseSettings> & DiffusionSettings = { ...settings };
+  delete shown.ode;
+  return shown;
 }
 
 function modelShape(model: Denoiser): [number, number, number] {
@@ -67,6 +82,7 @@ export function sampleCommand(): Command {
     imageFile('--out'),
     'samples.png',
   );
+  odeFlags(command);
   scaleFlag(command)
     .option('--tensor-out <file.safetensors>', 'also write the raw samples (N, C, H, W) in [-1, 1]')
     .option('--json', 'print the result as JSON');
@@ -95,7 +111,8 @@ export function sampleCommand(): Command {
     }
     // What sample() would resolve, resolved here so that the run can say what it applied.
     const trained = resolveDiffusion(denoiser, diffusion);
-    const applied = { ...trained, ...resolveReverse(samplingOf(denoiser), opts, trained.diffusionSteps) };
+    const given = { ...opts, ode: odeFromFlags(opts) };
+    const applied = { ...trained, ...resolveReverse(samplingOf(denoiser), given, trained.diffusionSteps) };
     const tile = shape ?? modelShape(denoiser as Denoiser);
     // The grid is the output that must fit in memory; refused before any sampling.
     const gridOptions = { scale: opts.scale };
@@ -115,7 +132,7 @@ export function sampleCommand(): Command {
         shape,
         batchSize: opts.batchSize,
         precision: opts.precision,
-        onProgress: (p) => show(p.step, '', p.total),
+        onProgress: (p) => show(p.step, `nfe ${p.nfe}`, p.total),
       });
       for await (const { first, images } of batches) {
         const values = images.toFloat32Array();
@@ -136,7 +153,7 @@ export function sampleCommand(): Command {
       shape: [n, ...tile],
       image: opts.out,
       tensors: opts.tensorOut ?? null,
-      settings: applied,
+      settings: shownSettings(applied),
     };
     writeOut(opts.json ? `${JSON.stringify(summary)}\n` : `wrote ${n} images to ${opts.out}\n`);
   });

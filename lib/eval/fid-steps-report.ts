@@ -1,6 +1,7 @@
 import type { ChartRow, LineChart } from '../report/chart';
 import { markdownTable } from '../report/markdown';
 import type { Report } from '../report/write-report';
+import type { FlowOdeSettings } from '../schemas/reverse-defaults';
 import type { FidStepsResult } from './fid-steps';
 import { OPTIMAL_FID_TOLERANCE } from './optimal-steps';
 
@@ -10,6 +11,12 @@ export interface FidStepsContext {
   real: string;
   realStats: string;
   machine: Record<string, unknown>;
+}
+
+/** An 'ode' row's solver in words. */
+function odeSolver(ode: FlowOdeSettings): string {
+  const run = ode.method === 'dopri5' ? `rtol ${ode.rtol}, atol ${ode.atol}` : `${ode.steps} steps`;
+  return `${ode.method}, ${run}, to t = ${ode.epsilon}`;
 }
 
 /** FID against `field` on a log axis, one line per denoiser. */
@@ -38,6 +45,7 @@ export function fidStepsReport(result: FidStepsResult, context: FidStepsContext)
     { title: 'steps', value: (r) => r.steps },
     { title: 'spacing', value: (r) => r.spacing },
     { title: 'NFE', value: (r) => r.nfe },
+    { title: 'ODE solver', value: (r) => (r.ode ? odeSolver(r.ode) : '') },
     { title: 'FID ↓', value: (r) => r.fid, digits: 3 },
     { title: 's / sample', value: (r) => r.secondsPerSample, digits: 4 },
   ]);
@@ -58,7 +66,7 @@ export function fidStepsReport(result: FidStepsResult, context: FidStepsContext)
     .join(', ');
   const points: ChartRow[] = rows.map((r) => ({
     denoiser: r.denoiser,
-    steps: r.steps,
+    nfe: r.nfe,
     fid: r.fid,
     secondsPerSample: r.secondsPerSample,
   }));
@@ -72,7 +80,7 @@ export function fidStepsReport(result: FidStepsResult, context: FidStepsContext)
       `the denoiser's best.\n\n${optimalTable}` +
       '\nFIDs are comparable only between rows with the same extractor and the same n.\n',
     charts: {
-      steps: fidAgainst(points, 'steps', 'sampling steps'),
+      steps: fidAgainst(points, 'nfe', 'network evaluations per sample (NFE)'),
       time: fidAgainst(points, 'secondsPerSample', 'seconds per sample'),
     },
   };

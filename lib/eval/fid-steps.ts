@@ -7,7 +7,7 @@ import { FidStepsSchema, type FidStepsInput, type FidStepsSettings } from '../sc
 import type { Spacing } from '../schemas/names';
 import type { Precision } from '../schemas/precision';
 import { parseOptions } from '../schemas/parse-options';
-import { resolveReverse, samplingOf } from '../schemas/reverse-defaults';
+import { resolveReverse, samplingOf, type FlowOdeSettings } from '../schemas/reverse-defaults';
 import { tensor } from '../tensor';
 import { denoiserImageShape, probeDenoisers } from './denoiser-probe';
 import { fid, type Extractor } from './fid';
@@ -30,7 +30,8 @@ export interface FidStepsDenoiser {
 
 export interface FidStepsProgress {
   denoiser: string;
-  steps: number;
+  /** The row's step count; for an 'ode' row, its solver in words ('dopri5 tol 0.001'). */
+  steps: number | string;
   /** Rows finished, out of all (denoisers x step counts). */
   rowsDone: number;
   rows: number;
@@ -52,11 +53,14 @@ export interface FidStepsRow {
   denoiser: string;
   checkpoint: string | null;
   sampler: Sampler;
+  /** Reverse steps; for the 'ode' sampler, its network evaluations per image (its solver is `ode`). */
   steps: number;
-  /** Which of the T steps the row's reverse process visited. */
+  /** Which of the T steps the row's reverse process visited (not used by the 'ode' sampler). */
   spacing: Spacing;
-  /** Network evaluations per image, as the sampler counted them. */
+  /** Network evaluations per image, as the sampler counted them (the mean over batches for dopri5). */
   nfe: number;
+  /** The 'ode' sampler's solver as the row ran it; null for the other samplers. */
+  ode: FlowOdeSettings | null;
   /** What the denoiser ran in: the option given, else the model's own (fp32 for TorchScript). */
   precision: Precision;
   /** The denoiser's training seed, where known. */
@@ -99,11 +103,39 @@ function ownPrecision(denoiser: Denoiser | ScriptModule): Precision {
   return 'precision' in denoiser ? denoiser.precision : 'fp32';
 }
 
-/** The sampler and spacing of a denoiser's rows: the ones given, else its checkpoint's, else the defaults. */
-function reverseOf(entry: FidStepsDenoiser, settings: FidStepsSettings): { sampler: Sampler; spacing: Spacing } {
-  const given = { sampler: settings.sampler, spacing: settings.spacing };
-  const { sampler, spacing } = resolveReverse(samplingOf(entry.denoiser), given);
-  return { sampler, spacing };
+interface RowReverse {
+  sampler: Sampler;
+  spacing: Spacing;
+  ode: FlowOdeSettings;
+}
+
+/** The sampler, spacing and ODE solver of a denoiser's rows: the ones given, else its checkpoint's, else the defaults. */
+function reverseOf(entry: FidStepsDenoiser, settings: FidStepsSettings): RowReverse {
+  const given = { sampler: settings.sampler, spacing: settings.spacing, ode: settings.ode };
+  const { sampler, spacing, ode } = resolveReverse(samplingOf(entry.denoiser), given);
+  return { sampler, spacing, ode };
+}
+
+/** One row's setting: a step count, or for the 'ode' sampler its solver. */
+interface RowSetting {
+  steps: number;
+  ode: FlowOdeSettings | null;
+  label: number | string;
+}
+
+/** A denoiser's rows: one per step count, or per tolerance for the 'ode' sampler with dopri5. */
+function rowSettings(reverse: RowReverse, settings: FidStepsSettings): RowSetting[] {
+  const stepCounts = [...new Set(settings.steps)].sort((a, b) => a - b);
+  if (reverse.sampler !== 'ode') return stepCounts.map((steps) => ({ steps, ode: null, label: steps }));
+  const { ode } = reverse;
+  if (ode.method !== 'dopri5') {
+    return stepCounts.map((steps) => ({ steps, ode: { ...ode, steps }, label: `${ode.method} ${steps} steps` }));
+  }
+  const tolerances = settings.tolerances ? [...new Set(settings.tolerances)].sort((a, b) => b - a) : [ode.rtol];
+  return tolerances.map((tolerance) => {
+    const solver = settings.tolerances ? { ...ode, rtol: tolerance, atol: tolerance } : ode;
+    return { steps: 0, ode: solver, label: `dopri5 rtol ${solver.rtol} atol ${solver.atol}` };
+  });
 }
 
 /**
@@ -114,7 +146,7 @@ function reverseOf(entry: FidStepsDenoiser, settings: FidStepsSettings): { sampl
 async function sampleRow(
   entry: FidStepsDenoiser,
   xT: { data: Float32Array; shape: number[] },
-  steps: number,
+  row: RowSetting,
   settings: FidStepsSettings,
   signal: AbortSignal | undefined,
   onBatch: (done: number) => void,
@@ -124,10 +156,11 @@ async function sampleRow(
   const per = xT.data.length / n;
   const images = new Float32Array(xT.data.length);
   let seconds = 0;
-  let nfe = 0;
+  let evaluations = 0;
   for (let start = 0, b = 0; start < n; start += batchSize, b++) {
     const end = Math.min(n, start + batchSize);
     using batchXT = imageRange(xT.data, xT.shape, start, end);
+    let batchNfe = 0;
     const started = process.hrtime.bigint();
     using batch = await sample(entry.denoiser, {
       ...entry.diffusion,
@@ -136,24 +169,26 @@ async function sampleRow(
       xT: batchXT,
       seed: settings.seed + b,
       sampler,
-      steps,
+      ...(row.ode ? { ode: row.ode } : { steps: row.steps }),
       spacing,
       precision: settings.precision,
       signal,
-      onProgress: (p) => (nfe = p.total),
+      onProgress: (p) => (batchNfe = p.nfe),
     });
     seconds += Number(process.hrtime.bigint() - started) / 1e9;
+    evaluations += batchNfe * (end - start);
     images.set(batch.toFloat32Array(), start * per);
     onBatch(end);
   }
-  return { images, seconds, nfe };
+  return { images, seconds, nfe: Number((evaluations / n).toPrecision(6)) };
 }
 
 /** One untimed step on one batch, so that the first row's time leaves out one-off setup (allocations, kernels). */
 async function warmUp(entry: FidStepsDenoiser, settings: FidStepsSettings, signal: AbortSignal | undefined) {
   const { denoiser, diffusion, shape } = entry;
   const n = Math.min(settings.n, settings.batchSize);
-  const images = await sample(denoiser, { ...diffusion, n, shape, steps: 1, precision: settings.precision, signal });
+  const warm = { sampler: 'ddim' as const, steps: 1, precision: settings.precision, signal };
+  const images = await sample(denoiser, { ...diffusion, n, shape, ...warm });
   images.dispose();
 }
 
@@ -180,32 +215,35 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
   }
   const sized = denoisers.map((entry, i) => ({ ...entry, shape: shapes[i] }));
   await probeDenoisers(sized, { caller: 'eval.fidSteps', precision: settings.precision, signal });
-  const stepCounts = [...new Set(settings.steps)].sort((a, b) => a - b);
-  const total = denoisers.length * stepCounts.length;
+  const plans = denoisers.map((entry) => rowSettings(reverseOf(entry, settings), settings));
+  const total = plans.reduce((sum, plan) => sum + plan.length, 0);
   const rows: FidStepsRow[] = [];
   for (const [i, entry] of denoisers.entries()) {
     const shape = [settings.n, ...shapes[i]];
     const xT = { data: startingNoise(shape, settings.seed), shape };
     await warmUp(sized[i], settings, signal);
-    for (const steps of stepCounts) {
+    for (const row of plans[i]) {
       const progress = (imagesDone: number) =>
         onProgress?.({
           denoiser: entry.name,
-          steps,
+          steps: row.label,
           rowsDone: rows.length,
           rows: total,
           imagesDone,
           images: settings.n,
         });
-      const { images, seconds, nfe } = await sampleRow(sized[i], xT, steps, settings, signal, progress);
+      const { images, seconds, nfe } = await sampleRow(sized[i], xT, row, settings, signal, progress);
       using fake = tensor(images, shape);
       const result = await fid(extractor, real, fake, { signal });
+      const { sampler, spacing } = reverseOf(entry, settings);
       rows.push({
         denoiser: entry.name,
         checkpoint: entry.checkpoint ?? null,
-        ...reverseOf(entry, settings),
-        steps,
+        sampler,
+        spacing,
+        steps: row.ode ? Math.round(nfe) : row.steps,
         nfe,
+        ode: row.ode,
         precision: settings.precision ?? ownPrecision(entry.denoiser),
         trainingSeed: entry.trainingSeed ?? null,
         n: settings.n,

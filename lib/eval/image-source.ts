@@ -10,7 +10,7 @@ import type { Device } from '../device';
 import { sample } from '../diffusion';
 import { MissingUError } from '../errors';
 import type { Precision } from '../schemas/precision';
-import type { ReverseSettings } from '../schemas/reverse-defaults';
+import type { GivenReverse } from '../schemas/reverse-defaults';
 import type { Tensor } from '../tensor';
 import { IMAGES_WHY, requireFinite } from './finite';
 
@@ -18,7 +18,7 @@ import { IMAGES_WHY, requireFinite } from './finite';
  * Where images come from and, for a checkpoint, how to sample them: sampler, steps, spacing, eta and
  * seed left out as sample() leaves them (docs/guide.md, "The reverse process").
  */
-export interface ImageSourceOptions extends Partial<ReverseSettings> {
+export interface ImageSourceOptions extends GivenReverse {
   /** At most this many images (a checkpoint generates exactly this many; default 64 there). */
   n?: number;
   /** For image folders: the side and channels to load them at (default: 64 and 3). */
@@ -78,6 +78,7 @@ export async function loadImageSource(source: string, opts: ImageSourceOptions =
         spacing: opts.spacing,
         eta: opts.eta,
         seed: opts.seed,
+        ode: opts.ode,
         precision: opts.precision,
         onProgress: opts.onProgress,
       });

@@ -11,6 +11,7 @@ import {
   type Schedule,
   type TraceKind,
 } from './names';
+import { FlowOdeOptionsSchema } from './flow-ode-options';
 import { tensorValue } from './native-values';
 import { nativeName } from './parse-options';
 import { PrecisionSchema } from './precision';
@@ -69,7 +70,7 @@ export type DiffusionOptions = z.input<typeof DiffusionSchema>;
  * "The reverse process").
  */
 const stepShape = {
-  /** 'ddim' or 'ddpm' (ancestral). Left out: the checkpoint's, else 'ddim'. */
+  /** 'ddim', 'ddpm' (ancestral), 'dpmpp-2m' or 'ode' (SAMPLERS). Left out: the checkpoint's, else 'ddim'. */
   sampler: nativeName<Sampler>().optional(),
   /**
    * Reverse steps; fewer than T respaces the schedule (improved-diffusion's rule). Left out: the
@@ -106,6 +107,11 @@ const reverse = {
   diffusionSteps: DiffusionSchema.shape.diffusionSteps.removeDefault().optional(),
   objective: DiffusionSchema.shape.objective.removeDefault().optional(),
   ...stepShape,
+  /**
+   * The 'ode' sampler's solver: { method, rtol, atol, steps, epsilon, maxSteps }. Each setting left out:
+   * the checkpoint's, else dopri5 with rtol = atol = 1e-3 down to epsilon = 1e-3.
+   */
+  ode: FlowOdeOptionsSchema.optional(),
   /**
    * What the denoiser runs in: 'fp32', 'bf16' or 'fp16' (autocast; the sampler's arithmetic stays float32).
    * Absent: the Model's own precision (models.create's), fp32 for a TorchScript denoiser.

@@ -3,10 +3,11 @@
 // (native.choices(), napi/choices_binding.cpp); test/choices.test.ts checks that each list equals native's.
 
 /**
- * Reverse-process samplers: 'ddpm' (ancestral, Ho et al. 2020), 'ddim' (Song et al. 2021) and
- * 'dpmpp-2m' (DPM-Solver++(2M), Lu et al. 2022: multistep, deterministic).
+ * Reverse-process samplers: 'ddpm' (ancestral, Ho et al. 2020), 'ddim' (Song et al. 2021),
+ * 'dpmpp-2m' (DPM-Solver++(2M), Lu et al. 2022: multistep, deterministic) and 'ode' (the
+ * probability-flow ODE, Song et al. 2021, solved by missing-u's ODE engine: `ode` options).
  */
-export const SAMPLERS = ['ddpm', 'ddim', 'dpmpp-2m'] as const;
+export const SAMPLERS = ['ddpm', 'ddim', 'dpmpp-2m', 'ode'] as const;
 export type Sampler = (typeof SAMPLERS)[number];
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { FlowOdeSectionSchema } from './flow-ode-options';
 import { SAMPLERS, SPACINGS } from './names';
 import { DEFAULT_REVERSE } from './reverse-defaults';
 import { positiveInt, seed } from './train-options';
@@ -10,7 +11,7 @@ import { positiveInt, seed } from './train-options';
  */
 export const SampleSectionSchema = z
   .object({
-    /** 'ddim' or 'ddpm' (default 'ddim'). */
+    /** 'ddim' (default), 'ddpm', 'dpmpp-2m' or 'ode' (SAMPLERS). */
     sampler: z.enum(SAMPLERS).default(DEFAULT_REVERSE.sampler),
     /** Reverse steps; left out: 50, at most T. */
     steps: positiveInt.optional(),
@@ -18,6 +19,8 @@ export const SampleSectionSchema = z
     spacing: z.enum(SPACINGS).default(DEFAULT_REVERSE.spacing),
     /** DDIM noise: 0 (default) is deterministic. */
     eta: z.number().nonnegative().default(DEFAULT_REVERSE.eta),
+    /** The 'ode' sampler's solver; settings left out are DEFAULT_FLOW_ODE's (dopri5, rtol = atol = 1e-3). */
+    ode: FlowOdeSectionSchema.optional(),
     /** Images the CLI samples (default 64). */
     n: positiveInt.default(64),
     /** Seeds x_T and the sampler's draws (default 0). */

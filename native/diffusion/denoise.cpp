@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "runtime/name_table.h"
 
@@ -27,6 +28,10 @@ std::vector<std::string> traceKindNames() { return traceKinds().names(); }
 
 DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, const at::Tensor& x0, int64_t noiseStep,
                           uint64_t seed, const SamplerOptions& options, bool keepImages, const StepCallback& onStep) {
+  if (options.kind == SamplerKind::ProbabilityFlowOde) {
+    throw std::invalid_argument(
+        "denoise: the 'ode' sampler has no reverse steps to trace; use 'ddim', 'ddpm' or 'dpmpp-2m'");
+  }
   at::NoGradGuard noGrad;
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
   const at::Tensor noise = drawNormal(generator, x0.sizes()).to(x0.device());
@@ -44,11 +49,11 @@ DenoiseTrace denoiseTrace(const Denoiser& denoiser, const Schedule& schedule, co
   at::Tensor predicted;
   const ReverseResult result = reverse(
       denoiser, schedule, trace.noisy, noiseStep, options, generator,
-      [&](int64_t done, int64_t total, const at::Tensor& x) {
+      [&](const ReverseProgress& progress, const at::Tensor& x) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        trace.steps.push_back({steps[done - 1].t, closeness(x), closeness(predicted), seconds,
+        trace.steps.push_back({steps[progress.done - 1].t, closeness(x), closeness(predicted), seconds,
                                keepImages ? x.clone() : at::Tensor(), keepImages ? predicted : at::Tensor()});
-        return !onStep || onStep(done, total, x);
+        return !onStep || onStep(progress, x);
       },
       [&predicted](int64_t, const at::Tensor& x0Hat) { predicted = x0Hat; });
   trace.stopped = result.stopped;

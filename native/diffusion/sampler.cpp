@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "diffusion/probability_flow.h"
+
 namespace missingu::diffusion {
 
 std::vector<ReverseStep> samplerSteps(int64_t fromStep, const SamplerOptions& options) {
@@ -41,6 +43,9 @@ ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Te
                                 std::to_string(schedule.steps() - 1) + "], got " + std::to_string(fromStep));
   }
   if (options.eta < 0) throw std::invalid_argument("eta must be >= 0, got " + std::to_string(options.eta));
+  if (options.kind == SamplerKind::ProbabilityFlowOde) {
+    return probabilityFlowReverse(denoiser, schedule, x, fromStep, options, onStep);
+  }
   const std::vector<ReverseStep> steps = samplerSteps(fromStep, options);
   const auto n = static_cast<int64_t>(steps.size());
 
@@ -56,7 +61,8 @@ ReverseResult reverse(const Denoiser& denoiser, const Schedule& schedule, at::Te
     history = {stepped.x0, t};
     x = std::move(stepped.prev);
     ++result.stepsDone;
-    if (onStep && !onStep(result.stepsDone, n, x)) {
+    result.nfe = result.stepsDone;
+    if (onStep && !onStep({result.stepsDone, n, result.nfe}, x)) {
       result.stopped = true;
       break;
     }

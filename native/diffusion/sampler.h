@@ -13,12 +13,21 @@
 #include "diffusion/schedule.h"
 #include "diffusion/spacing.h"
 #include "diffusion/steps.h"
+#include "ode/solve.h"
 
 namespace missingu::diffusion {
+
+// The 'ode' sampler's solver (probability_flow.h): a method of the ODE engine with its steps or
+// tolerances, integrating down to time epsilon.
+struct FlowOdeOptions {
+  ode::SolveOptions solve;
+  double epsilon = 1e-3;
+};
 
 struct SamplerOptions : StepOptions {
   int64_t steps = 0;  // reverse steps; 0 = every step from `fromStep` down (no respacing)
   Spacing spacing = Spacing::Improved;
+  FlowOdeOptions ode;  // read by the 'ode' sampler only
 };
 
 // Sees the clean image each reverse step predicted (clipped as its update used it), labelled with the
@@ -28,6 +37,7 @@ using PredictionCallback = std::function<void(int64_t t, const at::Tensor& x0)>;
 struct ReverseResult {
   at::Tensor x;
   int64_t stepsDone = 0;
+  int64_t nfe = 0;       // network evaluations
   bool stopped = false;  // the callback asked to stop
 };
 

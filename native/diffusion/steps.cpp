@@ -13,8 +13,10 @@ namespace missingu::diffusion {
 namespace {
 
 const NameTable<SamplerKind>& samplers() {
-  static const NameTable<SamplerKind> table{
-      {"ddpm", SamplerKind::Ddpm}, {"ddim", SamplerKind::Ddim}, {"dpmpp-2m", SamplerKind::DpmSolverPP2M}};
+  static const NameTable<SamplerKind> table{{"ddpm", SamplerKind::Ddpm},
+                                            {"ddim", SamplerKind::Ddim},
+                                            {"dpmpp-2m", SamplerKind::DpmSolverPP2M},
+                                            {"ode", SamplerKind::ProbabilityFlowOde}};
   return table;
 }
 
@@ -76,7 +78,8 @@ bool stepNeedsNoise(const Schedule& schedule, const StepOptions& options, int64_
   switch (options.kind) {
     case SamplerKind::Ddpm: return tPrev >= 0;
     case SamplerKind::Ddim: return ddimSigma(c, options.eta) > 0;
-    case SamplerKind::DpmSolverPP2M: return false;
+    case SamplerKind::DpmSolverPP2M:
+    case SamplerKind::ProbabilityFlowOde: return false;
   }
   throw std::logic_error("stepNeedsNoise: a sampler without a case");
 }
@@ -143,6 +146,10 @@ StepResult step(const Schedule& schedule, const StepOptions& options, const at::
     case SamplerKind::Ddpm: return ddpmStep(schedule, options, output, t, tPrev, xt, noise);
     case SamplerKind::Ddim: return ddimStep(schedule, options, output, t, tPrev, xt, noise);
     case SamplerKind::DpmSolverPP2M: return dpmpp2mStep(schedule, options, output, t, tPrev, xt, previous);
+    case SamplerKind::ProbabilityFlowOde:
+      throw std::invalid_argument(
+          "step: the 'ode' sampler integrates the probability-flow ODE in one call and has no single steps; "
+          "use sample(), or 'ddim' / 'dpmpp-2m' step by step");
   }
   throw std::logic_error("step: a sampler without a case");
 }

@@ -13,7 +13,8 @@
 
 namespace missingu::diffusion {
 
-enum class SamplerKind { Ddpm, Ddim, DpmSolverPP2M };
+// ProbabilityFlowOde has no single steps: sampler.h's reverse() hands it to probability_flow.h.
+enum class SamplerKind { Ddpm, Ddim, DpmSolverPP2M, ProbabilityFlowOde };
 SamplerKind samplerNamed(const std::string& name);  // std::invalid_argument naming the samplers otherwise
 std::vector<std::string> samplerNames();            // the names steps.cpp's table gives them
 

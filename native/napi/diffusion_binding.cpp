@@ -43,6 +43,17 @@ DiffusionSetup readDiffusion(const OptionReader& opts) {
   setup.sampler.variance = diffusion::ddpmVarianceNamed(opts.oneOf("variance", diffusion::ddpmVarianceNames()));
   setup.sampler.clip = opts.boolean("clip");
   setup.sampler.objective = diffusion::objectiveNamed(opts.string("objective"));
+  // The 'ode' sampler's solver; sample passes it always, the step-wise Scheduler never.
+  if (opts.has("ode")) {
+    const OptionReader ode = opts.child("ode");
+    setup.sampler.ode.solve.method = ode.string("method");
+    setup.sampler.ode.solve.steps = ode.optionalInteger("steps", 1, kMaxSafeInteger).value_or(0);
+    setup.sampler.ode.solve.rtol = ode.number("rtol");
+    setup.sampler.ode.solve.atol = ode.number("atol");
+    setup.sampler.ode.solve.maxSteps = ode.integer("maxSteps", 1, kMaxSafeInteger);
+    setup.sampler.ode.epsilon = ode.number("epsilon");
+    ode.finish();
+  }
   return setup;
 }
 
@@ -71,16 +82,17 @@ std::vector<int64_t> imageShape(const OptionReader& opts, const diffusion::Bound
   return {denoiser.channels, denoiser.imageSize, denoiser.imageSize};
 }
 
-Napi::Object progressObject(Napi::Env env, int64_t step, int64_t total) {
+Napi::Object progressObject(Napi::Env env, const diffusion::ReverseProgress& progress) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("step", static_cast<double>(step));
-  o.Set("total", static_cast<double>(total));
+  o.Set("step", static_cast<double>(progress.done));
+  o.Set("total", static_cast<double>(progress.total));
+  o.Set("nfe", static_cast<double>(progress.nfe));
   return o;
 }
 
 diffusion::StepCallback reporting(const std::shared_ptr<JobControl>& control) {
-  return [control](int64_t done, int64_t total, const at::Tensor&) {
-    control->report([done, total](Napi::Env env, Napi::Function fn) { fn.Call({progressObject(env, done, total)}); });
+  return [control](const diffusion::ReverseProgress& progress, const at::Tensor&) {
+    control->report([progress](Napi::Env env, Napi::Function fn) { fn.Call({progressObject(env, progress)}); });
     return !control->aborted();
   };
 }
@@ -116,6 +128,7 @@ Napi::Value diffusionSample(const Napi::CallbackInfo& info) {
           Napi::Object out = Napi::Object::New(e);
           out.Set("samples", TensorWrap::wrap(e, result->x));
           out.Set("stepsDone", static_cast<double>(result->stepsDone));
+          out.Set("nfe", static_cast<double>(result->nfe));
           out.Set("aborted", result->stopped);
           return out;
         },
