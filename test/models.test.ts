@@ -102,6 +102,27 @@ describe('gradients', () => {
   );
 });
 
+describe('channels-last U-Nets', () => {
+  it('compute what the NCHW network computes, from the same weights, and give NCHW outputs', async () => {
+    using nhwc = models.create({ preset: 'unet-mnist', seed: 4, channelsLast: true });
+    using nchw = models.create({ preset: 'unet-mnist', seed: 4, channelsLast: false });
+    const [x, t] = inputs(nhwc, 3, 28, [20, 700, 999]);
+    using a = await nhwc.forward(x, t);
+    using b = await nchw.forward(x, t);
+    expect(a.shape).toEqual([3, 1, 28, 28]);
+    // The same sums in another order: float32 rounding apart.
+    expect(maxAbsDifference(a.toFloat32Array(), b.toFloat32Array())).toBeLessThan(1e-4);
+    x.dispose();
+    t.dispose();
+  });
+
+  it('is an option of the lucidrains U-Nets only', () => {
+    expect(() => models.create({ preset: 'cunet-mnist', channelsLast: true })).toThrow(
+      "model preset 'cunet-mnist' has no channelsLast option",
+    );
+  });
+});
+
 describe('bad input', () => {
   it('names the known presets for an unknown one', () => {
     expect(() => models.create('cunet-large' as ModelPreset)).toThrow(

@@ -45,6 +45,12 @@ export const ModelSectionSchema = z
     /** 'second-order' (dh/ds = v, the paper's equations) or 'augmented-first-order' (the official code's). */
     coupling: z.enum(COUPLINGS).optional(),
     ode: OdeBlockSchema.optional(),
+    /**
+     * The lucidrains U-Nets (unet-paper, unet-mnist): run on NHWC activations and weights outside the
+     * attention blocks. Absent: the preset's, as measured fastest on a CPU (docs/performance.md): on for
+     * unet-paper (64 px), off for unet-mnist (28 px). Other presets refuse it.
+     */
+    channelsLast: z.boolean().optional(),
   })
   .strict();
 

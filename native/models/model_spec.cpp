@@ -18,6 +18,7 @@ std::string describe(const ModelSpec& spec) {
   if (c.ode.adjoint) choices.push_back(std::string("ode.adjoint ") + (*c.ode.adjoint ? "true" : "false"));
   if (c.ode.rtol) choices.push_back("ode.rtol " + c10::str(*c.ode.rtol));
   if (c.ode.atol) choices.push_back("ode.atol " + c10::str(*c.ode.atol));
+  if (spec.channelsLast) choices.push_back(std::string("channelsLast ") + (*spec.channelsLast ? "true" : "false"));
   const std::string options = choices.empty() ? "" : " (" + c10::Join(", ", choices) + ")";
   const std::string side = std::to_string(spec.imageSize);
   return spec.preset + options + " for " + std::to_string(spec.channels) + "x" + side + "x" + side + " images";

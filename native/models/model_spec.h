@@ -37,6 +37,8 @@ struct ModelSpec {
   // The base channel count (nf of a cU-Net, dim of a lucidrains U-Net, ch of the DDPM U-Net); 0: the preset's.
   int64_t width = 0;
   CUNetSettings cunet;
+  // lucidrains U-Nets: NHWC activations and weights; nullopt keeps the preset's (unet-paper on, unet-mnist off).
+  std::optional<bool> channelsLast;
   bool operator==(const ModelSpec&) const = default;
 };
 

@@ -109,7 +109,8 @@ const std::vector<Entry>& entries() {
        cunet(cunetPaper, mnistSized)},
       {{"unet-paper", "the paper's baseline: lucidrains Unet(dim=64, dim_mults=(1,2,4,8))", "unet", 64, 3, 8, 8, 8},
        [](const ModelSpec& s) {
-         return std::make_shared<UNetPaperImpl>(unetWidth(UNetPaperOptions().channels(s.channels), s.width));
+         return std::make_shared<UNetPaperImpl>(
+             unetWidth(UNetPaperOptions().channels(s.channels).channelsLast(s.channelsLast.value_or(true)), s.width));
        }},
       {{"unet-ddpm", "Ho et al. (2020) CIFAR-10 U-Net: ch 128, mult (1,2,2,2), attention at 16x16", "unet", 32, 3, 8, 8,
         32},
@@ -118,12 +119,17 @@ const std::vector<Entry>& entries() {
          if (s.width > 0) options.ch(s.width);
          return std::make_shared<UNetDdpmImpl>(options);
        }},
+      // NCHW unless asked: at 28 px channels-last ran bf16 forwards 1.35x slower (docs/performance.md).
       {{"unet-mnist", "small 1-channel lucidrains U-Net for MNIST on a CPU: dim 16, mults (1,2,4)", "unet", 28, 1, 4, 4,
         8},
        [](const ModelSpec& s) {
-         return std::make_shared<UNetPaperImpl>(unetWidth(
-             UNetPaperOptions().channels(s.channels).dim(16).dimMults({1, 2, 4}).fullAttention({false, false, true}),
-             s.width));
+         return std::make_shared<UNetPaperImpl>(unetWidth(UNetPaperOptions()
+                                                              .channels(s.channels)
+                                                              .dim(16)
+                                                              .dimMults({1, 2, 4})
+                                                              .fullAttention({false, false, true})
+                                                              .channelsLast(s.channelsLast.value_or(false)),
+                                                          s.width));
        }},
   };
   return all;
@@ -204,6 +210,11 @@ ModelSpec resolve(ModelSpec spec) {
     throw std::invalid_argument(
         "model preset '" + spec.preset +
         "' is not a cU-Net: norm, activation, coupling and ode apply to the cunet presets only");
+  }
+  if (spec.channelsLast && spec.preset != "unet-paper" && spec.preset != "unet-mnist") {
+    throw std::invalid_argument("model preset '" + spec.preset +
+                                "' has no channelsLast option: it applies to the lucidrains U-Nets, unet-paper and "
+                                "unet-mnist (the cU-Nets run NCHW, where they are fastest)");
   }
   if (spec.imageSize == 0) spec.imageSize = p.imageSize;
   if (spec.channels == 0) spec.channels = p.channels;

@@ -1,5 +1,7 @@
 #include "models/unet_paper.h"
 
+#include <algorithm>
+
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/cat.h>
 #include <torch/nn/modules/activation.h>
@@ -23,6 +25,10 @@ class SinusoidalPosEmbImpl : public torch::nn::Module {
   int64_t dim_;
 };
 TORCH_MODULE(SinusoidalPosEmb);
+
+void append(std::vector<at::Tensor>& to, const std::vector<at::Tensor>& more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
 
 torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2));
@@ -97,10 +103,31 @@ UNetPaperImpl::UNetPaperImpl(const UNetPaperOptions& options) : options_(options
   finalBlock_ = register_module("final_res_block",
                                 ResnetBlock(ResnetBlockOptions(2 * dim, dim, timeDim).groups(options.groups())));
   finalConv_ = register_module("final_conv", conv(dim, options.channels(), 1));
+  // oneDNN runs this network's convolutions, group norms and resizes faster on NHWC activations with NHWC
+  // weights (docs/performance.md, "The U-Net in channels-last"). Copies into these weights (loading,
+  // optimizer steps, EMA) keep their layout, and so do their autocast copies.
+  if (options.channelsLast()) {
+    // The attention blocks stay NCHW: their reshapes into heads would copy NHWC tensors (measured slower).
+    std::vector<at::Tensor> attention = midAttention_.ptr()->parameters();
+    for (const Level& level : downs_) append(attention, level.attention.ptr()->parameters());
+    for (const Level& level : ups_) append(attention, level.attention.ptr()->parameters());
+    for (at::Tensor& parameter : parameters()) {
+      const bool inAttention =
+          std::any_of(attention.begin(), attention.end(), [&](const at::Tensor& a) { return a.is_same(parameter); });
+      if (parameter.dim() == 4 && !inAttention) {
+        parameter.set_data(parameter.contiguous(at::MemoryFormat::ChannelsLast));
+      }
+    }
+  }
+}
+
+at::Tensor UNetPaperImpl::attend(torch::nn::AnyModule& attention, const at::Tensor& x) {
+  if (!options_.channelsLast()) return attention.forward(x);
+  return attention.forward(x.contiguous()).contiguous(at::MemoryFormat::ChannelsLast);
 }
 
 at::Tensor UNetPaperImpl::forward(const at::Tensor& input, const at::Tensor& time) {
-  at::Tensor x = initConv_->forward(input);
+  at::Tensor x = initConv_->forward(options_.channelsLast() ? input.contiguous(at::MemoryFormat::ChannelsLast) : input);
   const at::Tensor r = x;
   const at::Tensor t = timeMlp_->forward(time);
   std::vector<at::Tensor> skips;
@@ -108,22 +135,23 @@ at::Tensor UNetPaperImpl::forward(const at::Tensor& input, const at::Tensor& tim
     x = level.block1->forward(x, t);
     skips.push_back(x);
     x = level.block2->forward(x, t);
-    x = level.attention.forward(x) + x;
+    x = attend(level.attention, x) + x;
     skips.push_back(x);
     x = level.resize(x);
   }
   x = midBlock1_->forward(x, t);
-  x = midAttention_.forward(x) + x;
+  x = attend(midAttention_, x) + x;
   x = midBlock2_->forward(x, t);
   for (Level& level : ups_) {
     x = level.block1->forward(at::cat({x, skips.back()}, 1), t);
     skips.pop_back();
     x = level.block2->forward(at::cat({x, skips.back()}, 1), t);
     skips.pop_back();
-    x = level.attention.forward(x) + x;
+    x = attend(level.attention, x) + x;
     x = level.resize(x);
   }
-  return finalConv_->forward(finalBlock_->forward(at::cat({x, r}, 1), t));
+  // Callers get the usual NCHW layout back.
+  return finalConv_->forward(finalBlock_->forward(at::cat({x, r}, 1), t)).contiguous();
 }
 
 }  // namespace missingu::models

@@ -24,6 +24,9 @@ struct UNetPaperOptions {
   TORCH_ARG(int64_t, heads) = 4;
   TORCH_ARG(int64_t, dimHead) = 32;
   TORCH_ARG(int64_t, groups) = 8;
+  // NHWC activations and weights outside the attention blocks, which oneDNN runs faster at 64 px
+  // (docs/performance.md).
+  TORCH_ARG(bool, channelsLast) = true;
 };
 
 class UNetPaperImpl : public DenoiserImpl {
@@ -39,6 +42,8 @@ class UNetPaperImpl : public DenoiserImpl {
     std::function<at::Tensor(const at::Tensor&)> resize;
   };
   Level makeLevel(int64_t blockIn, int64_t width, int64_t resizeOut, bool fullAttention, bool last, bool up);
+  // An attention block on x, run NCHW (its layout) and handed back in the network's.
+  at::Tensor attend(torch::nn::AnyModule& attention, const at::Tensor& x);
 
   UNetPaperOptions options_;
   torch::nn::Conv2d initConv_{nullptr};

@@ -25,6 +25,7 @@ models::ModelSpec readModelSpec(const OptionReader& opts) {
     cunet.ode.atol = ode.optionalNumber("atol");
     ode.finish();
   }
+  spec.channelsLast = opts.optionalBoolean("channelsLast");
   return spec;
 }
 

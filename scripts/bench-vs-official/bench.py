@@ -39,6 +39,8 @@ CASES = [
 ]
 OFFICIAL_VARIANTS = ["official fp32", "official autocast bf16", "official autocast bf16 channels-last"]
 OURS_VARIANTS = ["missing-u fp32", "missing-u bf16"]
+# The U-Nets run channels-last by default; these time them NCHW (channelsLast: false), side by side.
+NCHW_VARIANTS = ["missing-u fp32 NCHW", "missing-u bf16 NCHW"]
 
 
 class Official:
@@ -147,7 +149,9 @@ def measure(official, worker, case, variant, repeats):
         if op == "forward":
             return official.forward(name, variant, batch, repeats)
         return official.train(name, variant, batch, repeats)
-    request = {"preset": preset, "batch": batch, "precision": variant.split()[-1], "device": str(official.device)}
+    request = {"preset": preset, "batch": batch, "precision": variant.split()[1], "device": str(official.device)}
+    if variant.endswith("NCHW"):
+        request["options"] = {"channelsLast": False}
     if op == "forward":
         return worker.ask({"op": "forward", "repeats": repeats, **request})
     return worker.ask({"op": "train", "steps": repeats, **request})
@@ -201,7 +205,7 @@ def main():
 
     results = []
     for case in cases:
-        variants = OFFICIAL_VARIANTS + OURS_VARIANTS
+        variants = OFFICIAL_VARIANTS + OURS_VARIANTS + (NCHW_VARIANTS if case[1] == "unet" else [])
         for variant in variants:  # warm-up: first calls allocate, pick kernels and cast weights
             measure(official, worker, case, variant, 1)
         rounds = {variant: [] for variant in variants}
@@ -219,11 +223,12 @@ def main():
         print(json.dumps(row), flush=True)
     worker.close()
 
-    header = ["case"] + OFFICIAL_VARIANTS + OURS_VARIANTS + list(results[0]["ratios"]) if results else []
+    columns = OFFICIAL_VARIANTS + OURS_VARIANTS + NCHW_VARIANTS
+    header = ["case"] + columns + list(results[0]["ratios"]) if results else []
     print("\n| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in results:
-        cells = [row["case"]] + [f"{row['ms'][v]:.1f} ms" for v in OFFICIAL_VARIANTS + OURS_VARIANTS]
+        cells = [row["case"]] + [f"{row['ms'][v]:.1f} ms" if v in row["ms"] else "—" for v in columns]
         cells += [f"{value:.2f}x" for value in row["ratios"].values()]
         print("| " + " | ".join(cells) + " |")
 

@@ -4,6 +4,7 @@
 // answers one JSON line on stdout. Requests:
 //   {"op": "forward", "preset", "batch", "precision", "device", "repeats"}  -> {"ms": [one per forward]}
 //   {"op": "train", "preset", "batch", "precision", "device", "steps"}      -> {"ms": [one per optimizer step]}
+// Either may add "options": model options beside the preset, such as {"channelsLast": false}.
 // Training steps are timed between consecutive progress reports of one run, so the run's setup is left out.
 
 const { performance } = require('node:perf_hooks');
@@ -14,9 +15,9 @@ const mu = require(path.join(__dirname, '..', '..', 'dist', 'lib'));
 
 const models = new Map();
 
-function modelFor(preset, precision, device = 'cpu') {
-  const key = `${preset}/${precision}/${device}`;
-  if (!models.has(key)) models.set(key, mu.models.create({ preset, precision, device, seed: 0 }));
+function modelFor(preset, precision, device = 'cpu', options = {}) {
+  const key = `${preset}/${precision}/${device}/${JSON.stringify(options)}`;
+  if (!models.has(key)) models.set(key, mu.models.create({ ...options, preset, precision, device, seed: 0 }));
   return models.get(key);
 }
 
@@ -26,8 +27,8 @@ function images(model, batch) {
   return { data: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)), shape };
 }
 
-async function timeForward({ preset, batch, precision, repeats }) {
-  const model = modelFor(preset, precision);
+async function timeForward({ preset, batch, precision, repeats, options }) {
+  const model = modelFor(preset, precision, 'cpu', options);
   const { data, shape } = images(model, batch);
   const x = mu.tensor(data, shape);
   const t = mu.tensor(
@@ -47,13 +48,13 @@ async function timeForward({ preset, batch, precision, repeats }) {
 
 // The official Trainer's recipe: v objective, sigmoid schedule, T = 1000, Adam (1e-4 here as there is
 // irrelevant to speed), gradient norm clipped at 1, EMA every 10 steps.
-async function timeTrain({ preset, batch, precision, steps, device }) {
+async function timeTrain({ preset, batch, precision, steps, device, options }) {
   const probe = modelFor(preset, 'fp32', 'cpu');
   const { data, shape } = images(probe, 4 * batch);
   const stamps = [];
   const result = await mu.train(
     {
-      model: { preset, device },
+      model: { ...options, preset, device },
       diffusion: { objective: 'v', schedule: 'sigmoid', diffusionSteps: 1000 },
       train: { steps: steps + 1, batchSize: batch, precision, gradClip: 1, checkpointEvery: 0, checkpointSeconds: 0 },
       data: { name: 'bench', data, shape },
