@@ -44,6 +44,7 @@ export {
   resolveReverse,
   type FlowOdeSettings,
   type GivenReverse,
+  type OwnReverse,
   type ReverseSettings,
 } from './schemas/reverse-defaults';
 export type { StepSettings } from './schemas/diffusion-options';

@@ -44,6 +44,7 @@ export {
   type FlowOdeSettings,
   type GivenReverse,
   type LossWeightOptions,
+  type OwnReverse,
   type Objective,
   type ReverseOptions,
   type ReverseProgress,
