@@ -15,7 +15,7 @@ describe('unknown options are errors that name them', () => {
 
   it('in models.create', () => {
     expect(() => models.create({ preset: 'cunet-mnist', widht: 3 } as ModelOptions)).toThrow(
-      "models.create: unknown option 'widht' (known: preset, device, width, norm, activation, coupling, ode, imageSize, channels, seed, precision, diffusion)",
+      "models.create: unknown option 'widht' (known: preset, device, width, norm, activation, coupling, ode, channelsLast, imageSize, channels, seed, precision, diffusion)",
     );
     expect(() => models.create({ preset: 'cunet-mnist', ode: { stepz: 2 } } as ModelOptions)).toThrow(
       "models.create: unknown option 'ode.stepz'",
@@ -62,7 +62,7 @@ describe('unknown options are errors that name them', () => {
 describe('native code checks the same contract on its own side', () => {
   it('refuses unknown keys by name, with the keys it knows', () => {
     expect(() => native.modelsCreate({ preset: 'cunet-mnist', device: 'cpu', widht: 3 })).toThrow(
-      "models.create: unknown option 'widht' (known: preset, width, norm, activation, coupling, ode, imageSize, channels, device, seed, precision)",
+      "models.create: unknown option 'widht' (known: preset, width, norm, activation, coupling, ode, channelsLast, imageSize, channels, device, seed, precision)",
     );
     using model = models.create({ preset: 'unet-mnist', imageSize: 8, seed: 0 });
     const flag = new Int32Array(1);

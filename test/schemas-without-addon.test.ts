@@ -37,7 +37,19 @@ describe('without the addon', () => {
   it('the schemas parse, filling in their defaults', () => {
     // The reverse process's settings stay unset: resolveReverse fills them in from the denoiser or its defaults.
     expect(SampleSchema.parse({ n: 2 })).toEqual({ n: 2, variance: 'fixedlarge', clip: true, cudaGraph: false });
-    expect(resolveReverse(undefined, {})).toEqual({ sampler: 'ddim', steps: 50, spacing: 'improved', eta: 0, seed: 0 });
+    expect(resolveReverse(undefined, {})).toMatchObject({
+      sampler: 'ddim',
+      steps: 50,
+      spacing: 'improved',
+      eta: 0,
+      seed: 0,
+    });
+    expect(resolveReverse(undefined, {}).ode).toMatchObject({
+      method: 'dopri5',
+      rtol: 1e-3,
+      atol: 1e-3,
+      epsilon: 1e-3,
+    });
     expect(SchedulerSchema.parse({})).toMatchObject({ schedule: 'linear', diffusionSteps: 1000, objective: 'eps' });
     expect(parseDiffusionSettings({ objective: 'v' }, 'x')).toEqual({ objective: 'v' });
     expect(ModelSectionSchema.parse({ preset: 'cunet-mnist', norm: 'group' })).toMatchObject({ device: 'cpu' });
