@@ -191,7 +191,7 @@ describe('image files', () => {
     const seen: Array<{ step: number; total: number }> = [];
     const trace = await denoise(denoiser, image, { noiseStep: 5, sampler: 'ddpm', onProgress: (p) => seen.push(p) });
     trace.noisy.dispose();
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6].map((step) => ({ step, total: 6 })));
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6].map((step) => ({ step, total: 6, nfe: step })));
     const controller = new AbortController();
     controller.abort();
     const aborted = await missingURejection(denoise(denoiser, image, { noiseStep: 5, signal: controller.signal }));
