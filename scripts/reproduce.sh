@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates docs/reproduction/ from nothing: trains the four MNIST denoisers of the Table 1 comparison
-# with one recipe and one budget (configs/table1/*.json), measures FID against DDIM sampling steps on the
-# same 2,000 samples per row (missing-u eval fid-steps), and writes table1.json, table1.md, the two plots
-# and the checkpoints (model and EMA weights, no optimizer state) into docs/reproduction/. Run it alone:
-# on 2 cores it takes about an hour, and other work on the machine skews the seconds per sample.
+# with one recipe and one budget (configs/table1/*.json; each again with training seeds 1 and 2), measures
+# FID against DDIM sampling steps on the same 2,000 samples per row (missing-u eval fid-steps), and writes
+# table1.json, table1.md, the two plots and the checkpoints (model and EMA weights, no optimizer state; the
+# seeds' EMA weights only) into docs/reproduction/. Run it alone: on 2 cores it takes about an hour and a
+# half, and other work on the machine skews the seconds per sample.
 #
 #   scripts/reproduce.sh            train where a checkpoint is missing, then measure
 #   scripts/reproduce.sh --retrain  train every denoiser again
@@ -32,6 +33,16 @@ for name in cunet-official cunet-ours cunet-text unet; do
     echo "$(($(date +%s) - start))" >"$dir/train-seconds.txt"
     rm -f "$dir/optimizer.safetensors" # evaluation reads the model and EMA weights only
   fi
+  # The same recipe with training seeds 1 and 2, for the spread over training runs; sampling reads the
+  # EMA weights alone (loadCheckpointEma), so only they are kept.
+  for seed in 1 2; do
+    dir=$out/checkpoints/$name-seed$seed
+    if $retrain || [ ! -f "$dir/ema.safetensors" ]; then
+      rm -rf "$dir"
+      "${cli[@]}" train --config "${configs[$name]}" --seed "$seed" --out "$dir" --checkpoint-every 0
+      rm -f "$dir/optimizer.safetensors" "$dir/model.safetensors"
+    fi
+  done
 done
 
 # Every row: the same seed (the same x_T for every denoiser and step count), n = 2,000 samples, FID with the
