@@ -146,13 +146,14 @@ function rowSettings(reverse: RowReverse, settings: FidStepsSettings): RowSettin
 async function sampleRow(
   entry: FidStepsDenoiser,
   xT: { data: Float32Array; shape: number[] },
+  reverse: RowReverse,
   row: RowSetting,
   settings: FidStepsSettings,
   signal: AbortSignal | undefined,
   onBatch: (done: number) => void,
 ): Promise<{ images: Float32Array; seconds: number; nfe: number }> {
   const { n, batchSize } = settings;
-  const { sampler, spacing } = reverseOf(entry, settings);
+  const { sampler, spacing } = reverse;
   const per = xT.data.length / n;
   const images = new Float32Array(xT.data.length);
   let seconds = 0;
@@ -215,7 +216,8 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
   }
   const sized = denoisers.map((entry, i) => ({ ...entry, shape: shapes[i] }));
   await probeDenoisers(sized, { caller: 'eval.fidSteps', precision: settings.precision, signal });
-  const plans = denoisers.map((entry) => rowSettings(reverseOf(entry, settings), settings));
+  const reverses = denoisers.map((entry) => reverseOf(entry, settings));
+  const plans = reverses.map((reverse) => rowSettings(reverse, settings));
   const total = plans.reduce((sum, plan) => sum + plan.length, 0);
   const rows: FidStepsRow[] = [];
   for (const [i, entry] of denoisers.entries()) {
@@ -232,10 +234,10 @@ export async function fidSteps(denoisers: FidStepsDenoiser[], options: FidStepsO
           imagesDone,
           images: settings.n,
         });
-      const { images, seconds, nfe } = await sampleRow(sized[i], xT, row, settings, signal, progress);
+      const { images, seconds, nfe } = await sampleRow(sized[i], xT, reverses[i], row, settings, signal, progress);
       using fake = tensor(images, shape);
       const result = await fid(extractor, real, fake, { signal });
-      const { sampler, spacing } = reverseOf(entry, settings);
+      const { sampler, spacing } = reverses[i];
       rows.push({
         denoiser: entry.name,
         checkpoint: entry.checkpoint ?? null,
