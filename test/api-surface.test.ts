@@ -189,6 +189,7 @@ describe('CLI help and inspect', () => {
     ['eval', 'lpips'],
     ['eval', 'fid'],
     ['eval', 'fid-steps'],
+    ['eval', 'fid-spread'],
     ['eval', 'denoise-study'],
     ['eval', 'efficiency'],
     ['bench'],

@@ -213,6 +213,19 @@ describe('eval', () => {
     );
     expect(rows.map((r) => `${r.sampler} ${r.steps}`)).toEqual(['ddim 3', 'ddim 2']);
   });
+
+  it('efficiency times the models side by side: each round runs every model once, in turn', async () => {
+    using model = freshModel();
+    const order: string[] = [];
+    await evaluation.efficiency(
+      [
+        { name: 'checkpoint', model: ema, steps: 1 },
+        { name: 'fresh', model, steps: 1 },
+      ],
+      { batch: 1, repeats: 3, onProgress: (p) => order.push(p.name) },
+    );
+    expect(order).toEqual(['checkpoint', 'fresh', 'checkpoint', 'fresh', 'checkpoint', 'fresh']);
+  });
 });
 
 describe('the CLI', () => {

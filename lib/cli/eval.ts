@@ -16,10 +16,11 @@ import { pairReport } from '../eval/pair-report';
 import { jit, type ScriptModule } from '../jit';
 import { models, type ModelPreset } from '../models';
 import { info } from '../runtime';
-import { OBJECTIVES, SAMPLERS, SCHEDULES } from '../schemas/names';
+import { OBJECTIVES, PRECISIONS, SAMPLERS, SCHEDULES } from '../schemas/names';
 import { tensor, type Tensor } from '../tensor';
 import { diffusionFromFlags, type DiffusionFlags } from './diffusion-flags';
 import { digitsCommand } from './eval-digits';
+import { fidSpreadCommand } from './eval-fid-spread';
 import { fidStepsCommand } from './eval-fid-steps';
 import { emit, named, withOutput, type OutputOptions } from './eval-output';
 import { checkFlagPaths, fidFlagPaths } from './eval-paths';
@@ -219,7 +220,7 @@ function denoiseStudyCommand(): Command {
   });
 }
 
-interface EfficiencyCliOptions extends OutputOptions, Pick<ReverseFlagValues, 'sampler' | 'steps'> {
+interface EfficiencyCliOptions extends OutputOptions, Pick<ReverseFlagValues, 'sampler' | 'steps' | 'precision'> {
   preset: string[];
   checkpoint: string[];
   batch: number;
@@ -231,13 +232,17 @@ function efficiencyCommand(): Command {
     .description('the paper’s efficiency table: params, GFLOPs, memory, seconds per sample at each model’s steps')
     .option('--preset <name>', 'a model preset, untrained weights (repeat for several)', collect, [])
     .option('--checkpoint <name=dir>', 'a checkpoint, with its config’s sampler and steps (repeat)', collect, []);
-  reverseFlags(command, ['sampler', 'steps'], {
+  reverseFlags(command, ['sampler', 'steps', 'precision'], {
     scope: 'override every model’s ',
-    descriptions: { sampler: `sampler: ${alternatives(SAMPLERS)}`, steps: 'reverse step count' },
-    fallbacks: checkpointFallbacks(),
+    descriptions: {
+      sampler: `sampler: ${alternatives(SAMPLERS)}`,
+      steps: 'reverse step count',
+      precision: `precision: ${alternatives(PRECISIONS)}`,
+    },
+    fallbacks: { ...checkpointFallbacks(), precision: 'their own' },
   })
     .option('--batch <n>', 'images per timing run', count('--batch'), 4)
-    .option('--repeats <n>', 'timing runs per model (median kept)', count('--repeats'), 1);
+    .option('--repeats <n>', 'timing rounds, each running every model in turn (median kept)', count('--repeats'), 1);
   return withOutput(command).action(async (opts: EfficiencyCliOptions) => {
     if (opts.preset.length + opts.checkpoint.length === 0) {
       throw new MissingUError('eval efficiency needs at least one --preset NAME or --checkpoint NAME=DIR');
@@ -257,7 +262,7 @@ function efficiencyCommand(): Command {
         const { denoiser, diffusion } = loadDenoiser(file);
         entries.push({ name, model: denoiser, diffusion, sampler: opts.sampler, steps: opts.steps });
       }
-      const rows = await efficiency(entries, { batch: opts.batch, repeats: opts.repeats });
+      const rows = await efficiency(entries, { batch: opts.batch, repeats: opts.repeats, precision: opts.precision });
       const runtime = info();
       await emit(efficiencyReport(rows, { torch: runtime.torch, threads: runtime.threads, cuda: runtime.cuda }), opts);
     } finally {
@@ -269,13 +274,14 @@ function efficiencyCommand(): Command {
 export function evalCommand(): Command {
   return new Command('eval')
     .description(
-      'evaluate: ssim, psnr, lpips, fid, fid-steps, denoise-study, efficiency, digits (JSON, Markdown and plots)',
+      'evaluate: ssim, psnr, lpips, fid, fid-steps, fid-spread, denoise-study, efficiency, digits (JSON, Markdown and plots)',
     )
     .addCommand(pairCommand('ssim', 'SSIM per image (Gaussian window 11, sigma 1.5, as scikit-image)'))
     .addCommand(pairCommand('psnr', 'PSNR per image, in dB'))
     .addCommand(pairCommand('lpips', 'LPIPS v0.1 per image, with a TorchScript backbone (docs/lpips.md)'))
     .addCommand(fidCommand())
     .addCommand(fidStepsCommand())
+    .addCommand(fidSpreadCommand())
     .addCommand(denoiseStudyCommand())
     .addCommand(efficiencyCommand())
     .addCommand(digitsCommand());

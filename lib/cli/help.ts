@@ -19,6 +19,7 @@ const EXAMPLES: Record<string, string> = {
   'eval fid': 'missing-u eval fid --real mnist --fake runs/mnist-cunet --n 1000',
   'eval fid-steps':
     'missing-u eval fid-steps --checkpoint cunet=runs/mnist-cunet --steps 5,10,20,50,100 --n 2000 --report report/',
+  'eval fid-spread': 'missing-u eval fid-spread seed0.json seed1.json seed2.json --timing timing.json --report report/',
   'eval denoise-study': 'missing-u eval denoise-study --checkpoint cunet=runs/mnist-cunet --n 16 --report report/',
   'eval efficiency': 'missing-u eval efficiency --checkpoint cunet=runs/mnist-cunet --report report/',
   bench: 'missing-u bench --quick',

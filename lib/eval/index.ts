@@ -2,6 +2,7 @@ import { denoiseStudy } from './denoise-study';
 import { digitConfidence } from './digit-confidence';
 import { efficiency } from './efficiency';
 import { fid, loadExtractor } from './fid';
+import { fidSpread } from './fid-spread';
 import { fidSteps } from './fid-steps';
 import { featureStats, frechetDistance, loadFeatureStats, lpips, psnr, saveFeatureStats, ssim } from './metrics';
 import { optimalSteps } from './optimal-steps';
@@ -13,6 +14,7 @@ export const evaluation = {
   lpips,
   fid,
   fidSteps,
+  fidSpread,
   optimalSteps,
   loadExtractor,
   featureStats,
@@ -36,6 +38,7 @@ export type {
 export type { DigitConfidence, DigitConfidenceOptions } from './digit-confidence';
 export type { EfficiencyEntry, EfficiencyOptions, EfficiencyRow } from './efficiency';
 export type { Extractor, ExtractorInput, FidOptions, FidResult } from './fid';
+export type { FidSpreadCell, FidSpreadOptions, Spread } from './fid-spread';
 export type { FidStepsDenoiser, FidStepsOptions, FidStepsProgress, FidStepsResult, FidStepsRow } from './fid-steps';
 export type { OptimalSteps, StepsPoint } from './optimal-steps';
 export type { FeatureStats, FeatureStatsOptions, ImageMetricOptions, LpipsOptions } from './metrics';
