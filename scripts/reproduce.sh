@@ -112,7 +112,7 @@ done
   --checkpoint "cU-Net (ours)=$out/checkpoints/cunet-ours" \
   --checkpoint "cU-Net (paper text)=$out/checkpoints/cunet-text" \
   --checkpoint "U-Net=$out/checkpoints/unet" \
-  --sampler ddim --steps 10 --precision bf16 --batch 500 --repeats 5 --json >"$spread/timing.json"
+  --sampler ddim --steps 10 --precision bf16 --batch 500 --repeats 3 --json >"$spread/timing.json"
 "${cli[@]}" eval fid-spread "$spread"/runs/*.json --timing "$spread/timing.json" --report "$spread" --json >/dev/null
 
 # The extractor's floor: FID between two disjoint sets of 2,000 real digits (the first 200 of each digit, as
