@@ -1,14 +1,7 @@
 import type { ChartRow, LineChart } from '../report/chart';
 import { markdownTable } from '../report/markdown';
 import type { Report } from '../report/write-report';
-import type { FidSpreadCell } from './fid-spread';
-
-/** A cell's reverse process in words: "ddim official 10 steps", "ode dopri5 rtol 0.001". */
-export function cellSetting(cell: FidSpreadCell): string {
-  if (!cell.ode) return `${cell.sampler} ${cell.spacing} ${cell.steps} steps`;
-  const run = cell.ode.method === 'dopri5' ? `rtol ${cell.ode.rtol} atol ${cell.ode.atol}` : `${cell.ode.steps} steps`;
-  return `ode ${cell.ode.method} ${run}`;
-}
+import { cellSetting, type FidSpreadCell } from './fid-spread';
 
 const seedList = (seeds: Array<number | null>) => seeds.map((s) => (s === null ? '?' : String(s))).join(',');
 
@@ -33,7 +26,7 @@ export function fidSpreadReport(cells: FidSpreadCell[], sources: string[]): Repo
   const table = markdownTable(cells, [
     { title: 'denoiser', value: (c) => c.denoiser },
     { title: 'reverse process', value: cellSetting },
-    { title: 'NFE', value: (c) => (c.nfe.min === c.nfe.max ? c.nfe.mean : `${c.nfe.mean.toFixed(1)}`) },
+    { title: 'NFE', value: (c) => (c.nfe.min === c.nfe.max ? c.nfe.mean : c.nfe.mean.toFixed(1)) },
     { title: 'FID ↓ (mean)', value: (c) => c.fid.mean, digits: 1 },
     { title: 'min – max', value: (c) => (c.runs > 1 ? `${c.fid.min.toFixed(1)} – ${c.fid.max.toFixed(1)}` : '') },
     { title: 'runs', value: (c) => c.runs },

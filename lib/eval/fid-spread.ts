@@ -58,9 +58,20 @@ function cellKey(row: FidStepsRow): string {
   return JSON.stringify([row.denoiser, row.sampler, row.spacing, setting, row.precision, row.n, row.extractor]);
 }
 
+/** A row's or cell's reverse process in words: "ddim official 10 steps", "ode dopri5 rtol 0.001 atol 0.001". */
+export function cellSetting(cell: Pick<FidStepsRow, 'sampler' | 'spacing' | 'steps' | 'ode'>): string {
+  if (!cell.ode) return `${cell.sampler} ${cell.spacing} ${cell.steps} steps`;
+  const run = cell.ode.method === 'dopri5' ? `rtol ${cell.ode.rtol} atol ${cell.ode.atol}` : `${cell.ode.steps} steps`;
+  return `ode ${cell.ode.method} ${run}`;
+}
+
 function describeRow(row: FidStepsRow): string {
-  const setting = row.ode ? `${row.ode.method} ${row.ode.rtol}/${row.ode.atol}` : `${row.steps} steps`;
-  return `${row.denoiser}, ${row.sampler} ${row.spacing} ${setting}, training seed ${row.trainingSeed ?? 'unknown'}, x_T seed ${row.seed}`;
+  return `${row.denoiser}, ${cellSetting(row)}, training seed ${row.trainingSeed ?? 'unknown'}, x_T seed ${row.seed}`;
+}
+
+/** The distinct values, ascending (null, a seed not recorded, first). */
+function ascending<T extends number | null>(values: T[]): T[] {
+  return [...new Set(values)].sort((a, b) => (a ?? -Infinity) - (b ?? -Infinity));
 }
 
 /**
@@ -88,8 +99,6 @@ export function fidSpread(rows: readonly FidStepsRow[], opts: FidSpreadOptions =
     const first = own[0];
     const nfe = spread(own.map((r) => r.nfe));
     const ms = opts.msPerStep?.[first.denoiser];
-    const ascending = <T extends number | null>(values: T[]): T[] =>
-      [...new Set(values)].sort((a, b) => (a ?? -Infinity) - (b ?? -Infinity));
     return {
       denoiser: first.denoiser,
       sampler: first.sampler,
